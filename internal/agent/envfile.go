@@ -1,0 +1,134 @@
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// EnvironmentFile and LockFile are the module settings file and its lock in
+// AGENT_STATE_DIR (reference/ns8-platform.md §2.6).
+const (
+	EnvironmentFile = "environment"
+	LockFile        = ".environment.lock"
+)
+
+// ReadEnvironment parses KEY=VALUE lines; lines without "=" are ignored, as
+// the agent ignores them. A missing file is an empty environment.
+func ReadEnvironment(stateDir string) (map[string]string, error) {
+	raw, err := os.ReadFile(filepath.Join(stateDir, EnvironmentFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseEnv(raw), nil
+}
+
+func parseEnv(raw []byte) map[string]string {
+	m := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k == "" {
+			continue
+		}
+		m[k] = v
+	}
+	return m
+}
+
+// UpdateEnvironment edits the environment file the way the agent's Python
+// library does: exclusive flock on .environment.lock, read, change, write a
+// temp file with the original mode, fsync, rename over, fsync the directory.
+// Keys mapped to nil are removed. Values must not contain newlines.
+func UpdateEnvironment(stateDir string, set map[string]*string) error {
+	for k, v := range set {
+		if k == "" || strings.ContainsAny(k, "=\n\x00") {
+			return fmt.Errorf("invalid environment key %q", k)
+		}
+		if v != nil && strings.ContainsAny(*v, "\n\r\x00") {
+			return fmt.Errorf("environment value of %s contains a line break", k)
+		}
+	}
+	lock, err := os.OpenFile(filepath.Join(stateDir, LockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", LockFile, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
+
+	path := filepath.Join(stateDir, EnvironmentFile)
+	mode := os.FileMode(0o644)
+	var cur map[string]string
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		cur = parseEnv(raw)
+		if st, err := os.Stat(path); err == nil {
+			mode = st.Mode().Perm()
+		}
+	case errors.Is(err, os.ErrNotExist):
+		cur = map[string]string{}
+	default:
+		return err
+	}
+	for k, v := range set {
+		if v == nil {
+			delete(cur, k)
+		} else {
+			cur[k] = *v
+		}
+	}
+	keys := make([]string, 0, len(cur))
+	for k := range cur {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	for _, k := range keys {
+		fmt.Fprintf(&buf, "%s=%s\n", k, cur[k])
+	}
+	tmp, err := os.CreateTemp(stateDir, ".environment.tmp-")
+	if err != nil {
+		return err
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName) // no-op after a successful rename
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return err
+	}
+	dir, err := os.Open(stateDir)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}

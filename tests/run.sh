@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what the tests need on a Debian
+# machine (apt packages, Go tools and modules), then runs the static checks,
+# the unit tests, the end-to-end suites (real redis-server, ...) and the
+# image build test. Every server it needs is started and stopped by the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
+
+need_pkgs=()
+for pair in redis-server:redis-server buildah:buildah; do
+    cmd=${pair%%:*} pkg=${pair##*:}
+    command -v "$cmd" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+if ((${#need_pkgs[@]})); then
+    echo "== installing ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# redis-server from the package starts a system instance; the tests start their own.
+systemctl disable --now redis-server >/dev/null 2>&1 || true
+
+STATICCHECK_VERSION=2026.1
+if ! command -v staticcheck >/dev/null 2>&1; then
+    echo "== installing staticcheck"
+    go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+fi
+
+echo "== go mod download"
+go mod download
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './ui/*'))
+if [[ -n $unformatted ]]; then echo "gofmt would change: $unformatted"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+staticcheck ./...
+
+echo "== go test"
+go test -count=1 -timeout 15m ./... 2>&1 | tee /tmp/nethvoice-preflight-test.log
