@@ -21,7 +21,7 @@ fi
 # redis-server from the package starts a system instance; the tests start their own.
 systemctl disable --now redis-server >/dev/null 2>&1 || true
 
-STATICCHECK_VERSION=2026.1
+STATICCHECK_VERSION=v0.8.2
 if ! command -v staticcheck >/dev/null 2>&1; then
     echo "== installing staticcheck"
     go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
