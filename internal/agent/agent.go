@@ -29,19 +29,19 @@ const (
 
 // Env is what the agent gives a step in its environment.
 type Env struct {
-	AgentID        string
-	StateDir       string
-	InstallDir     string
-	ModuleID       string
-	NodeID         string
-	RedisAddress   string
-	RedisReplica   string
-	RedisUser      string
-	RedisPassword  string `json:"-"`
-	TaskID         string
-	TaskUser       string
-	ComFD          string
-	UnderTheAgent  bool
+	AgentID       string
+	StateDir      string
+	InstallDir    string
+	ModuleID      string
+	NodeID        string
+	RedisAddress  string
+	RedisReplica  string
+	RedisUser     string
+	RedisPassword string `json:"-"`
+	TaskID        string
+	TaskUser      string
+	ComFD         string
+	UnderTheAgent bool
 }
 
 // FromOS reads the step environment.

@@ -36,7 +36,9 @@ var entries = []Entry{
 		Verifies: "No NS7 is already joined as a nomodules node and no stale ns7admin accounts are left."},
 }
 
-var byID = func() map[string]int {
+var byID = index(entries)
+
+func index(entries []Entry) map[string]int {
 	m := map[string]int{}
 	for i, e := range entries {
 		m[e.ID] = i
@@ -45,7 +47,7 @@ var byID = func() map[string]int {
 		}
 	}
 	return m
-}()
+}
 
 // Anchor is the Markdown anchor of an id's heading in docs/checks.md
 // ("node.cpu" -> "node-cpu").

@@ -1,0 +1,171 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+)
+
+func init() {
+	register(Action{Name: "check-node", Report: true, Summary: "destination node: CPU, RAM, disk, NethVoice proxy, leftovers of an earlier migration, cluster database", Run: checkNode})
+}
+
+type checkNodeInput struct {
+	Node        *int            `json:"node"`
+	VolumesPath string          `json:"volumes_path"`
+	TimeoutS    int             `json:"timeout_s"`
+	Ignore      []report.Ignore `json:"ignore"`
+}
+
+// clusterFacts is what the cluster collector brings back.
+type clusterFacts struct {
+	snap      *cluster.Snapshot
+	leaderErr string
+}
+
+// collectCluster reads the snapshot from the replica and checks that the
+// leader, where writes go, answers with the module's credentials.
+func collectCluster(ctx context.Context, cfg cluster.Config, timeout time.Duration) (clusterFacts, error) {
+	rdb := cfg.Reader(timeout)
+	defer rdb.Close()
+	snap, err := cluster.Read(ctx, rdb, cfg.ModuleID)
+	if err != nil {
+		return clusterFacts{}, err
+	}
+	cf := clusterFacts{snap: snap}
+	if cfg.WriteAddress != "" {
+		w := cfg.Writer(timeout)
+		defer w.Close()
+		if err := cluster.Ping(ctx, w); err != nil {
+			cf.leaderErr = err.Error()
+		}
+	}
+	return cf, nil
+}
+
+func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	start := time.Now()
+	var in checkNodeInput
+	if err := decode(input, &in); err != nil {
+		return nil, err
+	}
+	st, err := e.Settings()
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	volumes := in.VolumesPath
+	if volumes == "" {
+		volumes = st.VolumesPath
+	}
+	if volumes == "" {
+		volumes = node.DefaultVolumesPath()
+	}
+	dest := e.Agent.NodeID
+	if in.Node != nil && *in.Node > 0 {
+		dest = strconv.Itoa(*in.Node)
+	} else if in.Node == nil && st.Node > 0 {
+		dest = strconv.Itoa(st.Node)
+	}
+	ignores := in.Ignore
+	if ignores == nil {
+		ignores = st.Ignore
+	}
+
+	cfg := e.ClusterConfig()
+	nodeP := runner.Go(ctx, timeout, "the node measurement", func(ctx context.Context) (node.Facts, error) {
+		return node.Measurer{ProcRoot: e.ProcRoot}.Measure(ctx, volumes)
+	})
+	var clusterP *runner.Pending[clusterFacts]
+	if cfg.Available() {
+		what := "the cluster database at " + firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress)
+		clusterP = runner.Go(ctx, timeout, what, func(ctx context.Context) (clusterFacts, error) {
+			return collectCluster(ctx, cfg, timeout)
+		})
+	}
+	e.Chan.Progress(10)
+
+	f := nodecheck.Facts{ThisNode: e.Agent.NodeID, Dest: dest, RedisConfigured: cfg.Available(),
+		ReadAddress: firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress), WriteAddress: cfg.WriteAddress}
+	nf, nodeOut := nodeP.Wait()
+	if nodeOut.OK() {
+		f.Node = &nf
+	} else {
+		f.NodeErr = nodeOut.Err.Error()
+		e.Log.Warnf("node measurement: %s", f.NodeErr)
+	}
+	e.Chan.Progress(50)
+	var clusterOut runner.Outcome
+	if clusterP != nil {
+		var cf clusterFacts
+		cf, clusterOut = clusterP.Wait()
+		if clusterOut.OK() {
+			f.Cluster, f.LeaderErr = cf.snap, cf.leaderErr
+		} else {
+			f.ClusterErr, f.TimedOut = clusterOut.Err.Error(), clusterOut.TimedOut
+			e.Log.Warnf("cluster database: %s", f.ClusterErr)
+		}
+	}
+	e.Chan.Progress(90)
+
+	findings, err := runner.Safe(func() []report.Finding { return nodecheck.All(f) })
+	if err != nil {
+		findings = []report.Finding{{ID: "node.cpu", Subject: "internal", Status: report.Fail, Message: err.Error(),
+			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
+	}
+	for i := range findings {
+		if findings[i].ID == "node.cpu" || findings[i].ID == "node.memory" || findings[i].ID == "node.disk" {
+			findings[i].DurationMs = nodeOut.Duration.Milliseconds()
+		} else {
+			findings[i].DurationMs = clusterOut.Duration.Milliseconds()
+		}
+	}
+	facts := map[string]any{"this_node": e.Agent.NodeID, "destination_node": dest}
+	if f.Node != nil {
+		facts["node"] = f.Node
+	}
+	if f.Cluster != nil {
+		facts["cluster"] = f.Cluster
+	}
+	rep := report.Build(catalog.Catalog{}, "check-node", e.RunID(), start, findings, ignores, facts)
+	if f.Cluster != nil && f.LeaderErr == "" {
+		storeLastReport(ctx, e, cfg, timeout, rep)
+	}
+	return rep, nil
+}
+
+// storeLastReport keeps the last report of an action under the module's
+// own keys on the leader. Best effort: the report is printed anyway.
+func storeLastReport(ctx context.Context, e *Env, cfg cluster.Config, timeout time.Duration, rep report.Report) {
+	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
+		return
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	w := cfg.Writer(timeout)
+	defer w.Close()
+	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, "preflight/last/"+rep.Action, string(raw)); err != nil {
+		e.Log.Warnf("could not store the report in the cluster database: %v", err)
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -1,0 +1,339 @@
+// Package nodecheck judges the destination node and the cluster: pure
+// functions from collected facts (node.Facts, cluster.Snapshot) to
+// findings, one per check id.
+package nodecheck
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+// Minimums from the NethVoice migration prerequisites.
+const (
+	MinCPUs = 4
+	GiB     = 1 << 30
+	// MinMemBytes is 8 GiB nominal. The kernel keeps part of the RAM for
+	// itself, so MemTotal of an 8 GiB machine reads about 7.6-7.8 GiB:
+	// anything from 7.5 GiB up counts as 8 GiB.
+	MinMemNominal = 8 * GiB
+	MinMemBytes   = 7*GiB + GiB/2
+	MinDiskBytes  = 100 * GiB
+	// DiskFactor covers the NS7 data copied once by rsync plus the database
+	// dumps imported in background (the CDR dump is kept until imported).
+	DiskFactor = 2
+)
+
+// Facts is everything check-node judges.
+type Facts struct {
+	ThisNode string // the node this module runs on (NODE_ID)
+	Dest     string // the destination node of NethVoice
+
+	Node    *node.Facts // nil when the measure failed
+	NodeErr string
+
+	RedisConfigured bool
+	Cluster         *cluster.Snapshot // nil when the read failed
+	ClusterErr      string
+	LeaderErr       string // the leader address did not answer (writes go there)
+	TimedOut        bool
+	ReadAddress     string
+	WriteAddress    string
+}
+
+// All runs every check-node evaluator.
+func All(f Facts) []report.Finding {
+	var out []report.Finding
+	out = append(out, Redis(f))
+	out = append(out, CPU(f), Memory(f), Disk(f))
+	out = append(out, Proxy(f))
+	out = append(out, Leftovers(f)...)
+	return out
+}
+
+func subjectNode(id string) string { return "node " + id }
+
+func hint(h string, cmds ...string) *report.Remediation {
+	return &report.Remediation{Hint: h, Commands: cmds}
+}
+
+// measured returns a skip finding when the measured node is not the
+// destination or the measure failed, nil otherwise.
+func measured(f Facts, id string) *report.Finding {
+	if f.Dest != "" && f.ThisNode != "" && f.Dest != f.ThisNode {
+		return &report.Finding{ID: id, Subject: subjectNode(f.Dest), Status: report.Skip,
+			Message: fmt.Sprintf("this module runs on node %s, the destination is node %s: only the node the module runs on can be measured; install nethvoice-preflight on node %s to measure it", f.ThisNode, f.Dest, f.Dest)}
+	}
+	if f.Node == nil {
+		return &report.Finding{ID: id, Subject: subjectNode(f.ThisNode), Status: report.Fail,
+			Message:     "the node could not be measured: " + f.NodeErr,
+			Remediation: hint("Check that /proc is readable and the volumes path exists, then run the check again")}
+	}
+	return nil
+}
+
+// CPU judges node.cpu.
+func CPU(f Facts) report.Finding {
+	if s := measured(f, "node.cpu"); s != nil {
+		return *s
+	}
+	fd := report.Finding{ID: "node.cpu", Subject: subjectNode(f.ThisNode),
+		Data: map[string]any{"cpus": f.Node.CPUs, "minimum": MinCPUs}}
+	if f.Node.CPUs >= MinCPUs {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("%d CPU cores (at least %d needed)", f.Node.CPUs, MinCPUs)
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("%d CPU cores; NethVoice needs at least %d", f.Node.CPUs, MinCPUs)
+	fd.Remediation = hint(fmt.Sprintf("Give the node at least %d vCPU (or choose another destination node)", MinCPUs), "nproc")
+	return fd
+}
+
+// Memory judges node.memory.
+func Memory(f Facts) report.Finding {
+	if s := measured(f, "node.memory"); s != nil {
+		return *s
+	}
+	fd := report.Finding{ID: "node.memory", Subject: subjectNode(f.ThisNode),
+		Data: map[string]any{"memory_bytes": f.Node.MemTotalBytes, "minimum_bytes": MinMemNominal}}
+	if f.Node.MemTotalBytes >= MinMemBytes {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("%s of RAM (at least 8 GiB needed)", HumanBytes(f.Node.MemTotalBytes))
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("%s of RAM; NethVoice needs at least 8 GiB", HumanBytes(f.Node.MemTotalBytes))
+	fd.Remediation = hint("Give the node at least 8 GiB of RAM (or choose another destination node)", "free -h")
+	return fd
+}
+
+// DiskNeed is the free space needed for NethVoice volumes given the measured
+// NS7 data (0 when not measured yet).
+func DiskNeed(ns7Data int64) uint64 {
+	need := uint64(MinDiskBytes)
+	if ns7Data > 0 && uint64(ns7Data)*DiskFactor > need {
+		need = uint64(ns7Data) * DiskFactor
+	}
+	return need
+}
+
+// Disk judges node.disk.
+func Disk(f Facts) report.Finding {
+	if s := measured(f, "node.disk"); s != nil {
+		return *s
+	}
+	var ns7 int64
+	if f.Cluster != nil {
+		ns7 = f.Cluster.NS7DataBytes
+	}
+	need := DiskNeed(ns7)
+	fd := report.Finding{ID: "node.disk", Subject: f.Node.MeasuredPath,
+		Data: map[string]any{"free_bytes": f.Node.DiskFreeBytes, "size_bytes": f.Node.DiskSizeBytes,
+			"needed_bytes": need, "ns7_data_bytes": ns7, "path": f.Node.VolumesPath, "measured_path": f.Node.MeasuredPath}}
+	basis := "the 100 GiB minimum; NS7 data not measured yet: run probe-ns7"
+	if ns7 > 0 {
+		basis = fmt.Sprintf("max(100 GiB, NS7 data %s x %d)", HumanBytes(uint64(ns7)), DiskFactor)
+	}
+	if f.Node.DiskFreeBytes >= need {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", HumanBytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, HumanBytes(need), basis)
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", HumanBytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, HumanBytes(need), basis)
+	fd.Remediation = hint(fmt.Sprintf("Free or add %s on the filesystem of %s (or choose another destination node)",
+		HumanBytes(need-f.Node.DiskFreeBytes), f.Node.MeasuredPath), "df -h "+f.Node.MeasuredPath)
+	return fd
+}
+
+// clusterSkip is the finding of a cluster check when the cluster could not
+// be read; the cause itself is reported once, by cluster.redis.
+func clusterSkip(f Facts, id, subject string) *report.Finding {
+	if !f.RedisConfigured {
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8)"}
+	}
+	if f.Cluster == nil {
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "the cluster database could not be read (see cluster.redis): " + f.ClusterErr}
+	}
+	return nil
+}
+
+// Redis judges cluster.redis.
+func Redis(f Facts) report.Finding {
+	fd := report.Finding{ID: "cluster.redis", Subject: "cluster"}
+	if !f.RedisConfigured {
+		fd.Status = report.Skip
+		fd.Message = "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8)"
+		return fd
+	}
+	fd.Data = map[string]any{"read_address": f.ReadAddress, "write_address": f.WriteAddress}
+	if f.Cluster == nil {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the cluster database at %s did not answer: %s", f.ReadAddress, f.ClusterErr)
+		fd.Remediation = hint("Check the local Redis replica and the VPN to the leader on this node", "systemctl status redis", "runagent redis-cli ping")
+		return fd
+	}
+	if f.LeaderErr != "" {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's database at %s did not answer: %s", f.WriteAddress, f.LeaderErr)
+		fd.Remediation = hint("Check the VPN between this node and the leader, and Redis on the leader", "wg show", "runagent redis-cli -h cluster-leader ping")
+		return fd
+	}
+	leader := f.Cluster.Leader
+	if leader == "" {
+		fd.Status = report.Fail
+		fd.Message = "the cluster database answers but names no leader (cluster/environment NODE_ID is empty)"
+		fd.Remediation = hint("The cluster is not initialized or its database is damaged: finish create-cluster on the leader", "api-cli run cluster/get-cluster-status")
+		return fd
+	}
+	if _, ok := f.Cluster.Nodes[leader]; !ok {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader is node %s, but node/%s/vpn does not exist", leader, leader)
+		fd.Remediation = hint("The cluster database is inconsistent: check the leader node", "api-cli run cluster/get-cluster-status")
+		return fd
+	}
+	fd.Status = report.Pass
+	fd.Data["leader"] = leader
+	fd.Message = fmt.Sprintf("the cluster database answers (%d nodes, %d modules); the leader is node %s", len(f.Cluster.Nodes), len(f.Cluster.Modules), leader)
+	return fd
+}
+
+// Proxy judges node.proxy on the destination node.
+func Proxy(f Facts) report.Finding {
+	dest := f.Dest
+	if dest == "" {
+		dest = f.ThisNode
+	}
+	if s := clusterSkip(f, "node.proxy", subjectNode(dest)); s != nil {
+		return *s
+	}
+	fd := report.Finding{ID: "node.proxy", Subject: subjectNode(dest)}
+	n := f.Cluster.Nodes[dest]
+	proxyID := ""
+	if n != nil {
+		proxyID = n.ProxyID
+	}
+	if proxyID == "" {
+		// The default-instance key is what NethVoice resolves; fall back to
+		// any proxy module on the node, in case the key is missing.
+		for id, p := range f.Cluster.Proxies {
+			if p.Node == dest {
+				proxyID = id
+			}
+		}
+	}
+	p := f.Cluster.Proxies[proxyID]
+	if proxyID == "" || p == nil {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("no nethvoice-proxy instance on node %s; NethVoice needs one on its node", dest)
+		fd.Remediation = hint(fmt.Sprintf("Install NethVoice Proxy on node %s from the Software Center and configure it (FQDN, interface address, public address if behind NAT) before migrating", dest),
+			fmt.Sprintf("add-module ghcr.io/nethesis/nethvoice-proxy:latest %s", dest))
+		return fd
+	}
+	fd.Data = map[string]any{"proxy": p.ID, "fqdn": p.FQDN, "address": p.Address, "public_address": p.PublicAddress}
+	var problems []string
+	if !p.Published {
+		problems = append(problems, "it publishes no SIP service (module/"+p.ID+"/srv/tcp/sip is missing)")
+	}
+	if p.FQDN == "" || strings.HasSuffix(strings.TrimSuffix(strings.ToLower(p.FQDN), "."), ".invalid") {
+		problems = append(problems, fmt.Sprintf("its FQDN is %q (not configured)", p.FQDN))
+	}
+	if p.Address == "" || p.Address == "127.0.0.1" {
+		problems = append(problems, fmt.Sprintf("its address is %q (not configured)", p.Address))
+	}
+	if p.PublicAddress == "127.0.0.1" {
+		problems = append(problems, "its public address is 127.0.0.1")
+	}
+	if len(problems) > 0 {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("%s on node %s is installed but not configured: %s", p.ID, dest, strings.Join(problems, "; "))
+		fd.Remediation = hint(fmt.Sprintf("Open %s in the cluster admin and set its FQDN, the interface address that receives VoIP traffic and the public address if behind NAT", p.ID),
+			fmt.Sprintf("api-cli run module/%s/get-configuration", p.ID))
+		return fd
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("%s on node %s is configured: FQDN %s, address %s", p.ID, dest, p.FQDN, p.Address)
+	return fd
+}
+
+// Leftovers judges node.leftovers: NS7 migration nodes already joined, and
+// stale ns7admin accounts (when the module can read them).
+func Leftovers(f Facts) []report.Finding {
+	if s := clusterSkip(f, "node.leftovers", "nodes"); s != nil {
+		return []report.Finding{*s}
+	}
+	var mig []string
+	for id, n := range f.Cluster.Nodes {
+		if n.Migrating {
+			mig = append(mig, id)
+		}
+	}
+	sort.Strings(mig)
+	nodes := report.Finding{ID: "node.leftovers", Subject: "nodes", Data: map[string]any{"ns7_nodes": mig}}
+	if len(mig) == 0 {
+		nodes.Status = report.Pass
+		nodes.Message = "no NS7 is joined to the cluster (no node has the nomodules flag)"
+	} else {
+		nodes.Status = report.Warn
+		nodes.Message = fmt.Sprintf("node %s is an NS7 already joined by the migration tool (flag nomodules): an earlier or running migration", strings.Join(mig, ", "))
+		nodes.Remediation = hint("If it is not the NS7 you are migrating now, run 'Leave NS8' in the NS7 migration tool (or remove the node from the cluster) before starting",
+			"api-cli run cluster/list-nodes")
+	}
+	accounts := report.Finding{ID: "node.leftovers", Subject: "accounts"}
+	switch {
+	case f.Cluster.AdminsErr != "":
+		accounts.Status = report.Skip
+		accounts.Message = f.Cluster.AdminsErr + "; check by hand that no ns7admin account is left"
+		accounts.Remediation = hint("List the cluster admins on the leader and remove ns7adminN accounts of finished migrations",
+			"api-cli run cluster/list-users")
+	case len(f.Cluster.Admins) == 0:
+		accounts.Status = report.Pass
+		accounts.Message = "no ns7admin account exists"
+	default:
+		stale := staleAdmins(f.Cluster)
+		accounts.Data = map[string]any{"ns7_admins": f.Cluster.Admins, "stale": stale}
+		if len(stale) == 0 {
+			accounts.Status = report.Pass
+			accounts.Message = fmt.Sprintf("ns7admin accounts %s belong to NS7 nodes still joined", strings.Join(f.Cluster.Admins, ", "))
+		} else {
+			accounts.Status = report.Warn
+			accounts.Message = fmt.Sprintf("stale migration accounts %s: no joined NS7 node matches them", strings.Join(stale, ", "))
+			accounts.Remediation = hint("Remove the stale accounts from Settings > Cluster administrators",
+				fmt.Sprintf("api-cli run cluster/remove-user --data '{\"user\":\"%s\"}'", stale[0]))
+		}
+	}
+	return []report.Finding{nodes, accounts}
+}
+
+// staleAdmins are ns7admin<N> accounts without a joined NS7 node N.
+func staleAdmins(s *cluster.Snapshot) []string {
+	var out []string
+	for _, a := range s.Admins {
+		id := strings.TrimPrefix(a, "ns7admin")
+		if n := s.Nodes[id]; n == nil || !n.Migrating {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// HumanBytes formats a size with binary units.
+func HumanBytes(b uint64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := uint64(unit), 0
+	for n := b / unit; n >= unit && exp < 5; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+}

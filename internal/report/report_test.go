@@ -1,0 +1,151 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fakeCatalog orders ids as listed; "old.b" is an alias of "b.two".
+type fakeCatalog struct{}
+
+var order = []string{"a.one", "b.two", "c.three"}
+
+func (fakeCatalog) Canonical(id string) string {
+	if id == "old.b" {
+		return "b.two"
+	}
+	return id
+}
+func (fakeCatalog) Order(id string) int {
+	for i, o := range order {
+		if o == id {
+			return i
+		}
+	}
+	return len(order)
+}
+func (fakeCatalog) Title(id string) string { return "Title of " + id }
+func (fakeCatalog) Doc(id string) string   { return "docs/checks.md#" + id }
+
+func sample() []Finding {
+	rem := func(h string) *Remediation { return &Remediation{Hint: h, Commands: []string{"echo fix"}} }
+	return []Finding{
+		{ID: "c.three", Subject: "z", Status: Warn, Message: "warned", Remediation: rem("look")},
+		{ID: "b.two", Subject: "y", Status: Fail, Message: "failed\non two lines", Remediation: rem("fix it")},
+		{ID: "b.two", Subject: "x", Status: Fail, Message: "failed too", Remediation: rem("fix x")},
+		{ID: "a.one", Subject: "", Status: Pass, Message: "fine"},
+		{ID: "zz.unknown", Subject: "", Status: Skip, Message: "not applicable"},
+	}
+}
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func build(ign []Ignore) Report {
+	r := Build(fakeCatalog{}, "check-node", "run-1", t0, sample(), ign, nil)
+	r.DurationMs = 42
+	return r
+}
+
+func TestBuildOrderSummaryReady(t *testing.T) {
+	r := build(nil)
+	var got []string
+	for _, f := range r.Checks {
+		got = append(got, f.ID+"/"+f.Subject)
+	}
+	want := []string{"a.one/", "b.two/x", "b.two/y", "c.three/z", "zz.unknown/"}
+	if len(got) != len(want) {
+		t.Fatal(got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("order %v, want %v", got, want)
+		}
+	}
+	if r.Ready || r.Summary != (Summary{Pass: 1, Warn: 1, Fail: 2, Skip: 1}) {
+		t.Fatalf("ready=%v summary=%+v", r.Ready, r.Summary)
+	}
+	if !r.Checks[1].Blocking || r.Checks[3].Blocking {
+		t.Fatal("blocking must follow fail only")
+	}
+	if r.Checks[1].Title != "Title of b.two" || r.Checks[1].Remediation.Doc != "docs/checks.md#b.two" {
+		t.Fatalf("title/doc not filled: %+v", r.Checks[1])
+	}
+	if Grade(r) != ExitBlocking {
+		t.Fatal("grade")
+	}
+}
+
+func TestIgnoreList(t *testing.T) {
+	// Alias + empty subject ignores every subject of b.two; the report becomes ready.
+	r := build([]Ignore{{ID: "old.b", Reason: "lab"}})
+	if !r.Ready || r.Summary.Ignored != 2 || r.Summary.Fail != 0 {
+		t.Fatalf("ready=%v %+v", r.Ready, r.Summary)
+	}
+	for _, f := range r.Checks[1:3] {
+		if !f.Ignored || f.Blocking || f.IgnoreNote != "lab" || f.Status != Fail {
+			t.Fatalf("%+v", f)
+		}
+	}
+	if Grade(r) != ExitWarnings {
+		t.Fatal("warnings only must grade 4")
+	}
+	// A subject narrows the ignore to one finding.
+	r = build([]Ignore{{ID: "b.two", Subject: "x", Reason: "r"}})
+	if r.Ready || r.Summary.Ignored != 1 || r.Summary.Fail != 1 {
+		t.Fatalf("%+v", r.Summary)
+	}
+	// An ignored pass stays a plain pass.
+	r = build([]Ignore{{ID: "a.one"}})
+	if r.Checks[0].Ignored {
+		t.Fatal("pass marked ignored")
+	}
+}
+
+func TestGradeReady(t *testing.T) {
+	r := Build(fakeCatalog{}, "x", "r", t0, []Finding{{ID: "a.one", Status: Pass, Message: "ok"}}, nil, nil)
+	if Grade(r) != ExitReady || !r.Ready || r.Facts == nil || r.Checks == nil {
+		t.Fatal(r)
+	}
+	r = Build(fakeCatalog{}, "x", "r", t0, nil, nil, nil)
+	if r.Checks == nil || !r.Ready {
+		t.Fatal("empty report must have an empty checks array")
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update once)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestGoldenJSON(t *testing.T) {
+	b, err := json.MarshalIndent(build([]Ignore{{ID: "b.two", Subject: "x", Reason: "known"}}), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json", append(b, '\n'))
+}
+
+func TestGoldenText(t *testing.T) {
+	var buf bytes.Buffer
+	WriteText(&buf, build([]Ignore{{ID: "b.two", Subject: "x", Reason: "known"}}))
+	golden(t, "report.txt", buf.Bytes())
+}
