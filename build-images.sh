@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+#
+# Builds the nethvoice-preflight NS8 module image.
+#
+#  1. the Go binary, with the machine's own Go toolchain, into imageroot/bin/
+#     (static: CGO_ENABLED=0);
+#  2. the UI, with the machine's own node/npm, into ui/dist/;
+#  3. the image, with buildah: from scratch, imageroot -> /imageroot,
+#     ui/dist -> /ui, org.nethserver.* labels, committed as
+#     ${REPOBASE}/nethvoice-preflight:${IMAGETAG}.
+#
+# Needs bash, go, node/npm and buildah; no container daemon, no `buildah run`,
+# vfs storage (works as root on a plain Debian 12 with `apt install buildah`).
+#
+# Environment:
+#   REPOBASE   image repository base  (default ghcr.io/nethvoice-preflight)
+#   IMAGETAG   image tag              (default latest)
+#   GOARCH     target architecture    (default: the Go toolchain's own)
+#
+# Output: progress goes to stderr; the last (only) line on stdout is the
+# committed image name. When GITHUB_OUTPUT is set, `images=<name>` is
+# appended to it as well.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+export PATH="$PATH:/usr/local/go/bin"
+
+repobase="${REPOBASE:-ghcr.io/nethvoice-preflight}"
+reponame="nethvoice-preflight"
+imagetag="${IMAGETAG:-latest}"
+image="${repobase}/${reponame}:${imagetag}"
+
+# Oldest NS8 core this module is meant for. The module only reads Redis keys
+# and runs plain agent actions, so it needs nothing of recent cores.
+min_core="3.12.0"
+
+log() { printf 'build-images: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Every buildah call uses vfs storage: no overlay/fuse support needed.
+export STORAGE_DRIVER=vfs
+bah() { buildah --storage-driver vfs "$@"; }
+
+for tool in go buildah; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found in PATH"
+done
+compgen -G 'cmd/nethvoice-preflight/*.go' >/dev/null || die "cmd/nethvoice-preflight (the binary's main package) is missing"
+
+# --- 1. Go binary -----------------------------------------------------------
+goarch="${GOARCH:-$(go env GOARCH)}"
+log "go build ./cmd/nethvoice-preflight (linux/${goarch}, static)"
+CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" \
+    go build -trimpath -ldflags='-s -w' -o imageroot/bin/nethvoice-preflight ./cmd/nethvoice-preflight >&2
+chmod 0755 imageroot/bin/nethvoice-preflight
+
+# --- 2. UI --------------------------------------------------------------------
+ui_has_deps() {
+    node -e '
+        const p = require("./ui/package.json");
+        const n = Object.keys(Object.assign({}, p.dependencies, p.devDependencies)).length;
+        process.exit(n > 0 ? 0 : 1);'
+}
+if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+    if ui_has_deps; then
+        if [[ -f ui/package-lock.json ]]; then
+            log "npm ci (ui)"
+            npm --prefix ui ci --no-audit --no-fund >&2
+        else
+            log "npm install (ui)"
+            npm --prefix ui install --no-audit --no-fund >&2
+        fi
+    fi
+    log "npm run build (ui)"
+    npm --prefix ui run build >&2
+elif [[ -f ui/build.js ]] && ! grep -q '"dependencies"\|"devDependencies"' ui/package.json; then
+    # The placeholder UI build is a plain copy of ui/public: do it without node.
+    log "node/npm not found: copying ui/public to ui/dist (placeholder UI)"
+    rm -rf ui/dist
+    cp -R ui/public ui/dist
+else
+    die "node and npm are needed to build the UI"
+fi
+[[ -f ui/dist/index.html ]] || die "the UI build produced no ui/dist/index.html"
+
+# --- 3. Image -------------------------------------------------------------------
+# Stage exactly what goes into the image: no .gitignore or editor leftovers.
+# (extract-image on the node skips .gitignore too; this keeps the image clean.)
+stage=$(mktemp -d "${TMPDIR:-/tmp}/nvpf-build.XXXXXX")
+container=""
+cleanup() {
+    if [[ -n $container ]]; then
+        bah rm "$container" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$stage"
+}
+trap cleanup EXIT
+
+cp -R imageroot "$stage/imageroot"
+cp -R ui/dist "$stage/ui"
+find "$stage" \( -name .gitignore -o -name '*~' -o -name '.*.swp' -o -name '.DS_Store' \) -exec rm -f {} +
+# Deterministic permissions whatever the umask of the checkout: directories
+# and executables 0755, other files 0644.
+find "$stage" -type d -exec chmod 0755 {} +
+find "$stage" -type f -perm /0111 -exec chmod 0755 {} +
+find "$stage" -type f ! -perm /0111 -exec chmod 0644 {} +
+[[ -x $stage/imageroot/bin/nethvoice-preflight ]] || die "imageroot/bin/nethvoice-preflight is not executable"
+
+log "buildah from scratch"
+container=$(bah from scratch)
+bah add "$container" "$stage/imageroot" /imageroot >/dev/null
+bah add "$container" "$stage/ui" /ui >/dev/null
+
+# Labels (ns8-platform.md §1.4):
+#  - rootfull=0: a rootless module, its agent runs as the module's own user;
+#  - min-core: see above;
+#  - no org.nethserver.authorizations: least privilege. The module only reads
+#    Redis keys every module can read (cluster/*, node/*, module/*) and writes
+#    its own module/<id>/* keys; it calls no other agent's action, so it asks
+#    for no role (self:selfadm is added by the core anyway);
+#  - no tcp/udp-ports-demand: it listens on nothing;
+#  - no max-per-node: several instances (e.g. one per NS7 host) are fine;
+#  - no org.nethserver.images: it runs no container.
+log "buildah config"
+# The image is never run (the node extracts its files), so the entrypoint is a
+# placeholder; the JSON form keeps buildah from wrapping it in `/bin/sh -c`.
+bah config \
+    --entrypoint='["/"]' \
+    --created-by="nethvoice-preflight build-images.sh" \
+    --os=linux \
+    --arch="$goarch" \
+    --label="org.nethserver.rootfull=0" \
+    --label="org.nethserver.min-core=${min_core}" \
+    "$container"
+
+log "buildah commit ${image}"
+image_id=$(bah commit --quiet "$container" "$image")
+log "committed ${image} (${image_id})"
+bah rm "$container" >/dev/null
+container=""
+
+if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+    printf 'images=%s\n' "${image,,}" >>"$GITHUB_OUTPUT"
+fi
+if [[ -z ${CI:-} ]]; then
+    log "publish with: buildah --storage-driver vfs push ${image} docker://${image}"
+fi
+printf '%s\n' "$image"
