@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 )
 
 // Exit codes understood by the agent.
@@ -78,11 +79,13 @@ type Channel struct {
 // OpenChannel opens the command channel of env.
 func OpenChannel(env Env, stderr io.Writer) *Channel {
 	if env.ComFD != "" {
-		if fd, err := strconv.Atoi(env.ComFD); err == nil && fd > 2 {
+		// Check the descriptor before wrapping it: an *os.File for a number
+		// that is not open would close that number when collected, possibly
+		// after it was reused by another file of this process.
+		var st syscall.Stat_t
+		if fd, err := strconv.Atoi(env.ComFD); err == nil && fd > 2 && syscall.Fstat(fd, &st) == nil {
 			if f := os.NewFile(uintptr(fd), "agent-comfd"); f != nil {
-				if _, err := f.Stat(); err == nil {
-					return &Channel{w: f, last: -1}
-				}
+				return &Channel{w: f, last: -1}
 			}
 		}
 	}

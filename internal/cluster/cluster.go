@@ -229,8 +229,9 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		s.Proxies[id] = p
 	}
 
-	// Cluster admins live under user/*, which NS8 does not let modules read:
-	// say so rather than guess.
+	// Cluster admins live under user/*. NS8's ACL does not let modules read
+	// those keys, but SCAN is not subject to key patterns, so the names are
+	// listed; where a server refuses, say so rather than guess.
 	admins, err := scanAll(ctx, rdb, "user/ns7admin*")
 	switch {
 	case err == nil:

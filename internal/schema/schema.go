@@ -91,6 +91,11 @@ func (s *Set) Validate(action string, kind Kind, doc []byte) ([]FieldError, erro
 	if err != nil {
 		return nil, err
 	}
+	// gojsonschema decodes only the first JSON value and ignores what
+	// follows ("{} trailing" would pass), so check the whole document.
+	if !json.Valid(doc) {
+		return []FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "invalid_json"}}, nil
+	}
 	res, err := sc.Validate(gojsonschema.NewBytesLoader(doc))
 	if err != nil {
 		// The document is not JSON at all.
@@ -115,7 +120,10 @@ func convert(errs []gojsonschema.ResultError) []FieldError {
 			param = field[:i]
 		}
 		v := e.Value()
-		if Sensitive(lastElem(field)) {
+		// additional_property_not_allowed reports the parent as the field
+		// and the extra property's value as the value: mask by its name.
+		prop, _ := e.Details()["property"].(string)
+		if sensitivePath(field) || (e.Type() == "additional_property_not_allowed" && Sensitive(prop)) {
 			v = "XXX"
 		} else {
 			v = Mask(v)
@@ -126,11 +134,15 @@ func convert(errs []gojsonschema.ResultError) []FieldError {
 	return out
 }
 
-func lastElem(field string) string {
-	if i := strings.LastIndex(field, "."); i >= 0 {
-		return field[i+1:]
+// sensitivePath reports whether any element of a field path names a
+// secret: the value under a secret key (a list item, a member) is secret too.
+func sensitivePath(field string) bool {
+	for _, el := range strings.Split(field, ".") {
+		if Sensitive(el) {
+			return true
+		}
 	}
-	return field
+	return false
 }
 
 // Sensitive reports whether a key names a secret, with the agent's rule

@@ -77,8 +77,9 @@ func FromEnv(env map[string]string) Settings {
 		s.NS7.User = "root"
 	}
 	if v := env[kIgnore]; v != "" {
-		_ = json.Unmarshal([]byte(v), &s.Ignore) // a damaged value reads as an empty list
-		if s.Ignore == nil {
+		// A damaged value reads as an empty list, not as the part decoded
+		// before the error.
+		if err := json.Unmarshal([]byte(v), &s.Ignore); err != nil || s.Ignore == nil {
 			s.Ignore = []report.Ignore{}
 		}
 	}

@@ -29,7 +29,7 @@ const (
 func Ensure(stateDir, comment string) error {
 	priv := filepath.Join(stateDir, PrivateKeyFile)
 	if _, err := os.Stat(priv); err == nil {
-		return nil
+		return ensurePublic(stateDir, comment)
 	}
 	if err := os.MkdirAll(filepath.Dir(priv), 0o700); err != nil {
 		return err
@@ -58,6 +58,10 @@ func Ensure(stateDir, comment string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	return writePublic(stateDir, pub, comment)
+}
+
+func writePublic(stateDir string, pub ed25519.PublicKey, comment string) error {
 	sshPub, err := ssh.NewPublicKey(pub)
 	if err != nil {
 		return err
@@ -67,6 +71,27 @@ func Ensure(stateDir, comment string) error {
 		line += " " + comment
 	}
 	return os.WriteFile(filepath.Join(stateDir, PublicKeyFile), []byte(line+"\n"), 0o644)
+}
+
+// ensurePublic rewrites a missing public key from the private one (a run
+// that died between the two writes).
+func ensurePublic(stateDir, comment string) error {
+	if _, err := os.Stat(filepath.Join(stateDir, PublicKeyFile)); err == nil {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(stateDir, PrivateKeyFile))
+	if err != nil {
+		return err
+	}
+	key, err := ssh.ParseRawPrivateKey(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", PrivateKeyFile, err)
+	}
+	k, ok := key.(*ed25519.PrivateKey)
+	if !ok {
+		return fmt.Errorf("%s is not an ed25519 key", PrivateKeyFile)
+	}
+	return writePublic(stateDir, k.Public().(ed25519.PublicKey), comment)
 }
 
 // PublicKey returns the authorized_keys line of the module key, or "" if
