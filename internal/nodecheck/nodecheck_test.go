@@ -88,7 +88,9 @@ func TestChecks(t *testing.T) {
 		{"admins unreadable", func(f *Facts) { f.Cluster.AdminsErr = "not readable" }, "node.leftovers", "accounts", report.Skip, "check by hand"},
 		{"no redis", func(f *Facts) { f.RedisConfigured, f.Cluster = false, nil }, "cluster.redis", "", report.Skip, "REDIS_ADDRESS is not set"},
 		{"no redis: proxy skipped", func(f *Facts) { f.RedisConfigured, f.Cluster = false, nil }, "node.proxy", "", report.Skip, "stand-alone"},
-		{"redis silent", func(f *Facts) { f.Cluster, f.ClusterErr = nil, "the cluster database at 127.0.0.1:6379 did not answer within 10s" }, "cluster.redis", "", report.Fail, "did not answer within 10s"},
+		{"redis silent", func(f *Facts) {
+			f.Cluster, f.ClusterErr = nil, "the cluster database at 127.0.0.1:6379 did not answer within 10s"
+		}, "cluster.redis", "", report.Fail, "did not answer within 10s"},
 		{"redis silent: leftovers skipped", func(f *Facts) { f.Cluster, f.ClusterErr = nil, "timeout" }, "node.leftovers", "", report.Skip, "see cluster.redis"},
 		{"leader silent", func(f *Facts) { f.LeaderErr = "dial tcp: connection refused" }, "cluster.redis", "", report.Fail, "the leader's database at cluster-leader:6379 did not answer"},
 		{"no leader", func(f *Facts) { f.Cluster.Leader = "" }, "cluster.redis", "", report.Fail, "names no leader"},
