@@ -65,7 +65,7 @@ func TestBadInputIsValidationFailed(t *testing.T) {
 			}
 			found := false
 			for _, e := range errs {
-				if e.Field == c.field && e.Error == c.errType {
+				if e.Field == c.field && (e.Error == c.errType || e.Error == e.Parameter+"_"+c.errType) {
 					found = true
 				}
 			}

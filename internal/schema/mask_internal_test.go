@@ -62,7 +62,7 @@ func TestConvertMasksSecretFields(t *testing.T) {
 				t.Fatalf("want 1 error, got %+v", errs)
 			}
 			e := errs[0]
-			if e.Field != tc.field || e.Error != tc.errType {
+			if e.Field != tc.field || e.Error != e.Parameter+"_"+tc.errType {
 				t.Errorf("got field %q error %q, want %q %q", e.Field, e.Error, tc.field, tc.errType)
 			}
 			got, _ := json.Marshal(e.Value)

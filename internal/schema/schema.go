@@ -128,7 +128,8 @@ func convert(errs []gojsonschema.ResultError) []FieldError {
 		} else {
 			v = Mask(v)
 		}
-		out = append(out, FieldError{Field: field, Parameter: param, Value: v, Error: e.Type()})
+		// The agent names the error "<parameter>_<type>" (ns8-core validation.go).
+		out = append(out, FieldError{Field: field, Parameter: param, Value: v, Error: param + "_" + e.Type()})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out

@@ -90,43 +90,43 @@ func TestValidateErrorShape(t *testing.T) {
 		{
 			name:  "unknown top-level key",
 			doc:   `{"bogus":1}`,
-			want:  schema.FieldError{Field: "(root)", Parameter: "(root)", Value: json.Number("1"), Error: "additional_property_not_allowed"},
+			want:  schema.FieldError{Field: "(root)", Parameter: "(root)", Value: json.Number("1"), Error: "(root)_additional_property_not_allowed"},
 			count: 1,
 		},
 		{
 			name:  "port out of range",
 			doc:   `{"ns7":{"port":70000}}`,
-			want:  schema.FieldError{Field: "ns7.port", Parameter: "ns7", Value: json.Number("70000"), Error: "number_lte"},
+			want:  schema.FieldError{Field: "ns7.port", Parameter: "ns7", Value: json.Number("70000"), Error: "ns7_number_lte"},
 			count: 1,
 		},
 		{
 			name:  "port zero",
 			doc:   `{"ns7":{"port":0}}`,
-			want:  schema.FieldError{Field: "ns7.port", Parameter: "ns7", Value: json.Number("0"), Error: "number_gte"},
+			want:  schema.FieldError{Field: "ns7.port", Parameter: "ns7", Value: json.Number("0"), Error: "ns7_number_gte"},
 			count: 1,
 		},
 		{
 			name:  "timeout of the wrong type",
 			doc:   `{"timeout_s":"x"}`,
-			want:  schema.FieldError{Field: "timeout_s", Parameter: "timeout_s", Value: "x", Error: "invalid_type"},
+			want:  schema.FieldError{Field: "timeout_s", Parameter: "timeout_s", Value: "x", Error: "timeout_s_invalid_type"},
 			count: 1,
 		},
 		{
 			name:  "ignore id pattern, nested in an array",
 			doc:   `{"ignore":[{"id":"NoDot"}]}`,
-			want:  schema.FieldError{Field: "ignore.0.id", Parameter: "ignore", Value: "NoDot", Error: "pattern"},
+			want:  schema.FieldError{Field: "ignore.0.id", Parameter: "ignore", Value: "NoDot", Error: "ignore_pattern"},
 			count: 1,
 		},
 		{
 			name:  "ignore entry without id",
 			doc:   `{"ignore":[{"reason":"r"}]}`,
-			want:  schema.FieldError{Field: "ignore.0", Parameter: "ignore", Value: map[string]any{"reason": "r"}, Error: "required"},
+			want:  schema.FieldError{Field: "ignore.0", Parameter: "ignore", Value: map[string]any{"reason": "r"}, Error: "ignore_required"},
 			count: 1,
 		},
 		{
 			name:  "document of the wrong type",
 			doc:   `[1]`,
-			want:  schema.FieldError{Field: "(root)", Parameter: "(root)", Value: []any{json.Number("1")}, Error: "invalid_type"},
+			want:  schema.FieldError{Field: "(root)", Parameter: "(root)", Value: []any{json.Number("1")}, Error: "(root)_invalid_type"},
 			count: 1,
 		},
 		{
@@ -156,7 +156,7 @@ func TestValidateErrorShape(t *testing.T) {
 		{
 			name: "host with a space",
 			doc:  `{"ns7":{"host":"a b"}}`,
-			want: schema.FieldError{Field: "ns7.host", Parameter: "ns7", Value: "a b", Error: "number_any_of"},
+			want: schema.FieldError{Field: "ns7.host", Parameter: "ns7", Value: "a b", Error: "ns7_number_any_of"},
 		},
 	}
 	for _, tc := range tests {
