@@ -170,3 +170,23 @@ func TestInputTooLarge(t *testing.T) {
 		t.Fatalf("%d %s", r.code, r.stdout)
 	}
 }
+
+// A cluster database that refuses connections is a finding, quickly.
+func TestCheckNodeRedisRefused(t *testing.T) {
+	env := stateEnv(t)
+	env.RedisAddress, env.RedisPassword = "127.0.0.1:1", "canary-redis-password-8c1f"
+	r := run(t, env, "", "check-node", "--data", `{"volumes_path":"/","timeout_s":2}`)
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	var rep report.Report
+	json.Unmarshal([]byte(r.stdout), &rep)
+	for _, f := range rep.Checks {
+		if f.ID == "cluster.redis" && (f.Status != report.Fail || !strings.Contains(f.Message, "127.0.0.1:1 did not answer")) {
+			t.Fatalf("%+v", f)
+		}
+	}
+	if rep.DurationMs > 2500 || strings.Contains(r.stdout+r.stderr, "canary-redis-password") {
+		t.Fatalf("took %d ms, or leaked the password: %s %s", rep.DurationMs, r.stdout, r.stderr)
+	}
+}

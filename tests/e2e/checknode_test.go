@@ -186,6 +186,43 @@ func TestCheckNodeHealthy(t *testing.T) {
 	if err != nil || !strings.Contains(stored, rep.RunID) {
 		t.Errorf("stored report: %v %.80s", err, stored)
 	}
+	assertNoSecret(t, w, w.module.Password, string(res.Output), res.Error)
+}
+
+// assertNoSecret looks for a canary in the task's output and log, in the
+// state dir and in every key the module can write.
+func assertNoSecret(t *testing.T, w *world, canary string, texts ...string) {
+	t.Helper()
+	if len(canary) < 8 {
+		t.Fatalf("canary %q too short to search for", canary)
+	}
+	for i, s := range texts {
+		if strings.Contains(s, canary) {
+			t.Errorf("secret in task text %d", i)
+		}
+	}
+	filepath.WalkDir(w.module.StateDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Base(p) != "agent.env" { // agent.env is where NS8 keeps it
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), canary) {
+				t.Errorf("secret in %s", p)
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	keys, _ := w.redis.Admin().Keys(ctx, "*module/"+moduleID+"/*").Result()
+	for _, k := range keys {
+		var v string
+		switch w.redis.Admin().Type(ctx, k).Val() {
+		case "string":
+			v = w.redis.Admin().Get(ctx, k).Val()
+		case "hash":
+			v = fmt.Sprint(w.redis.Admin().HGetAll(ctx, k).Val())
+		}
+		if strings.Contains(v, canary) {
+			t.Errorf("secret in Redis key %s", k)
+		}
+	}
 }
 
 func TestCheckNodeSmallNode(t *testing.T) {
