@@ -135,31 +135,37 @@ func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	if f.Cluster != nil {
 		facts["cluster"] = f.Cluster
 	}
-	rep := report.Build(catalog.Catalog{}, "check-node", e.RunID(), start, findings, ignores, facts)
-	if f.Cluster != nil && f.LeaderErr == "" {
-		storeLastReport(ctx, e, cfg, timeout, rep)
-	}
-	return rep, nil
+	// Nothing is written to a cluster database that just failed to answer.
+	return e.FinishReport(ctx, "check-node", start, timeout, findings, ignores, facts, f.Cluster != nil && f.LeaderErr == ""), nil
 }
 
-// storeLastReport keeps the last report of an action under the module's
-// own keys on the leader. Best effort: the report is printed anyway.
-func storeLastReport(ctx context.Context, e *Env, cfg cluster.Config, timeout time.Duration, rep report.Report) {
-	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
-		return
+// FinishReport builds the report of a check action (catalog titles, ignore
+// list, order, summary) and, when store is set, keeps it as the action's
+// last report under the module's own keys on the leader. Storing is best
+// effort and bounded by timeout: the report is printed anyway.
+func (e *Env) FinishReport(ctx context.Context, action string, start time.Time, timeout time.Duration,
+	findings []report.Finding, ignores []report.Ignore, facts map[string]any, store bool) report.Report {
+	rep := report.Build(catalog.Catalog{}, action, e.RunID(), start, findings, ignores, facts)
+	cfg := e.ClusterConfig()
+	if !store || cfg.WriteAddress == "" || cfg.ModuleID == "" {
+		return rep
 	}
 	raw, err := json.Marshal(rep)
 	if err != nil {
-		return
+		return rep
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	w := cfg.Writer(timeout)
 	defer w.Close()
-	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, "preflight/last/"+rep.Action, string(raw)); err != nil {
+	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, LastReportKey(rep.Action), string(raw)); err != nil {
 		e.Log.Warnf("could not store the report in the cluster database: %v", err)
 	}
+	return rep
 }
+
+// LastReportKey is the own-key suffix of an action's last report.
+func LastReportKey(action string) string { return "preflight/last/" + action }
 
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {

@@ -45,6 +45,29 @@ type Proxy struct {
 	Published     bool   `json:"published"` // srv/tcp/sip exists
 }
 
+// Provider is one server of a user domain.
+type Provider struct {
+	ID   string `json:"id"` // module id (internal) or host:port (external)
+	Node string `json:"node,omitempty"`
+	Host string `json:"host"`
+	Port string `json:"port"`
+}
+
+// Domain is a user domain (cluster/pypkg userdomains.py semantics).
+type Domain struct {
+	Name      string     `json:"name"`
+	Location  string     `json:"location"` // internal | external
+	Schema    string     `json:"schema"`   // ad | rfc2307
+	BaseDN    string     `json:"base_dn"`
+	BindDN    string     `json:"bind_dn"`
+	TLS       bool       `json:"tls"`
+	TLSVerify bool       `json:"tls_verify"`
+	Providers []Provider `json:"providers"`
+	// Unconfigured lists provider modules that claim the name
+	// (module/<id>/user_domain) but publish no srv/tcp/ldap yet.
+	Unconfigured []string `json:"unconfigured,omitempty"`
+}
+
 // Snapshot is the part of the cluster database the checks judge.
 type Snapshot struct {
 	Leader  string             `json:"leader"`
@@ -56,7 +79,13 @@ type Snapshot struct {
 	// why they could not be read (NS8 does not let modules read user/*).
 	Admins    []string `json:"ns7_admins,omitempty"`
 	AdminsErr string   `json:"ns7_admins_error,omitempty"`
-	// Own holds the module's own keys read back (e.g. stored NS7 facts).
+	// TraefikHosts are the HTTP host names routed by each traefik instance
+	// (module/traefik<N>/hosts), by module id.
+	TraefikHosts map[string][]string `json:"traefik_hosts"`
+	// Domains are the user domains, internal and external, as NS8 lists
+	// them; bind passwords are never read.
+	Domains []*Domain `json:"user_domains"`
+	// NS7DataBytes is the NS7 data total of the last probe (own keys).
 	NS7DataBytes int64  `json:"ns7_data_bytes,omitempty"`
 	Source       string `json:"source"` // address read from
 }
@@ -127,7 +156,8 @@ func NS7FactsKey(moduleID string) string { return OwnKey(moduleID, "preflight/ns
 
 // Read takes the snapshot: a few pipelined round trips, bounded by ctx.
 func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, error) {
-	s := &Snapshot{Nodes: map[string]*Node{}, Modules: map[string]*Module{}, Proxies: map[string]*Proxy{}, Source: rdb.Options().Addr}
+	s := &Snapshot{Nodes: map[string]*Node{}, Modules: map[string]*Module{}, Proxies: map[string]*Proxy{},
+		TraefikHosts: map[string][]string{}, Domains: []*Domain{}, Source: rdb.Options().Addr}
 
 	pipe := rdb.Pipeline()
 	leader := pipe.HGet(ctx, "cluster/environment", "NODE_ID")
@@ -209,19 +239,55 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		s.Modules[id] = &Module{ID: id, Node: node, Image: ImageName(url), URL: url}
 	}
 
-	// Third pass: the proxies' published SIP service.
+	// Third pass: the proxies' SIP service, traefik hosts, user domains.
+	ldapKeys, err := scanAll(ctx, rdb, "module/*/srv/tcp/ldap")
+	if err != nil {
+		return nil, fmt.Errorf("list LDAP providers: %w", err)
+	}
+	claimKeys, err := scanAll(ctx, rdb, "module/*/user_domain")
+	if err != nil {
+		return nil, fmt.Errorf("list user domain claims: %w", err)
+	}
+	extKeys, err := scanAll(ctx, rdb, "cluster/user_domain/ldap/*/conf")
+	if err != nil {
+		return nil, fmt.Errorf("list external domains: %w", err)
+	}
 	pipe = rdb.Pipeline()
 	srv := map[string]*redis.MapStringStringCmd{}
+	hosts := map[string]*redis.StringSliceCmd{}
 	for id, m := range s.Modules {
-		if m.Image == "nethvoice-proxy" {
+		switch m.Image {
+		case "nethvoice-proxy":
 			srv[id] = pipe.HGetAll(ctx, "module/"+id+"/srv/tcp/sip")
+		case "traefik":
+			hosts[id] = pipe.SMembers(ctx, "module/"+id+"/hosts")
 		}
 	}
-	if len(srv) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("read proxy service keys: %w", err)
-		}
+	ldapFields := []string{"domain", "schema", "base_dn", "bind_dn", "host", "port", "tls", "tls_verify", "node"}
+	ldap := map[string]*redis.SliceCmd{}
+	for _, k := range ldapKeys {
+		ldap[k] = pipe.HMGet(ctx, k, ldapFields...)
 	}
+	claims := map[string]*redis.StringCmd{}
+	for _, k := range claimKeys {
+		claims[k] = pipe.Get(ctx, k)
+	}
+	extFields := []string{"schema", "base_dn", "bind_dn", "tls", "tls_verify"}
+	ext := map[string]*redis.SliceCmd{}
+	extProv := map[string]*redis.StringSliceCmd{}
+	for _, k := range extKeys {
+		ext[k] = pipe.HMGet(ctx, k, extFields...)
+		extProv[k] = pipe.LRange(ctx, strings.TrimSuffix(k, "/conf")+"/providers", 0, -1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read service, hosts and domain keys: %w", err)
+	}
+	for id, c := range hosts {
+		h, _ := c.Result()
+		sort.Strings(h)
+		s.TraefikHosts[id] = h
+	}
+	s.Domains = buildDomains(ldap, ldapFields, claims, ext, extFields, extProv)
 	for id, c := range srv {
 		h, _ := c.Result()
 		p := &Proxy{ID: id, Node: s.Modules[id].Node, Published: len(h) > 0}
@@ -248,6 +314,90 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		s.AdminsErr = "could not list the cluster admin accounts: " + err.Error()
 	}
 	return s, nil
+}
+
+// buildDomains merges internal providers, unconfigured claims and external
+// domains the way NS8's list_domains does: internal names override
+// external ones, and an external domain without providers is ignored.
+func buildDomains(ldap map[string]*redis.SliceCmd, lf []string, claims map[string]*redis.StringCmd,
+	ext map[string]*redis.SliceCmd, ef []string, extProv map[string]*redis.StringSliceCmd) []*Domain {
+	byName := map[string]*Domain{}
+	fields := func(c *redis.SliceCmd, names []string) map[string]string {
+		m := map[string]string{}
+		vals, _ := c.Result()
+		for i, v := range vals {
+			if str, ok := v.(string); ok && i < len(names) {
+				m[names[i]] = str
+			}
+		}
+		return m
+	}
+	for k, c := range ldap {
+		f := fields(c, lf)
+		name := strings.ToLower(f["domain"])
+		if name == "" {
+			continue
+		}
+		mod := strings.TrimSuffix(strings.TrimPrefix(k, "module/"), "/srv/tcp/ldap")
+		d := byName[name]
+		if d == nil {
+			d = &Domain{Name: name, Location: "internal", Schema: f["schema"], BaseDN: f["base_dn"], BindDN: f["bind_dn"],
+				TLS: f["tls"] == "on", TLSVerify: f["tls_verify"] == "on", Providers: []Provider{}}
+			byName[name] = d
+		}
+		d.Providers = append(d.Providers, Provider{ID: mod, Node: f["node"], Host: f["host"], Port: f["port"]})
+	}
+	for k, c := range claims {
+		name, _ := c.Result()
+		name = strings.ToLower(name)
+		mod := strings.TrimSuffix(strings.TrimPrefix(k, "module/"), "/user_domain")
+		if name == "" {
+			continue
+		}
+		d := byName[name]
+		if d == nil {
+			d = &Domain{Name: name, Location: "internal", Providers: []Provider{}}
+			byName[name] = d
+		}
+		if d.Location == "internal" && !hasProvider(d, mod) {
+			d.Unconfigured = append(d.Unconfigured, mod)
+		}
+	}
+	for k, c := range ext {
+		name := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(k, "cluster/user_domain/ldap/"), "/conf"))
+		provs, _ := extProv[k].Result()
+		if len(provs) == 0 || byName[name] != nil {
+			continue
+		}
+		f := fields(c, ef)
+		d := &Domain{Name: name, Location: "external", Schema: f["schema"], BaseDN: f["base_dn"], BindDN: f["bind_dn"],
+			TLS: f["tls"] == "on", TLSVerify: f["tls_verify"] == "on", Providers: []Provider{}}
+		for _, p := range provs {
+			host, port := p, ""
+			if i := strings.LastIndex(p, ":"); i >= 0 {
+				host, port = p[:i], p[i+1:]
+			}
+			d.Providers = append(d.Providers, Provider{ID: p, Host: host, Port: port})
+		}
+		byName[name] = d
+	}
+	out := make([]*Domain, 0, len(byName))
+	for _, d := range byName {
+		sort.Slice(d.Providers, func(i, j int) bool { return d.Providers[i].ID < d.Providers[j].ID })
+		sort.Strings(d.Unconfigured)
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func hasProvider(d *Domain, mod string) bool {
+	for _, p := range d.Providers {
+		if p.ID == mod {
+			return true
+		}
+	}
+	return false
 }
 
 func isNoPerm(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOPERM") }

@@ -1,0 +1,4 @@
+package catalog
+
+// domainEntries are the checks of check-user-domain.
+var domainEntries = []Entry{}

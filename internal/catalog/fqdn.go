@@ -1,0 +1,4 @@
+package catalog
+
+// fqdnEntries are the checks of validate-fqdns.
+var fqdnEntries = []Entry{}
