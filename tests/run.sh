@@ -7,8 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 
+# command:debian-package pairs the suites need; add new servers here.
+required=(
+    redis-server:redis-server
+    buildah:buildah
+    unshare:util-linux
+)
 need_pkgs=()
-for pair in redis-server:redis-server buildah:buildah; do
+for pair in "${required[@]}"; do
     cmd=${pair%%:*} pkg=${pair##*:}
     command -v "$cmd" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
