@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -151,7 +152,18 @@ func ImageName(url string) string {
 // OwnKey is the key prefix the module may write.
 func OwnKey(moduleID, suffix string) string { return "module/" + moduleID + "/" + suffix }
 
-// NS7FactsKey holds the sanitized facts of the last NS7 probe.
+// NS7Stored is the part of the sanitized NS7 facts that other actions use,
+// as probe-ns7 stores them (JSON string at NS7FactsKey). Facts carries the
+// whole sanitized document.
+type NS7Stored struct {
+	ProbedAt        string          `json:"probed_at"`
+	Host            string          `json:"host"`
+	DataTotalBytes  int64           `json:"data_total_bytes"`
+	AccountProvider json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
+	Facts           json.RawMessage `json:"facts,omitempty"`
+}
+
+// NS7FactsKey holds the sanitized facts of the last NS7 probe (a JSON string).
 func NS7FactsKey(moduleID string) string { return OwnKey(moduleID, "preflight/ns7-facts") }
 
 // Read takes the snapshot: a few pipelined round trips, bounded by ctx.
@@ -163,9 +175,9 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 	leader := pipe.HGet(ctx, "cluster/environment", "NODE_ID")
 	network := pipe.Get(ctx, "cluster/network")
 	modNode := pipe.HGetAll(ctx, "cluster/module_node")
-	var ns7 *redis.MapStringStringCmd
+	var ns7 *redis.StringCmd
 	if moduleID != "" {
-		ns7 = pipe.HGetAll(ctx, NS7FactsKey(moduleID))
+		ns7 = pipe.Get(ctx, NS7FactsKey(moduleID))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read cluster keys: %w", err)
@@ -173,8 +185,12 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 	s.Leader, _ = leader.Result()
 	s.Network, _ = network.Result()
 	if ns7 != nil {
-		if m, err := ns7.Result(); err == nil {
-			fmt.Sscan(m["data_total_bytes"], &s.NS7DataBytes) //nolint:errcheck // absent = 0
+		if raw, err := ns7.Result(); err == nil {
+			var f NS7Stored
+			if json.Unmarshal([]byte(raw), &f) == nil { // a damaged value reads as no probe yet
+				s.NS7 = &f
+				s.NS7DataBytes = f.DataTotalBytes
+			}
 		}
 	}
 	mods, err := modNode.Result()
