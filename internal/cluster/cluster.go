@@ -86,9 +86,10 @@ type Snapshot struct {
 	// Domains are the user domains, internal and external, as NS8 lists
 	// them; bind passwords are never read.
 	Domains []*Domain `json:"user_domains"`
-	// NS7DataBytes is the NS7 data total of the last probe (own keys).
-	NS7DataBytes int64  `json:"ns7_data_bytes,omitempty"`
-	Source       string `json:"source"` // address read from
+	// NS7 is what the last probe-ns7 stored (own keys), nil before any.
+	NS7          *NS7Stored `json:"-"`
+	NS7DataBytes int64      `json:"ns7_data_bytes,omitempty"`
+	Source       string     `json:"source"` // address read from
 }
 
 // Config says where the cluster database is.
