@@ -12,7 +12,6 @@ import (
 	"io"
 	"strings"
 
-	nethvoicepreflight "github.com/nethvoice-preflight/ns8-nethvoice-preflight"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -32,7 +31,7 @@ type IO struct {
 	Progress   io.Writer // overrides where set-progress goes outside the agent (the demo discards it)
 }
 
-var schemas = schema.New(nethvoicepreflight.Schemas)
+var schemas = schema.Embedded()
 
 // Schemas gives access to the embedded schema set (tests).
 func Schemas() *schema.Set { return schemas }

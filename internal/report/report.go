@@ -64,6 +64,42 @@ type Report struct {
 	Summary       Summary        `json:"summary"`
 	Checks        []Finding      `json:"checks"`
 	Facts         map[string]any `json:"facts"`
+	// Changes is set by run-preflight: findings whose status changed since
+	// the previous run.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Change is a finding whose status changed since the previous run.
+type Change struct {
+	ID      string `json:"id"`
+	Subject string `json:"subject"`
+	From    Status `json:"from"` // "" when the finding is new
+	To      Status `json:"to"`   // "" when the finding is gone
+}
+
+// Diff lists the findings whose status differs between prev and cur, in
+// cur's order, then the findings that disappeared.
+func Diff(prev, cur []Finding) []Change {
+	key := func(f Finding) string { return f.ID + "\x00" + f.Subject }
+	before := map[string]Status{}
+	for _, f := range prev {
+		before[key(f)] = f.Status
+	}
+	out := []Change{}
+	seen := map[string]bool{}
+	for _, f := range cur {
+		k := key(f)
+		seen[k] = true
+		if from, ok := before[k]; !ok || from != f.Status {
+			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: from, To: f.Status})
+		}
+	}
+	for _, f := range prev {
+		if !seen[key(f)] {
+			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: f.Status})
+		}
+	}
+	return out
 }
 
 // Ignore is one entry of the ignore list: a check id (or one of its aliases)
@@ -98,6 +134,7 @@ func Build(cat Catalog, action, runID string, started time.Time, findings []Find
 			f.Remediation.Doc = cat.Doc(f.ID)
 		}
 		f.Blocking = f.Status == Fail
+		f.Ignored, f.IgnoreNote = false, "" // judged again: reports are rebuilt from sub-reports
 		if ig, ok := matchIgnore(cat, f, ignores); ok && f.Status != Pass {
 			f.Ignored = true
 			f.IgnoreNote = ig.Reason

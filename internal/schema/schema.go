@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/xeipuuv/gojsonschema"
+
+	nethvoicepreflight "github.com/nethvoice-preflight/ns8-nethvoice-preflight"
 )
 
 // DefinitionsFile is loaded before every action schema, as the agent does
@@ -27,6 +29,11 @@ type FieldError struct {
 	Value     any    `json:"value"`
 	Error     string `json:"error"`
 }
+
+var embedded = New(nethvoicepreflight.Schemas)
+
+// Embedded is the set of schemas built into the binary (imageroot/ at build time).
+func Embedded() *Set { return embedded }
 
 // Set gives access to the schemas of every action in an imageroot tree.
 type Set struct {
