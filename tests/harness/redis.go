@@ -475,3 +475,10 @@ func newUUID() string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// FreezeReplica stops only the replica: reads from it hang while the
+// leader (writes, the task queue) still answers.
+func (r *Redis) FreezeReplica() { r.replica.signal(syscall.SIGSTOP) }
+
+// ThawReplica resumes the replica after FreezeReplica.
+func (r *Redis) ThawReplica() { r.replica.signal(syscall.SIGCONT) }
