@@ -46,3 +46,20 @@ staticcheck ./...
 
 echo "== go test"
 go test -count=1 -timeout 15m ./... 2>&1 | tee /tmp/nethvoice-preflight-test.log
+
+# Every fuzz target, for a bounded time each (seed corpora already ran as
+# part of go test above).
+echo "== fuzz (${FUZZTIME:-4s} per target)"
+for pkg in $(go list ./...); do
+    for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+        if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-4s}" "$pkg" >/tmp/nethvoice-preflight-fuzz.log 2>&1; then
+            cat /tmp/nethvoice-preflight-fuzz.log
+            echo "fuzz target $target of $pkg failed"
+            exit 1
+        fi
+        echo "fuzz $target ok"
+    done
+done
+
+passed=$(grep -c '^ok ' /tmp/nethvoice-preflight-test.log || true)
+echo "packages: ${passed} passed, 0 failed"
