@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // EnvironmentFile and LockFile are the module settings file and its lock in
@@ -47,6 +48,28 @@ func parseEnv(raw []byte) map[string]string {
 	return m
 }
 
+// LockWait bounds the wait for another writer of the environment file: a
+// stuck writer must not hang the action.
+var LockWait = 10 * time.Second
+
+// lockWithin takes the exclusive flock, retrying until wait has passed.
+func lockWithin(f *os.File, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("lock %s: %w", LockFile, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the environment file is locked by another writer (%s held for more than %s)", LockFile, wait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // UpdateEnvironment edits the environment file the way the agent's Python
 // library does: exclusive flock on .environment.lock, read, change, write a
 // temp file with the original mode, fsync, rename over, fsync the directory.
@@ -65,8 +88,8 @@ func UpdateEnvironment(stateDir string, set map[string]*string) error {
 		return err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock %s: %w", LockFile, err)
+	if err := lockWithin(lock, LockWait); err != nil {
+		return err
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
 
