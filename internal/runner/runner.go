@@ -6,7 +6,10 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os"
 	"runtime/debug"
 	"time"
 )
@@ -56,7 +59,7 @@ func Go[T any](ctx context.Context, timeout time.Duration, what string, f func(c
 		select {
 		case r := <-ch:
 			p.val, p.out.Err = r.v, r.err
-			if r.err != nil && cctx.Err() == context.DeadlineExceeded {
+			if r.err != nil && (cctx.Err() == context.DeadlineExceeded || isTimeout(r.err)) {
 				p.out.TimedOut = true
 				p.out.Err = fmt.Errorf("%s did not answer within %s", what, timeout)
 			}
@@ -67,6 +70,13 @@ func Go[T any](ctx context.Context, timeout time.Duration, what string, f func(c
 		p.out.Duration = time.Since(start)
 	}()
 	return p
+}
+
+// isTimeout recognises a network deadline that fired a moment before the
+// context's own (a client read timeout equal to the deadline races it).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // Wait returns the facts and how their collection ended.

@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +69,17 @@ func TestSafe(t *testing.T) {
 	}
 	if v, err := Safe(func() int { return 3 }); err != nil || v != 3 {
 		t.Fatal(v, err)
+	}
+}
+
+// A client's own read timeout that fires just before the deadline is
+// reported as the deadline, not as a raw i/o error.
+func TestGoNetTimeoutIsTimeout(t *testing.T) {
+	p := Go(context.Background(), time.Second, "the cluster database", func(ctx context.Context) (int, error) {
+		return 0, fmt.Errorf("read cluster keys: %w", os.ErrDeadlineExceeded)
+	})
+	_, o := p.Wait()
+	if !o.TimedOut || !strings.Contains(o.Err.Error(), "the cluster database did not answer within 1s") {
+		t.Fatalf("%+v", o)
 	}
 }
