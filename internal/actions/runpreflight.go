@@ -3,8 +3,10 @@ package actions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
@@ -56,6 +58,11 @@ func runPart(ctx context.Context, e *Env, p part, backstop time.Duration) (*repo
 	sub.Chan = agent.NewChannel(io.Discard)
 	pend := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) })
 	out, o := pend.Wait()
+	var verr *ValidationError
+	if errors.As(o.Err, &verr) {
+		return fail(fmt.Sprintf("%s could not run: %s", p.action, strings.TrimPrefix(verr.Error(), "invalid input: ")),
+			"Store the missing settings with configure-module (or the Settings page), then run the preflight again")
+	}
 	if !o.OK() {
 		return fail(fmt.Sprintf("%s could not run: %v", p.action, o.Err),
 			"Run the action alone to see its log, fix what it says, then run the preflight again")

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -115,6 +116,10 @@ func Run(ctx context.Context, args []string, env agent.Env, sio IO) int {
 
 	e := &actions.Env{Agent: env, Log: log, Chan: ch, Stderr: sio.Stderr, ProcRoot: sio.ProcRoot}
 	out, err := act.Run(ctx, e, input)
+	var verr *actions.ValidationError
+	if errors.As(err, &verr) {
+		return validationFailed(ch, sio, opts, verr.Errors)
+	}
 	if err == nil && ctx.Err() != nil {
 		err = fmt.Errorf("%s was cancelled", name)
 	}

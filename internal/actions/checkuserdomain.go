@@ -1,0 +1,223 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+)
+
+func init() {
+	register(Action{Name: "check-user-domain", Report: true, Summary: "NS7 account provider against NS8 user domains: name conflicts, matching external domain, same directory, reachability, a node for Samba", Run: checkUserDomain})
+}
+
+type checkUserDomainInput struct {
+	Provider   *domaincheck.Provider `json:"provider"`
+	LDAPDomain string                `json:"ldap_domain"`
+	TimeoutS   int                   `json:"timeout_s"`
+	Ignore     []report.Ignore       `json:"ignore"`
+}
+
+// probeGrace lets a probe report its own timeout (which says at which step
+// it stopped) before the runner abandons it as silent.
+const probeGrace = 500 * time.Millisecond
+
+// ldapProber probes with the system resolver and roots, as NS8 would.
+var ldapProber = ldapprobe.Prober{}
+
+func checkUserDomain(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	start := time.Now()
+	var in checkUserDomainInput
+	if err := decode(input, &in); err != nil {
+		return nil, err
+	}
+	st, err := e.Settings()
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	ignores := in.Ignore
+	if ignores == nil {
+		ignores = st.Ignore
+	}
+	f := domaincheck.Facts{ModuleID: e.Agent.ModuleID, LDAPDomain: in.LDAPDomain, LDAPDomainFrom: "input"}
+	if f.LDAPDomain == "" && st.LDAPDomain != "" {
+		f.LDAPDomain, f.LDAPDomainFrom = st.LDAPDomain, "settings"
+	}
+	if in.Provider != nil {
+		f.Provider, f.ProviderSource = in.Provider, "given in the input"
+	}
+
+	// Phase 1: the cluster (NS8's domains, nodes and the stored NS7 facts).
+	cfg := e.ClusterConfig()
+	f.RedisConfigured = cfg.Available()
+	var clusterOut runner.Outcome
+	leaderOK := false
+	if cfg.Available() {
+		what := "the cluster database at " + firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress)
+		var cf clusterFacts
+		cf, clusterOut = runner.Go(ctx, timeout, what, func(ctx context.Context) (clusterFacts, error) {
+			return collectCluster(ctx, cfg, timeout)
+		}).Wait()
+		if clusterOut.OK() {
+			f.Cluster, leaderOK = cf.snap, cf.leaderErr == ""
+		} else {
+			f.ClusterErr = clusterOut.Err.Error()
+			e.Log.Warnf("cluster database: %s", f.ClusterErr)
+		}
+	}
+	if f.Provider == nil {
+		f.Provider, f.ProviderSource, f.ProviderErr = storedProvider(f)
+	}
+	e.Chan.Progress(40)
+
+	// Phase 2: the LDAP servers, concurrently, each under the deadline.
+	targets := domaincheck.Targets(f)
+	pending := make([]*runner.Pending[ldapprobe.Result], len(targets))
+	for i, t := range targets {
+		t := t
+		pending[i] = runner.Go(ctx, timeout+probeGrace, "the LDAP server "+t.Addr(), func(ctx context.Context) (ldapprobe.Result, error) {
+			pctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return ldapProber.Probe(pctx, t.Target), nil
+		})
+	}
+	var resolveP *runner.Pending[[]string]
+	if host := domaincheck.NS7HostToResolve(f); host != "" {
+		resolveP = runner.Go(ctx, timeout, "the resolution of "+host, func(ctx context.Context) ([]string, error) {
+			return ldapProber.Resolve(ctx, host)
+		})
+	}
+	durations := map[string]int64{}
+	for i, p := range pending {
+		res, out := p.Wait()
+		if !out.OK() {
+			res = ldapprobe.Result{Target: targets[i].Target, Kind: ldapprobe.KindTimeout, Err: out.Err.Error(), DurationMs: out.Duration.Milliseconds()}
+		}
+		f.Probes = append(f.Probes, domaincheck.Probe{Target: targets[i], Result: res})
+		durations[targets[i].Addr()] = res.DurationMs
+	}
+	if resolveP != nil {
+		addrs, out := resolveP.Wait()
+		if out.OK() {
+			f.NS7Addresses = addrs
+		} else {
+			f.NS7ResolveErr = out.Err.Error()
+		}
+	}
+	e.Chan.Progress(90)
+
+	findings, err := runner.Safe(func() []report.Finding { return domaincheck.All(f) })
+	if err != nil {
+		findings = []report.Finding{{ID: domaincheck.IDProvider, Subject: "internal", Status: report.Fail, Message: err.Error(),
+			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
+	}
+	var probeMax int64
+	for _, d := range durations {
+		probeMax = max(probeMax, d)
+	}
+	for i := range findings {
+		switch findings[i].ID {
+		case domaincheck.IDReachable:
+			findings[i].DurationMs = probeMax
+			for _, p := range f.Probes {
+				if strings.HasSuffix(findings[i].Subject, p.Target.Addr()) {
+					findings[i].DurationMs = p.Result.DurationMs
+				}
+			}
+		case domaincheck.IDSameDirectory:
+			findings[i].DurationMs = clusterOut.Duration.Milliseconds() + probeMax
+		default:
+			findings[i].DurationMs = clusterOut.Duration.Milliseconds()
+		}
+	}
+	return e.FinishReport(ctx, "check-user-domain", start, timeout, findings, ignores, userDomainFacts(f), f.Cluster != nil && leaderOK), nil
+}
+
+// storedProvider reads NS7's account provider from the facts the last
+// probe-ns7 stored, and says where it came from or why there is none.
+func storedProvider(f domaincheck.Facts) (*domaincheck.Provider, string, string) {
+	switch {
+	case !f.RedisConfigured:
+		return nil, "", "no provider in the input, and without the cluster database (stand-alone run) the facts of probe-ns7 cannot be read"
+	case f.Cluster == nil:
+		return nil, "", "no provider in the input, and the facts of probe-ns7 could not be read: " + f.ClusterErr
+	case f.Cluster.NS7 == nil:
+		return nil, "", "no provider in the input, and probe-ns7 has not stored NS7's facts yet"
+	}
+	raw := f.Cluster.NS7.AccountProvider
+	var p domaincheck.Provider
+	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &p) != nil || p.Type == "" {
+		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider", describeProbe(f.Cluster.NS7))
+	}
+	return &p, "from probe-ns7 " + describeProbe(f.Cluster.NS7), ""
+}
+
+func describeProbe(s *cluster.NS7Stored) string {
+	var parts []string
+	if s.Host != "" {
+		parts = append(parts, "of "+s.Host)
+	}
+	if s.ProbedAt != "" {
+		parts = append(parts, "at "+s.ProbedAt)
+	}
+	if len(parts) == 0 {
+		return "without date"
+	}
+	return strings.Join(parts, " ")
+}
+
+// userDomainFacts is what the judgement was made on: the provider (never a
+// password: none is read), NS8's domains (without bind passwords), the
+// nodes and Samba providers, and every probe.
+func userDomainFacts(f domaincheck.Facts) map[string]any {
+	probes := f.Probes
+	if probes == nil {
+		probes = []domaincheck.Probe{}
+	}
+	facts := map[string]any{"probes": probes}
+	if f.Provider != nil {
+		facts["provider"] = f.Provider
+		facts["provider_source"] = f.ProviderSource
+	} else {
+		facts["provider_error"] = f.ProviderErr
+	}
+	if f.LDAPDomain != "" {
+		facts["ldap_domain"] = map[string]string{"name": f.LDAPDomain, "from": f.LDAPDomainFrom}
+	}
+	if name, from := domaincheck.NS8Name(f); name != "" {
+		facts["ns8_domain"] = map[string]string{"name": name, "from": from}
+	}
+	if f.NS7Addresses != nil || f.NS7ResolveErr != "" {
+		facts["ns7_ldap_addresses"] = f.NS7Addresses
+		if f.NS7ResolveErr != "" {
+			facts["ns7_ldap_resolve_error"] = f.NS7ResolveErr
+		}
+	}
+	if f.Cluster != nil {
+		facts["user_domains"] = f.Cluster.Domains
+		nodes := map[string]any{}
+		for id, n := range f.Cluster.Nodes {
+			nodes[id] = map[string]any{"flags": n.Flags, "leader": n.Leader, "ns7_migration": n.Migrating}
+		}
+		facts["nodes"] = nodes
+		samba := map[string]string{}
+		for id, m := range f.Cluster.Modules {
+			if m.Image == "samba" {
+				samba[id] = m.Node
+			}
+		}
+		facts["samba_providers"] = samba
+		facts["cluster_source"] = f.Cluster.Source
+	} else if f.ClusterErr != "" {
+		facts["cluster_error"] = f.ClusterErr
+	}
+	return facts
+}

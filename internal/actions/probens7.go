@@ -1,0 +1,288 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/sshkey"
+)
+
+func init() {
+	register(Action{Name: "probe-ns7", Report: true, Summary: "connect to NS7 over SSH, collect facts with a fixed read-only command set, judge them", Run: probeNS7})
+}
+
+type probeNS7Input struct {
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	User string `json:"user"`
+	// Password is a one-time password: used for this connection, never
+	// stored, printed or logged (the agent masks keys ending in "password").
+	Password      string          `json:"password"`
+	AcceptHostKey string          `json:"accept_host_key"`
+	Resolvers     []string        `json:"resolvers"`
+	TimeoutS      int             `json:"timeout_s"`
+	Ignore        []report.Ignore `json:"ignore"`
+}
+
+// leaderOf returns the leader's VPN endpoint host and VPN address.
+func leaderOf(s *cluster.Snapshot) (host, vpnIP string) {
+	if s == nil || s.Nodes[s.Leader] == nil {
+		return "", ""
+	}
+	vpn := s.Nodes[s.Leader].VPN
+	host = vpn["endpoint"]
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return host, vpn["ip_address"]
+}
+
+// ns8Resolver resolves as NS8 does: through the first configured resolver
+// (ip or ip:port) when there is one, else the system's.
+func ns8Resolver(resolvers []string) *net.Resolver {
+	if len(resolvers) == 0 {
+		return net.DefaultResolver
+	}
+	addr := resolvers[0]
+	if net.ParseIP(strings.Trim(addr, "[]")) != nil {
+		addr = net.JoinHostPort(strings.Trim(addr, "[]"), "53")
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+}
+
+// lookup4 returns the IPv4 addresses of a host (itself when it is one).
+func lookup4(ctx context.Context, r *net.Resolver, host string) ([]string, error) {
+	if ip := net.ParseIP(host); ip != nil {
+		return []string{ip.String()}, nil
+	}
+	ips, err := r.LookupIP(ctx, "ip4", host)
+	if err != nil {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	out := make([]string, 0, len(ips))
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	return out, nil
+}
+
+type ns8Answers struct {
+	leader    []string
+	leaderErr string
+	fqdns     map[string][]string
+	fqdnErr   map[string]string
+}
+
+// resolveNS8 resolves the leader's endpoint and the FQDNs on this side, to
+// compare with NS7's answers.
+func resolveNS8(ctx context.Context, r *net.Resolver, leader string, fqdns []string) ns8Answers {
+	a := ns8Answers{fqdns: map[string][]string{}, fqdnErr: map[string]string{}}
+	if leader != "" {
+		var err error
+		if a.leader, err = lookup4(ctx, r, leader); err != nil {
+			a.leaderErr = err.Error()
+		}
+	}
+	for _, f := range fqdns {
+		addrs, err := lookup4(ctx, r, f)
+		a.fqdns[f] = addrs
+		if err != nil {
+			a.fqdnErr[f] = err.Error()
+		}
+	}
+	return a
+}
+
+func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	start := time.Now()
+	var in probeNS7Input
+	if err := decode(input, &in); err != nil {
+		return nil, err
+	}
+	st, err := e.Settings()
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	ignores := in.Ignore
+	if ignores == nil {
+		ignores = st.Ignore
+	}
+	resolvers := in.Resolvers
+	if resolvers == nil {
+		resolvers = st.Resolvers
+	}
+	t := ns7.Target{Host: in.Host, Port: in.Port, User: in.User, Password: in.Password, Accept: in.AcceptHostKey, Timeout: timeout}
+	if t.Host == "" {
+		t.Host = st.NS7.Host
+	}
+	if t.Port == 0 {
+		t.Port = st.NS7.Port
+	}
+	if t.User == "" {
+		t.User = st.NS7.User
+	}
+	f := ns7check.Facts{Timeout: timeout, LDAPDomain: st.LDAPDomain}
+	if e.Agent.StateDir != "" {
+		t.KnownHosts = filepath.Join(e.Agent.StateDir, sshkey.KnownHostsFile)
+		if signer, err := sshkey.Signer(e.Agent.StateDir); err == nil {
+			t.Signer = signer
+		} else if !errors.Is(err, os.ErrNotExist) {
+			e.Log.Warnf("module SSH key unusable: %v", err)
+		}
+		f.PublicKey, _ = sshkey.PublicKey(e.Agent.StateDir)
+	} else if dir, err := os.UserConfigDir(); err == nil {
+		t.KnownHosts = filepath.Join(dir, "nethvoice-preflight", sshkey.KnownHostsFile)
+	}
+
+	// The leader's endpoint comes from the cluster: read it first (one
+	// snapshot), since NS7 is asked to resolve and reach it.
+	cfg := e.ClusterConfig()
+	f.RedisConfigured = cfg.Available()
+	var clusterOut runner.Outcome
+	if cfg.Available() {
+		var cf clusterFacts
+		cf, clusterOut = runner.Go(ctx, timeout, "the cluster database at "+firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress),
+			func(ctx context.Context) (clusterFacts, error) { return collectCluster(ctx, cfg, timeout) }).Wait()
+		if clusterOut.OK() {
+			f.Cluster = cf.snap
+		} else {
+			f.ClusterErr = clusterOut.Err.Error()
+			e.Log.Warnf("cluster database: %s", f.ClusterErr)
+		}
+	}
+	f.LeaderHost, f.LeaderVPNIP = leaderOf(f.Cluster)
+	e.Chan.Progress(10)
+
+	plan := ns7.Plan{LeaderHost: f.LeaderHost}
+	for _, q := range []string{st.FQDNs.NethVoice, st.FQDNs.CTI} {
+		if q != "" {
+			plan.FQDNs = append(plan.FQDNs, q)
+		}
+	}
+	if err := plan.Validate(); err != nil {
+		// A damaged cluster value must not reach NS7's shell: leave it out.
+		e.Log.Warnf("%v: not asked of NS7", err)
+		plan = ns7.Plan{}
+	}
+	opts := ns7.DefaultOptions(timeout)
+	var probeP *runner.Pending[*ns7.Facts]
+	if t.Host == "" {
+		f.ProbeErr = "no NS7 host is set (configure-module ns7.host, or host in the probe-ns7 input)"
+	} else if !ns7.ValidHost(t.Host) {
+		f.ProbeErr = "the NS7 host is not a host name or an IP address"
+	} else {
+		// The collector bounds itself (connect, batch, sample); the runner's
+		// deadline is only a safety net above the sum of those bounds.
+		budget := timeout + opts.Batch + opts.SampleTime + 5*time.Second
+		probeP = runner.Go(ctx, budget, "NS7 at "+t.Addr(), func(ctx context.Context) (*ns7.Facts, error) {
+			return ns7.Probe(ctx, t, plan, opts)
+		})
+	}
+	resolveP := runner.Go(ctx, timeout, "NS8's resolver", func(ctx context.Context) (ns8Answers, error) {
+		return resolveNS8(ctx, ns8Resolver(resolvers), plan.LeaderHost, plan.FQDNs), nil
+	})
+	e.Chan.Progress(20)
+
+	var probeOut runner.Outcome
+	if probeP != nil {
+		var nf *ns7.Facts
+		nf, probeOut = probeP.Wait()
+		if probeOut.OK() && nf != nil {
+			f.NS7 = nf
+		} else if probeOut.Err != nil {
+			f.ProbeErr = probeOut.Err.Error()
+		}
+	}
+	if ans, out := resolveP.Wait(); out.OK() {
+		f.LeaderNS8Addrs, f.LeaderNS8Err, f.FQDNNS8, f.FQDNNS8Err = ans.leader, ans.leaderErr, ans.fqdns, ans.fqdnErr
+	} else {
+		f.LeaderNS8Err = out.Err.Error()
+	}
+	e.Chan.Progress(90)
+	if f.NS7 != nil {
+		for _, r := range f.NS7.Commands {
+			if r.Status != ns7.StatusOK {
+				e.Log.Debugf("NS7 command %s: %s (exit %d)", r.ID, r.Status, r.Exit)
+			}
+		}
+	}
+
+	findings, err := runner.Safe(func() []report.Finding { return ns7check.All(f) })
+	if err != nil {
+		findings = []report.Finding{{ID: "ns7.ssh", Subject: f.Subject(), Status: report.Fail, Message: err.Error(),
+			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
+	}
+	for i := range findings {
+		findings[i].DurationMs = probeOut.Duration.Milliseconds()
+	}
+	facts := map[string]any{"target": f.Subject()}
+	if f.NS7 != nil {
+		facts["ns7"] = f.NS7
+		if f.NS7.Connected {
+			facts["account_provider"] = ns7check.Classify(f.NS7)
+		}
+	}
+	if f.LeaderHost != "" {
+		facts["leader"] = map[string]any{"host": f.LeaderHost, "vpn_ip": f.LeaderVPNIP, "ns8_addresses": f.LeaderNS8Addrs}
+	}
+	store := f.Cluster != nil
+	if store && f.NS7 != nil && f.NS7.Connected {
+		e.storeNS7Facts(ctx, timeout, f)
+	}
+	return e.FinishReport(ctx, "probe-ns7", start, timeout, findings, ignores, facts, store), nil
+}
+
+// storeNS7Facts keeps the sanitized facts of a probe that connected, for
+// check-user-domain (account_provider) and check-node (data_total_bytes).
+// A probe that could not connect leaves the previous facts in place.
+func (e *Env) storeNS7Facts(ctx context.Context, timeout time.Duration, f ns7check.Facts) {
+	cfg := e.ClusterConfig()
+	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
+		return
+	}
+	prov, err := json.Marshal(ns7check.Classify(f.NS7))
+	if err != nil {
+		return
+	}
+	all, err := json.Marshal(f.NS7)
+	if err != nil {
+		return
+	}
+	// A partial measure would understate the disk NS8 needs: only a
+	// complete one is handed to check-node (0 reads as "not measured").
+	var total int64
+	if f.NS7.Cmd(ns7.CmdDataSize).Status == ns7.StatusOK && f.NS7.Cmd(ns7.CmdDBSizes).Status == ns7.StatusOK {
+		total = f.NS7.Data.TotalBytes
+	}
+	doc, err := json.Marshal(cluster.NS7Stored{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host,
+		DataTotalBytes: total, AccountProvider: prov, Facts: all})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	w := cfg.Writer(timeout)
+	defer w.Close()
+	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, strings.TrimPrefix(cluster.NS7FactsKey(cfg.ModuleID), cluster.OwnKey(cfg.ModuleID, "")), string(doc)); err != nil {
+		e.Log.Warnf("could not store the NS7 facts in the cluster database: %v", err)
+	}
+}

@@ -1,0 +1,375 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
+)
+
+func init() {
+	register(Action{Name: "validate-fqdns", Report: true, Summary: "DNS and naming checks of the NethVoice, CTI and proxy FQDNs and of the leader's VPN endpoint", Run: validateFQDNs})
+}
+
+type validateFQDNsInput struct {
+	NethVoiceFQDN     *string         `json:"nethvoice_fqdn"`
+	CTIFQDN           *string         `json:"cti_fqdn"`
+	ProxyFQDN         *string         `json:"proxy_fqdn"`
+	Phase             string          `json:"phase"`
+	ExpectedAddresses []string        `json:"expected_addresses"`
+	Resolvers         []string        `json:"resolvers"`
+	LetsEncrypt       bool            `json:"lets_encrypt"`
+	TimeoutS          int             `json:"timeout_s"`
+	Ignore            []report.Ignore `json:"ignore"`
+}
+
+// resolvConf is the file the node's own resolvers are read from (a
+// variable so that unit tests of the action can point elsewhere).
+var resolvConf = dnscheck.ResolvConf
+
+// fqdnCluster is what the cluster collector brings back for validate-fqdns.
+type fqdnCluster struct {
+	snap      *cluster.Snapshot
+	nethvoice []cluster.NethVoiceInstance
+}
+
+func collectFQDNCluster(ctx context.Context, cfg cluster.Config, timeout time.Duration) (fqdnCluster, error) {
+	rdb := cfg.Reader(timeout)
+	defer rdb.Close()
+	snap, err := cluster.Read(ctx, rdb, cfg.ModuleID)
+	if err != nil {
+		return fqdnCluster{}, err
+	}
+	nv, err := cluster.ReadNethVoice(ctx, rdb, snap)
+	if err != nil {
+		return fqdnCluster{}, err
+	}
+	return fqdnCluster{snap: snap, nethvoice: nv}, nil
+}
+
+// dnsMargin is kept between the end of the DNS questions and the action's
+// deadline, to judge and print: the report must come within the deadline
+// even when every server is silent.
+func dnsMargin(timeout time.Duration) time.Duration {
+	m := timeout / 10
+	if m > 300*time.Millisecond {
+		m = 300 * time.Millisecond
+	}
+	return m
+}
+
+func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	start := time.Now()
+	var in validateFQDNsInput
+	if err := decode(input, &in); err != nil {
+		return nil, err
+	}
+	st, err := e.Settings()
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	planned, verrs := plannedNames(in, st)
+	resolvers, source, resolvErr, rerrs := chooseResolvers(in.Resolvers, st.Resolvers)
+	if verrs = append(verrs, rerrs...); len(verrs) > 0 {
+		return nil, &ValidationError{Errors: verrs}
+	}
+	phase := in.Phase
+	if phase == "" {
+		phase = fqdncheck.Plan
+	}
+	expected := in.ExpectedAddresses
+	if expected == nil {
+		expected = st.ExpectedAddresses
+	}
+	ignores := in.Ignore
+	if ignores == nil {
+		ignores = st.Ignore
+	}
+	dest := e.Agent.NodeID
+	if st.Node > 0 {
+		dest = strconv.Itoa(st.Node)
+	}
+
+	// Every DNS question ends by dnsDeadline; the runner's own deadline is
+	// a backstop that turns a stuck collector into a finding.
+	dnsDeadline := start.Add(timeout - dnsMargin(timeout))
+	dctx, cancel := context.WithDeadline(ctx, dnsDeadline)
+	defer cancel()
+	col := dnscheck.Collector{Resolvers: resolvers}
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range planned {
+		if p.Valid() && !seen[p.ASCII] {
+			seen[p.ASCII] = true
+			names = append(names, p.ASCII)
+		}
+	}
+	what := "the resolvers " + strings.Join(resolvers, ", ")
+	dnsP := runner.Go(ctx, timeout, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+		return col.Names(dctx, names, true), nil
+	})
+	cfg := e.ClusterConfig()
+	var clusterP *runner.Pending[fqdnCluster]
+	if cfg.Available() {
+		clusterP = runner.Go(ctx, timeout, "the cluster database at "+firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress), func(ctx context.Context) (fqdnCluster, error) {
+			return collectFQDNCluster(ctx, cfg, timeout)
+		})
+	}
+	ifaces, ifErr := dnscheck.InterfaceAddresses()
+	e.Chan.Progress(10)
+
+	f := fqdncheck.Facts{Phase: phase, LetsEncrypt: in.LetsEncrypt, Planned: planned,
+		Resolvers: resolvers, ResolversSource: source, ResolversErr: resolvErr,
+		RedisConfigured: cfg.Available(), Dest: dest}
+	var clusterOut runner.Outcome
+	if clusterP != nil {
+		var cf fqdnCluster
+		cf, clusterOut = clusterP.Wait()
+		if clusterOut.OK() {
+			f.Cluster, f.NethVoice = cf.snap, cf.nethvoice
+		} else {
+			f.ClusterErr = clusterOut.Err.Error()
+			e.Log.Warnf("cluster database: %s", f.ClusterErr)
+		}
+	}
+	e.Chan.Progress(40)
+
+	// The VPN endpoints: the leader's is judged, the destination's tells
+	// one of the node's addresses. Asked once the cluster says what they are.
+	leaderHost, destHost := endpointHosts(f.Cluster, dest)
+	var hosts []string
+	for _, h := range []string{leaderHost, destHost} {
+		if h != "" && (len(hosts) == 0 || hosts[0] != h) {
+			hosts = append(hosts, h)
+		}
+	}
+	var endpoints map[string]*dnscheck.NameFacts
+	if len(hosts) > 0 && len(resolvers) > 0 {
+		left := time.Until(start.Add(timeout))
+		endP := runner.Go(ctx, left, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+			return col.Names(dctx, hosts, false), nil
+		})
+		endpoints, _ = endP.Wait()
+	}
+	f.Endpoint = endpoints[leaderHost]
+	dnsFacts, dnsOut := dnsP.Wait()
+	if dnsOut.OK() {
+		f.DNS = dnsFacts
+	} else {
+		f.DNSErr = dnsOut.Err.Error()
+		e.Log.Warnf("DNS: %s", f.DNSErr)
+	}
+	e.Chan.Progress(90)
+
+	f.NodeAddrs, f.NodeAddrsOverride, f.NodeAddrsNote = nodeAddresses(expected, ifaces, ifErr, e.Agent.NodeID, dest, f.Cluster, endpoints[destHost])
+
+	findings, err := runner.Safe(func() []report.Finding { return fqdncheck.All(f) })
+	if err != nil {
+		findings = []report.Finding{{ID: "fqdn.syntax", Subject: "internal", Status: report.Fail, Message: err.Error(),
+			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
+	}
+	for i := range findings {
+		if findings[i].ID == "fqdn.route-free" {
+			findings[i].DurationMs = clusterOut.Duration.Milliseconds()
+		}
+	}
+	facts := map[string]any{
+		"phase": phase, "names": planned, "resolvers": resolvers, "resolvers_source": source,
+		"node_addresses": f.NodeAddrs, "destination_node": dest, "lets_encrypt": in.LetsEncrypt,
+	}
+	if f.NodeAddrsOverride {
+		facts["node_addresses_source"] = "expected_addresses"
+	} else {
+		facts["node_addresses_source"] = "discovered"
+	}
+	if f.DNS != nil {
+		facts["dns"] = f.DNS
+	}
+	if len(endpoints) > 0 {
+		facts["vpn_endpoints"] = endpoints
+	}
+	if f.Cluster != nil {
+		facts["traefik_hosts"] = f.Cluster.TraefikHosts
+		facts["nethvoice_instances"] = f.NethVoice
+		facts["leader"] = f.Cluster.Leader
+	}
+	return e.FinishReport(ctx, "validate-fqdns", start, timeout, findings, ignores, facts, f.Cluster != nil), nil
+}
+
+// plannedNames takes each FQDN from the input, else from the settings;
+// the NethVoice and CTI FQDNs are required from one or the other.
+func plannedNames(in validateFQDNsInput, st settings.Settings) ([]fqdncheck.Planned, []schema.FieldError) {
+	var out []fqdncheck.Planned
+	var errs []schema.FieldError
+	for _, r := range []struct {
+		role, param string
+		given       *string
+		stored      string
+		required    bool
+	}{
+		{fqdncheck.RoleNethVoice, "nethvoice_fqdn", in.NethVoiceFQDN, st.FQDNs.NethVoice, true},
+		{fqdncheck.RoleCTI, "cti_fqdn", in.CTIFQDN, st.FQDNs.CTI, true},
+		{fqdncheck.RoleProxy, "proxy_fqdn", in.ProxyFQDN, st.FQDNs.Proxy, false},
+	} {
+		v := r.stored
+		if r.given != nil {
+			v = *r.given // "" given for the proxy means no proxy FQDN
+		}
+		if v == "" {
+			if r.required {
+				errs = append(errs, schema.FieldError{Field: r.param, Parameter: r.param, Value: "", Error: r.param + "_required"})
+			}
+			continue
+		}
+		out = append(out, fqdncheck.Planned{Role: r.role, Input: v, Syntax: fqdncheck.ParseFQDN(v)})
+	}
+	return out, errs
+}
+
+// chooseResolvers takes the input's resolvers, else the settings', else
+// the node's own (/etc/resolv.conf).
+func chooseResolvers(given, stored []string) ([]string, string, string, []schema.FieldError) {
+	list, source, param := given, "input", "resolvers"
+	if len(list) == 0 {
+		list, source = stored, "settings"
+	}
+	if len(list) == 0 {
+		rs, err := dnscheck.SystemResolvers(resolvConf)
+		if err != nil {
+			return nil, resolvConf, err.Error(), nil
+		}
+		return rs, resolvConf, "", nil
+	}
+	var out []string
+	var errs []schema.FieldError
+	for i, s := range list {
+		r, err := dnscheck.ParseResolver(s)
+		if err != nil {
+			errs = append(errs, schema.FieldError{Field: fmt.Sprintf("%s.%d", param, i), Parameter: param, Value: s, Error: param + "_invalid_address"})
+			continue
+		}
+		if indexOf(out, r) < 0 {
+			out = append(out, r)
+		}
+	}
+	return out, source, "", errs
+}
+
+func indexOf(l []string, s string) int {
+	for i, x := range l {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// endpointHosts returns the host names (not addresses) of the leader's and
+// the destination node's VPN endpoints.
+func endpointHosts(s *cluster.Snapshot, dest string) (string, string) {
+	if s == nil {
+		return "", ""
+	}
+	host := func(node string) string {
+		n := s.Nodes[node]
+		if n == nil {
+			return ""
+		}
+		h := endpointHost(n.VPN["endpoint"])
+		if _, err := netip.ParseAddr(h); err == nil || !fqdncheck.ParseFQDN(h).Valid() {
+			return ""
+		}
+		return fqdncheck.ParseFQDN(h).ASCII
+	}
+	return host(s.Leader), host(dest)
+}
+
+func endpointHost(ep string) string {
+	if i := strings.LastIndexByte(ep, ':'); i >= 0 && !strings.HasSuffix(ep, "]") {
+		ep = ep[:i]
+	}
+	return strings.Trim(ep, "[]")
+}
+
+// nodeAddresses lists the destination node's addresses, preferred first:
+// the expected_addresses when given (they replace the rest); otherwise the
+// public and interface address of the node's NethVoice proxy, the
+// address its VPN endpoint resolves to, and this machine's interfaces when
+// this machine is the destination (or a stand-alone run).
+func nodeAddresses(expected []string, ifaces []dnscheck.LocalAddr, ifErr error, thisNode, dest string,
+	snap *cluster.Snapshot, endpoint *dnscheck.NameFacts) ([]fqdncheck.NodeAddr, bool, string) {
+	var out []fqdncheck.NodeAddr
+	idx := map[string]int{}
+	add := func(ip, source string) {
+		a, err := netip.ParseAddr(ip)
+		if err != nil || !dnscheck.Routable(a.Unmap()) {
+			return
+		}
+		k := a.Unmap().String()
+		if i, ok := idx[k]; ok {
+			if !strings.Contains(out[i].Source, source) {
+				out[i].Source += ", " + source
+			}
+			return
+		}
+		idx[k] = len(out)
+		out = append(out, fqdncheck.NodeAddr{IP: k, Source: source})
+	}
+	if len(expected) > 0 {
+		for _, ip := range expected {
+			add(ip, "expected_addresses")
+		}
+		return out, true, ""
+	}
+	var notes []string
+	if snap != nil {
+		var ids []string
+		for id, p := range snap.Proxies {
+			if p.Node == dest {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			add(snap.Proxies[id].PublicAddress, "public address of "+id)
+			add(snap.Proxies[id].Address, "address of "+id)
+		}
+		if endpoint != nil {
+			for _, r := range endpoint.Resolvers {
+				for _, res := range []dnscheck.Resolution{r.A, r.AAAA} {
+					for _, d := range res.Chain().Data {
+						add(d.Data, "VPN endpoint "+endpoint.Name+" of node "+dest)
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case snap != nil && thisNode != "" && thisNode != dest:
+		notes = append(notes, fmt.Sprintf("this module runs on node %s, not on the destination node %s: its interfaces are not the destination's", thisNode, dest))
+	case ifErr != nil:
+		notes = append(notes, "the interfaces could not be read: "+ifErr.Error())
+	default:
+		source := "interface"
+		if snap == nil {
+			source = "interface of this machine"
+		}
+		for _, a := range ifaces {
+			add(a.IP, strings.Replace(a.Source, "interface", source, 1))
+		}
+	}
+	return out, false, strings.Join(notes, "; ")
+}

@@ -1,0 +1,241 @@
+package domaincheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+
+	"al.essio.dev/pkg/shellescape"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+// Check ids.
+const (
+	IDProvider      = "domain.provider"
+	IDNameFree      = "domain.name-free"
+	IDExternalMatch = "domain.external-match"
+	IDSameDirectory = "domain.same-directory"
+	IDReachable     = "domain.reachable"
+	IDSambaNode     = "domain.samba-node"
+)
+
+// Facts is everything check-user-domain judges.
+type Facts struct {
+	// Provider is NS7's account provider; nil when unknown (ProviderErr
+	// then says why). ProviderSource says where it came from.
+	Provider       *Provider
+	ProviderSource string
+	ProviderErr    string
+	// LDAPDomain is the NS8 name chosen for a local OpenLDAP (input or
+	// settings); LDAPDomainFrom says which.
+	LDAPDomain     string
+	LDAPDomainFrom string
+	// ModuleID names this module in remediation commands.
+	ModuleID string
+
+	RedisConfigured bool
+	Cluster         *cluster.Snapshot // nil when not read
+	ClusterErr      string
+
+	// Probes are the reachability results of Targets(f), in that order.
+	Probes []Probe
+	// NS7Addresses are the addresses the host of NS7's LDAP URI resolves
+	// to from this node (for domain.same-directory); NS7ResolveErr why not.
+	NS7Addresses  []string
+	NS7ResolveErr string
+}
+
+// Target is one LDAP server domain.reachable probes, and why.
+type Target struct {
+	// Domain is the NS8 domain the server is a provider of; empty for the
+	// server NS7 itself uses (probed when NS8 has no matching domain yet).
+	Domain string `json:"domain,omitempty"`
+	ldapprobe.Target
+}
+
+// Subject is the finding subject of a target: host:port, prefixed by the
+// domain when several matched domains are probed.
+func (t Target) subject(multi bool) string {
+	if multi && t.Domain != "" {
+		return t.Domain + " " + t.Addr()
+	}
+	return t.Addr()
+}
+
+// Probe is a target and what its probe found.
+type Probe struct {
+	Target Target           `json:"target"`
+	Result ldapprobe.Result `json:"result"`
+}
+
+// All runs every check-user-domain evaluator.
+func All(f Facts) []report.Finding {
+	var out []report.Finding
+	out = append(out, ProviderCheck(f), NameFree(f), ExternalMatch(f))
+	out = append(out, SameDirectory(f)...)
+	out = append(out, Reachable(f)...)
+	out = append(out, SambaNode(f))
+	return out
+}
+
+func hint(h string, cmds ...string) *report.Remediation {
+	return &report.Remediation{Hint: h, Commands: cmds}
+}
+
+// usable returns the provider when it is known and well formed.
+func usable(f Facts) (Provider, bool) {
+	if f.Provider == nil || f.Provider.Problem() != "" {
+		return Provider{}, false
+	}
+	return *f.Provider, true
+}
+
+// providerSkip is the finding of a check that needs the provider when it is
+// unknown, malformed or none; nil otherwise.
+func providerSkip(f Facts, id, subject string) *report.Finding {
+	p, ok := usable(f)
+	switch {
+	case !ok:
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "NS7's account provider is unknown or incomplete (see domain.provider)"}
+	case p.Type == None:
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "NS7 has no account provider (see domain.provider)"}
+	}
+	return nil
+}
+
+// clusterSkip is the finding of a check that needs NS8's domains when the
+// cluster could not be read; nil otherwise.
+func clusterSkip(f Facts, id, subject string) *report.Finding {
+	if !f.RedisConfigured {
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8), so NS8's user domains are unknown"}
+	}
+	if f.Cluster == nil {
+		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+			Message: "the cluster database could not be read: " + f.ClusterErr}
+	}
+	return nil
+}
+
+func domainByName(ds []*cluster.Domain, name string) *cluster.Domain {
+	for _, d := range ds {
+		if strings.EqualFold(d.Name, name) {
+			return d
+		}
+	}
+	return nil
+}
+
+func domainNames(ds []*cluster.Domain) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// describe says what a domain is and where it comes from: which modules
+// provide it (and on which node), or that it is external and its servers.
+func describe(d *cluster.Domain, s *cluster.Snapshot) string {
+	if d.Location == "external" {
+		return fmt.Sprintf("the external %s domain %s (providers %s)", d.Schema, d.Name, providerList(d))
+	}
+	var parts []string
+	for _, p := range d.Providers {
+		parts = append(parts, fmt.Sprintf("%s on node %s", p.ID, nodeOf(s, p.ID, p.Node)))
+	}
+	for _, m := range d.Unconfigured {
+		parts = append(parts, fmt.Sprintf("%s on node %s, not configured yet", m, nodeOf(s, m, "")))
+	}
+	schema := d.Schema
+	if schema == "" {
+		schema = "user"
+	}
+	return fmt.Sprintf("the internal %s domain %s of %s", schema, d.Name, strings.Join(parts, ", "))
+}
+
+func describeAll(ds []*cluster.Domain, s *cluster.Snapshot) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, describe(d, s))
+	}
+	return out
+}
+
+func nodeOf(s *cluster.Snapshot, module, fallback string) string {
+	if m := s.Modules[module]; m != nil && m.Node != "" {
+		return m.Node
+	}
+	if fallback == "" {
+		return "?"
+	}
+	return fallback
+}
+
+func modulesOf(d *cluster.Domain) []string {
+	var out []string
+	for _, p := range d.Providers {
+		out = append(out, p.ID)
+	}
+	return append(out, d.Unconfigured...)
+}
+
+func providerList(d *cluster.Domain) string {
+	var out []string
+	for _, p := range d.Providers {
+		if p.Host != "" {
+			out = append(out, net.JoinHostPort(bare(p.Host), p.Port))
+		} else {
+			out = append(out, p.ID)
+		}
+	}
+	return listOrNone(out)
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func uniq(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// cmdModule is an api-cli command line running an action of this module.
+func cmdModule(f Facts, action string, data map[string]any) string {
+	id := f.ModuleID
+	if id == "" {
+		id = "nethvoice-preflight1"
+	}
+	c := "api-cli run module/" + id + "/" + action
+	if data != nil {
+		c += " --data " + quoteJSON(data)
+	}
+	return c
+}
+
+// quoteJSON is data as JSON, quoted for a POSIX shell.
+// HTML escaping is off: "<its password>" must read as typed.
+func quoteJSON(data map[string]any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(data)
+	return shellescape.Quote(strings.TrimSpace(b.String()))
+}

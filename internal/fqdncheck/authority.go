@@ -1,0 +1,413 @@
+package fqdncheck
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+// authServer is one authoritative server's reading of a name.
+type authServer struct {
+	host, server string
+	a, aaaa      view
+}
+
+func (s authServer) label() string {
+	host, _, _ := net.SplitHostPort(s.server)
+	return s.host + " (" + host + ")"
+}
+
+// worse keeps the worse of two statuses (fail > warn > pass).
+func worse(a, b report.Status) report.Status {
+	rank := map[report.Status]int{report.Pass: 0, report.Skip: 0, report.Warn: 1, report.Fail: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// CheckAuthoritative judges fqdn.authoritative: the zone's servers, asked
+// directly, answer and agree among themselves and with the resolvers.
+// A resolver that disagrees still holds an older answer in its cache: the
+// message says which and for how many seconds more (its remaining TTL);
+// a warn in plan, a fail in cutover, where it means users still reach the
+// old address.
+func CheckAuthoritative(f Facts) []report.Finding {
+	var out []report.Finding
+	for _, s := range f.subjects() {
+		nf, sk := f.dnsOf("fqdn.authoritative", s)
+		if sk != nil {
+			out = append(out, *sk)
+			continue
+		}
+		fd := newFinding("fqdn.authoritative", s, report.Pass, "")
+		fd.DurationMs = nf.ElapsedMs
+		out = append(out, authoritative(f, s, nf, fd))
+	}
+	return out
+}
+
+func authoritative(f Facts, s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	z := nf.Zone
+	if z == nil {
+		fd.Status, fd.Message = report.Skip, "the zone's servers were not looked for"
+		return fd
+	}
+	fd.Data["zone"], fd.Data["trace"] = z.Name, z.Trace
+	rA, r6 := resolverViews(nf, "A"), resolverViews(nf, "AAAA")
+	if z.Err != "" {
+		if allFailed(rA) {
+			fd.Status, fd.Message = report.Skip, fmt.Sprintf("%s could not be resolved (see fqdn.resolves), nor its zone's servers found: %s", s.ASCII, z.Err)
+			return fd
+		}
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("the authoritative servers of %s could not be found, so the resolvers' answers cannot be compared with the source: %s", s.ASCII, z.Err)
+		fd.Remediation = hint("Check the NS records of the zone and of its parent", f.digResolver(parentOf(s.ASCII), "NS"))
+		return fd
+	}
+	if len(nf.Authorities) == 0 {
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("no server of the zone %s could be asked (%s), so the resolvers' answers cannot be compared with the source", z.Name, orText(hostErrors(z), "no address"))
+		fd.Remediation = hint("Check the NS records of "+z.Name+" and the addresses of its name servers", f.digResolver(z.Name, "NS"))
+		return fd
+	}
+	var good, bad []authServer
+	servers := map[string]string{}
+	for _, a := range nf.Authorities {
+		as := authServer{host: a.Host, server: a.Server, a: seeAuth(a.A, z.Name), aaaa: seeAuth(a.AAAA, z.Name)}
+		servers[as.label()] = as.a.detail
+		if as.a.kind == vFailed || as.a.kind == vLame {
+			bad = append(bad, as)
+		} else {
+			good = append(good, as)
+		}
+	}
+	fd.Data["servers"] = servers
+	fd.Data["resolvers"] = answersData(rA)
+	if len(good) == 0 {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("none of the %d server(s) of the zone %s answers for %s: %s", len(bad), z.Name, s.ASCII, serverList(bad))
+		fd.Remediation = hint(fmt.Sprintf("Fix the name servers of %s: each must answer authoritatively for the zone (check them, and the NS records at the parent)", z.Name),
+			dig(bad[0].server, s.ASCII, "A", true))
+		return fd
+	}
+	serious := report.Warn
+	if f.Phase == Cutover {
+		serious = report.Fail
+	}
+	var msgs []string
+	status := report.Pass
+	var rem *report.Remediation
+
+	truth := map[string]map[string]bool{"A": {}, "AAAA": {}}
+	for _, g := range good {
+		truth["A"][g.a.hop] = true
+		truth["AAAA"][g.aaaa.hop] = true
+	}
+	for _, typ := range []string{"A", "AAAA"} {
+		delete(truth[typ], "")
+		if len(truth[typ]) > 1 {
+			var parts []string
+			for _, g := range good {
+				v := g.a
+				if typ == "AAAA" {
+					v = g.aaaa
+				}
+				parts = append(parts, g.label()+" "+v.detail)
+			}
+			msgs = append(msgs, fmt.Sprintf("the zone's servers disagree on %s %s: %s (a secondary not yet updated?)", s.ASCII, typ, strings.Join(parts, "; ")))
+			status = worse(status, serious)
+			if rem == nil {
+				rem = hint(fmt.Sprintf("Make every server of %s serve the same zone (check the serial and the zone transfers), then run the check again", z.Name),
+					dig(good[0].server, z.Name, "SOA", true))
+			}
+		}
+	}
+
+	// Resolvers holding another answer than the source: stale caches.
+	var stale []string
+	var left int64
+	for typ, vs := range map[string][]view{"A": rA, "AAAA": r6} {
+		if len(truth[typ]) == 0 {
+			continue
+		}
+		for _, v := range vs {
+			if v.hop == "" || truth[typ][v.hop] {
+				continue
+			}
+			remaining := "time left unknown"
+			if v.ttl >= 0 {
+				remaining = ttlText(v.ttl) + " left"
+				if v.ttl > left {
+					left = v.ttl
+				}
+			}
+			seen := v.hop
+			if seen == "none" {
+				seen = "that it does not exist"
+			}
+			stale = append(stale, fmt.Sprintf("%s still answers %s for %s %s (cached, %s)", v.server, seen, s.ASCII, typ, remaining))
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		status = worse(status, serious)
+		msgs = append(msgs, fmt.Sprintf("propagation in progress: %s; the authoritative servers answer %s: every resolver has the new answer within %s",
+			strings.Join(stale, "; "), truthText(truth), ttlText(left)))
+		rem = hint(fmt.Sprintf("Wait %s (the time left in the resolvers' caches) and run the check again; before a change, lower the TTL (see fqdn.ttl)", ttlText(left)),
+			f.digResolver(s.ASCII, "A"), dig(good[0].server, s.ASCII, "A", true))
+	}
+	if len(bad) > 0 {
+		status = worse(status, report.Warn)
+		msgs = append(msgs, fmt.Sprintf("%d of the zone's %d servers fail: %s; a resolver that picks a failing server answers late or not at all", len(bad), len(bad)+len(good), serverList(bad)))
+		if rem == nil {
+			rem = hint(fmt.Sprintf("Fix the failing name servers of %s, or remove them from its NS records", z.Name), dig(bad[0].server, s.ASCII, "A", true))
+		}
+	}
+	fd.Status = status
+	if status == report.Pass {
+		var labels []string
+		for _, g := range good {
+			labels = append(labels, g.label())
+		}
+		fd.Message = fmt.Sprintf("the %d server(s) of the zone %s (%s) answer %s, as the resolvers do", len(good), z.Name, strings.Join(labels, ", "), truthText(truth))
+		return fd
+	}
+	fd.Message = strings.Join(msgs, "; ")
+	fd.Remediation = rem
+	return fd
+}
+
+func serverList(ss []authServer) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, s.label()+": "+s.a.detail)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func truthText(truth map[string]map[string]bool) string {
+	a, aaaa := sortedKeys(truth["A"]), sortedKeys(truth["AAAA"])
+	if len(a) == 1 && len(aaaa) == 1 && a[0] == aaaa[0] && strings.HasPrefix(a[0], "CNAME ") {
+		return a[0] // a CNAME answers both questions
+	}
+	var parts []string
+	for _, typ := range []string{"A", "AAAA"} {
+		for _, h := range sortedKeys(truth[typ]) {
+			if h == "none" {
+				h = "no record"
+			}
+			parts = append(parts, typ+" "+h)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CheckTTL judges fqdn.ttl: the TTL of each record of the name as the
+// zone publishes it. Above an hour is a warn in plan: it must be lowered
+// at least one old TTL before the cutover. Without a record in plan, the
+// zone's negative TTL says how long an early lookup hides a new record.
+func CheckTTL(f Facts) []report.Finding {
+	var out []report.Finding
+	for _, s := range f.subjects() {
+		nf, sk := f.dnsOf("fqdn.ttl", s)
+		if sk != nil {
+			out = append(out, *sk)
+			continue
+		}
+		fd := newFinding("fqdn.ttl", s, report.Pass, "")
+		fd.DurationMs = nf.ElapsedMs
+		recs, from, neg, answered := publishedTTLs(nf)
+		var list []map[string]any
+		var max int64 = -1
+		var parts []string
+		for _, r := range recs {
+			list = append(list, map[string]any{"name": r.Name, "type": r.Type, "ttl": r.TTL})
+			parts = append(parts, fmt.Sprintf("%s %s %s", r.Name, r.Type, ttlText(int64(r.TTL))))
+			if int64(r.TTL) > max {
+				max = int64(r.TTL)
+			}
+		}
+		fd.Data["records"], fd.Data["source"], fd.Data["maximum"] = list, from, MaxTTL
+		switch {
+		case len(recs) == 0 && !answered:
+			fd.Status, fd.Message = report.Skip, fmt.Sprintf("%s could not be resolved, so no TTL could be read (see fqdn.resolves)", s.ASCII)
+		case len(recs) == 0 && f.Phase == Cutover:
+			fd.Status, fd.Message = report.Skip, fmt.Sprintf("%s has no record to measure (see fqdn.resolves)", s.ASCII)
+		case len(recs) == 0 && neg > MaxTTL:
+			fd.Status = report.Warn
+			fd.Data["negative_ttl"] = neg
+			fd.Message = fmt.Sprintf("%s has no record yet, and the zone %s tells resolvers to cache that for %s (SOA minimum): a resolver that asks before the record exists will not see it for that long", s.ASCII, zoneOf(nf), ttlText(neg))
+			fd.Remediation = hint(fmt.Sprintf("Create the record of %s at least %s before the cutover, or lower the SOA minimum of %s to %d s or less", s.ASCII, ttlText(neg), zoneOf(nf), MaxTTL),
+				f.digResolver(zoneOf(nf), "SOA"))
+		case len(recs) == 0:
+			fd.Message = fmt.Sprintf("%s has no record yet; when you create it, a TTL of %d s or less lets a mistake be corrected quickly", s.ASCII, MaxTTL)
+			if neg >= 0 {
+				fd.Data["negative_ttl"] = neg
+				fd.Message += fmt.Sprintf(" (its absence is cached for %s)", ttlText(neg))
+			}
+		case max > MaxTTL && f.Phase == Plan:
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("TTL of %s (per %s), above %d s: after a change, caches keep the old answer up to %s", strings.Join(parts, ", "), from, MaxTTL, ttlText(max))
+			fd.Remediation = hint(fmt.Sprintf("Lower the TTL of %s to %d s or less, at least one old TTL (%s) before the cutover", s.ASCII, MaxTTL, ttlText(max)),
+				f.digResolver(s.ASCII, "A"))
+		case max > MaxTTL:
+			fd.Message = fmt.Sprintf("TTL of %s (per %s); a long TTL slows any later correction", strings.Join(parts, ", "), from)
+		default:
+			fd.Message = fmt.Sprintf("TTL of %s (per %s), at most %d s", strings.Join(parts, ", "), from, MaxTTL)
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+// publishedTTLs returns the records of the name with the TTLs the zone
+// publishes (the first authoritative server with data), or those of a
+// resolver (time left in its cache) when no server answered; without a
+// record, the negative TTL (-1 when unknown). answered is false when no
+// server gave any DNS answer.
+func publishedTTLs(nf *dnscheck.NameFacts) (recs []dnscheck.Record, from string, neg int64, answered bool) {
+	neg = -1
+	zone := zoneOf(nf)
+	take := func(va, v6 view) []dnscheck.Record {
+		recs := append(append([]dnscheck.Record{}, va.chain.CNAMEs...), va.chain.Data...)
+		if v6.ok() {
+			recs = append(recs, v6.chain.Data...)
+		}
+		return dedupRecords(recs)
+	}
+	for _, a := range nf.Authorities {
+		va, v6 := seeAuth(a.A, zone), seeAuth(a.AAAA, zone)
+		if va.kind == vFailed || va.kind == vLame {
+			continue
+		}
+		answered = true
+		if len(va.chain.CNAMEs) > 0 || va.ok() || v6.ok() {
+			return take(va, v6), "the authoritative server " + a.Host, neg, true
+		}
+		if va.ttl >= 0 && neg < 0 {
+			neg = va.ttl
+		}
+	}
+	for _, r := range nf.Resolvers {
+		va, v6 := see(r.A), see(r.AAAA)
+		if va.kind == vFailed {
+			continue
+		}
+		answered = true
+		if len(va.chain.CNAMEs) > 0 || va.ok() || v6.ok() {
+			return take(va, v6), "resolver " + r.Server + ", time left in its cache: the zone's TTL may be higher", neg, true
+		}
+		if va.ttl >= 0 && neg < 0 {
+			neg = va.ttl
+		}
+	}
+	return nil, "", neg, answered
+}
+
+// dedupRecords keeps one record per name and type (an RRset has one TTL).
+func dedupRecords(recs []dnscheck.Record) []dnscheck.Record {
+	seen := map[string]bool{}
+	var out []dnscheck.Record
+	for _, r := range recs {
+		k := r.Name + " " + r.Type
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CheckVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
+// (node/<leader>/vpn endpoint) is set, not under .invalid, and its host
+// is, or resolves to, an IPv4 address: NS7's ns8-join resolves it for
+// IPv4 only.
+func CheckVPNEndpoint(f Facts) []report.Finding {
+	s := subject{Name: "leader"}
+	if sk := f.clusterSkip("vpn.endpoint", s); sk != nil {
+		sk.Data = nil
+		return []report.Finding{*sk}
+	}
+	leader := f.Cluster.Leader
+	n := f.Cluster.Nodes[leader]
+	fd := report.Finding{ID: "vpn.endpoint", Subject: "node " + leader, Status: report.Pass}
+	if n == nil {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader is node %q, but the cluster has no VPN record for it (node/%s/vpn)", leader, leader)
+		fd.Remediation = hint("The cluster database is inconsistent: check the leader node", "api-cli run cluster/get-cluster-status")
+		return []report.Finding{fd}
+	}
+	ep := n.VPN["endpoint"]
+	host, port := splitEndpoint(ep)
+	if host != "" {
+		fd.Subject = sanitize(host)
+	}
+	fd.Data = map[string]any{"endpoint": sanitize(ep), "node": leader}
+	setRem := hint("Set the leader's VPN endpoint to a public host name that resolves to the leader's IPv4 address (or to that address), port 55820, in the cluster administration", "api-cli run cluster/get-cluster-status")
+	ip, ipErr := netip.ParseAddr(host)
+	switch {
+	case ep == "":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader (node %s) has no VPN endpoint (node/%s/vpn endpoint is empty): NS7 has nothing to join", leader, leader)
+		fd.Remediation = setRem
+	case host == "invalid" || strings.HasSuffix(strings.ToLower(host), ".invalid"):
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s: the cluster was created without a public host name, so NS7 cannot reach it", sanitize(ep))
+		fd.Remediation = setRem
+	case ipErr == nil && ip.Unmap().Is4():
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip.Unmap(), port)
+	case ipErr == nil:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv6 address %s: NS7's ns8-join resolves the endpoint for IPv4 only", ip)
+		fd.Remediation = setRem
+	case !ParseFQDN(host).Valid():
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint %q is not a valid host name: %s", sanitize(ep), ParseFQDN(host).Problem)
+		fd.Remediation = setRem
+	case f.Endpoint == nil:
+		fd.Status = report.Skip
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s was not resolved: %s", host, orText(f.DNSErr, "no resolver to ask"))
+	default:
+		vs := resolverViews(f.Endpoint, "A")
+		fd.DurationMs = f.Endpoint.ElapsedMs
+		fd.Data["answers"] = answersData(vs)
+		set := map[string]bool{}
+		for _, v := range vs {
+			for _, a := range v.addrs {
+				set[a] = true
+			}
+		}
+		if len(set) > 0 {
+			fd.Message = fmt.Sprintf("the leader's VPN endpoint %s (port %s) resolves to IPv4 %s", host, port, atEach(vs))
+			break
+		}
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s does not resolve to an IPv4 address: %s; NS7 cannot join without it", host, atEach(vs))
+		fd.Remediation = hint(fmt.Sprintf("Create an A record for %s to the leader's public IPv4 address: NS7 resolves it (IPv4 only) when it joins", host), f.digResolver(host, "A"))
+	}
+	return []report.Finding{fd}
+}
+
+// splitEndpoint splits host:port (port 55820 when missing).
+func splitEndpoint(ep string) (string, string) {
+	if h, p, err := net.SplitHostPort(ep); err == nil {
+		return h, p
+	}
+	return strings.Trim(ep, "[]"), "55820"
+}
+
+func hostErrors(z *dnscheck.Zone) string {
+	var parts []string
+	for _, h := range z.Servers {
+		if h.Err != "" {
+			parts = append(parts, h.Name+": "+h.Err)
+		}
+	}
+	return strings.Join(parts, "; ")
+}

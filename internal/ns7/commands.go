@@ -1,0 +1,253 @@
+package ns7
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"al.essio.dev/pkg/shellescape"
+)
+
+// Command is one read-only command of the probe. Fixed commands are
+// constants of this package (Shell); the only values that come from outside
+// (host names of the leader and of the FQDNs) go through Argv, validated by
+// Plan.Validate and quoted with shellescape, never by hand. docs/ns7-commands.md
+// lists every one; a test keeps the two in step.
+type Command struct {
+	ID string
+	// Argv is an argument vector, each element quoted; exclusive with Shell.
+	Argv []string
+	// Shell is a constant shell snippet (globs, pipes) run by sh -c.
+	Shell string
+	// Slow commands (yum, du, find over large trees) get SlowFactor times the
+	// per-command deadline.
+	Slow bool
+}
+
+// SlowFactor multiplies the per-command deadline of slow commands.
+const SlowFactor = 3
+
+// Databases are the NethVoice databases dumped at Finish (reference §2.4).
+var Databases = []string{"asterisk", "asteriskcdrdb", "nethcti3", "phonebook", "roomsdb", "fias"}
+
+// Packages whose version the probe reports (reference §2.3, §2.6).
+var Packages = []string{"nethserver-nethvoice14", "nethserver-freepbx", "freepbx", "nethcti-server3", "nethcti3",
+	"janus-gateway", "nethvoice-report", "asterisk18-core", "asterisk13-core", "tancredi", "nethserver-ns8-migration"}
+
+// Units the probe asks systemd about: NethVoice's services, Cockpit and the
+// migration tool's WireGuard unit.
+var Units = []string{"asterisk", "httpd-fpbx", "nethcti-server", "janus-gateway", "mariadb", "cockpit.socket", "wg-quick@ns8"}
+
+// ConfigKeys are the e-smith configuration keys read with config printjson.
+// Only allowlisted properties of them are kept (see keepProps).
+var ConfigKeys = []string{"sssd", "nsdc", "slapd", "nethvoice", "nethvoice-report", "ns8", "wg-quick@ns8"}
+
+// DataPaths are the places migrate rsyncs, by category (reference §2.4). The
+// globs are expanded by NS7's shell.
+var DataPaths = []struct{ Category, Glob string }{
+	{"recordings", "/var/spool/asterisk/monitor"},
+	{"voicemail", "/var/spool/asterisk/voicemail"},
+	{"sounds", "/var/lib/asterisk/sounds/*/custom"},
+	{"sounds", "/var/lib/asterisk/sounds/nethcti"},
+	{"moh", "/var/lib/asterisk/moh"},
+	{"tancredi", "/var/lib/tancredi/data"},
+	{"config", "/etc/asterisk"},
+	{"config", "/var/lib/asterisk/agi-bin"},
+	{"config", "/var/lib/nethserver/nethcti/templates/customer_card"},
+	{"config", "/etc/phonebook/sources.d"},
+	{"config", "/var/lib/nethserver/nethvoice/phonebook/uploads"},
+	{"config", "/usr/share/phonebooks"},
+}
+
+// DumpDir is where migrate writes the database dumps at Finish.
+const DumpDir = "/var/lib/asterisk"
+
+const mysqlDefaults = "--defaults-file=/root/.my.cnf"
+
+// SQL of the database commands. Constants: no value is ever put in a query.
+var (
+	sqlSizes = "SELECT table_schema, SUM(data_length+index_length) FROM information_schema.TABLES WHERE table_schema IN ('" +
+		strings.Join(Databases, "','") + "') GROUP BY table_schema"
+	sqlPhones     = "SELECT vendor, model, COUNT(*) FROM asterisk.rest_devices_phones WHERE type='physical' GROUP BY vendor, model"
+	sqlGateways   = "SELECT g.name, m.manufacturer, m.model, g.ipv4 FROM asterisk.gateway_config g JOIN asterisk.gateway_models m ON g.model_id = m.id ORDER BY g.name"
+	sqlTrunks     = "SELECT t.trunkid, t.tech, t.name, t.disabled, COALESCE(p.data, '') FROM asterisk.trunks t LEFT JOIN asterisk.pjsip p ON p.id = t.trunkid AND p.keyword = 'sip_server' ORDER BY t.trunkid"
+	sqlExtensions = "SELECT extension, name FROM asterisk.users ORDER BY extension"
+	sqlLegacy     = "SELECT COUNT(*) FROM asterisk.endpointman_mac_list"
+)
+
+// Stock customer cards that migrate leaves out (reference §2.4).
+var stockCards = []string{"identity.ejs", "lastcalls.ejs", "statistics.ejs", "table.ejs"}
+
+// Plan is what a probe asks NS7 beyond the fixed set: the leader's VPN
+// endpoint host and the FQDNs, resolved from NS7.
+type Plan struct {
+	LeaderHost string   // host part of node/<leader>/vpn endpoint; "" to skip
+	FQDNs      []string // NethVoice and CTI FQDNs; may be empty
+}
+
+var hostnameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+
+// ValidHost accepts a host name (RFC 1123 labels, at most 253 characters) or
+// an IP address: the only shapes a value may have to reach a remote command.
+func ValidHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	return len(h) <= 253 && hostnameRe.MatchString(h)
+}
+
+// Validate refuses any value that is not a host name or an address.
+func (p Plan) Validate() error {
+	if p.LeaderHost != "" && !ValidHost(p.LeaderHost) {
+		return fmt.Errorf("leader host %q is not a host name or an IP address", p.LeaderHost)
+	}
+	for _, f := range p.FQDNs {
+		if !ValidHost(f) {
+			return fmt.Errorf("FQDN %q is not a host name", f)
+		}
+	}
+	return nil
+}
+
+// Command ids whose outputs the parsers read.
+const (
+	CmdRelease    = "release"
+	CmdHostname   = "hostname"
+	CmdKernel     = "kernel"
+	CmdKernels    = "kernels"
+	CmdPackages   = "packages"
+	CmdUpdates    = "updates"
+	CmdServices   = "services"
+	CmdListen     = "listen"
+	CmdProvider   = "account-provider"
+	CmdConfig     = "config-" // + key
+	CmdTimeZone   = "timezone"
+	CmdDomainName = "domain-name"
+	CmdDataSize   = "data-size"
+	CmdDumpSpace  = "dump-space"
+	CmdDBSizes    = "db-sizes"
+	CmdPhones     = "phones"
+	CmdGateways   = "gateways"
+	CmdTrunks     = "trunks"
+	CmdExtensions = "extensions"
+	CmdLegacy     = "legacy-phones"
+	CmdCustomConf = "custom-conf"
+	CmdCustomAGI  = "custom-agi"
+	CmdCards      = "customer-cards"
+	CmdClock      = "clock"
+	CmdWG         = "wg-handshakes"
+	CmdLeaderDNS  = "leader-dns"
+	CmdLeaderTCP  = "leader-https"
+	CmdFQDN       = "fqdn-dns-" // + index
+)
+
+func mysql(sql string) []string {
+	return []string{"mysql", mysqlDefaults, "-N", "-B", "-e", sql}
+}
+
+// Commands returns the command set of a plan, in the order NS7 runs them.
+func (p Plan) Commands() []Command {
+	cmds := []Command{
+		{ID: CmdRelease, Argv: []string{"cat", "/etc/nethserver-release"}},
+		{ID: CmdHostname, Argv: []string{"hostname", "-f"}},
+		{ID: CmdKernel, Argv: []string{"uname", "-r"}},
+		{ID: CmdKernels, Argv: []string{"rpm", "-q", "--qf", `%{VERSION}-%{RELEASE}.%{ARCH}\n`, "kernel"}},
+		{ID: CmdPackages, Argv: append([]string{"rpm", "-q", "--qf", `%{NAME} %{VERSION}-%{RELEASE}\n`}, Packages...)},
+		{ID: CmdServices, Argv: append([]string{"systemctl", "is-active"}, Units...)},
+		{ID: CmdListen, Argv: []string{"ss", "-ltn"}},
+		{ID: CmdProvider, Argv: []string{"/usr/sbin/account-provider-test", "dump"}},
+	}
+	for _, k := range ConfigKeys {
+		cmds = append(cmds, Command{ID: CmdConfig + k, Argv: []string{"/sbin/e-smith/config", "printjson", k}})
+	}
+	cmds = append(cmds,
+		Command{ID: CmdTimeZone, Argv: []string{"/sbin/e-smith/config", "get", "TimeZone"}},
+		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}},
+		Command{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}},
+		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes)},
+		Command{ID: CmdPhones, Argv: mysql(sqlPhones)},
+		Command{ID: CmdGateways, Argv: mysql(sqlGateways)},
+		Command{ID: CmdTrunks, Argv: mysql(sqlTrunks)},
+		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions)},
+		Command{ID: CmdLegacy, Argv: mysql(sqlLegacy)},
+		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`}},
+		// AGI scripts no package owns are the site's own.
+		Command{ID: CmdCustomAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true},
+		Command{ID: CmdCards, Argv: append([]string{"find", "/var/lib/nethserver/nethcti/templates/customer_card", "-maxdepth", "1", "-type", "f"},
+			append(notNames(stockCards), "-printf", `%s %p\n`)...)},
+		Command{ID: CmdClock, Argv: []string{"date", "+%s"}},
+		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}},
+	)
+	if p.LeaderHost != "" {
+		cmds = append(cmds,
+			Command{ID: CmdLeaderDNS, Argv: []string{"getent", "ahostsv4", p.LeaderHost}},
+			// bash's /dev/tcp: a TCP connect and nothing sent. The host is an
+			// argument of a constant script, never part of the script.
+			Command{ID: CmdLeaderTCP, Argv: []string{"bash", "-c", `exec 3<>"/dev/tcp/$1/$2"`, "leader-https", p.LeaderHost, "443"}})
+	}
+	for i, f := range p.FQDNs {
+		cmds = append(cmds, Command{ID: CmdFQDN + strconv.Itoa(i), Argv: []string{"getent", "ahostsv4", f}})
+	}
+	// du last: on a big spool it is the slowest, and whatever it costs the
+	// other answers are already in.
+	var globs []string
+	for _, d := range DataPaths {
+		globs = append(globs, d.Glob)
+	}
+	cmds = append(cmds,
+		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true},
+		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(globs, " ") + " 2>/dev/null; true", Slow: true},
+	)
+	return cmds
+}
+
+func notNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, "!", "-name", n)
+	}
+	return out
+}
+
+// Nonce returns the random marker of one probe: command output cannot
+// forge a frame boundary it does not know.
+func Nonce() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return "NVPF" + hex.EncodeToString(b)
+}
+
+// Script builds the batch: every command under `timeout`, stdin from
+// /dev/null, framed on stdout by begin/end markers with its exit code and
+// on stderr by the same begin marker, so that both streams can be split per
+// command. The script only reads: it runs no command that writes.
+func Script(cmds []Command, nonce string, perCommand time.Duration) string {
+	var b strings.Builder
+	b.WriteString("export LC_ALL=C\n")
+	for _, c := range cmds {
+		secs := int(perCommand / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		if c.Slow {
+			secs *= SlowFactor
+		}
+		var line string
+		if c.Shell != "" {
+			line = shellescape.QuoteCommand([]string{"sh", "-c", c.Shell})
+		} else {
+			line = shellescape.QuoteCommand(c.Argv)
+		}
+		fmt.Fprintf(&b, "printf '\\n%s begin %s\\n'; printf '%s begin %s\\n' >&2\n", nonce, c.ID, nonce, c.ID)
+		fmt.Fprintf(&b, "timeout -k 2 %d %s </dev/null\n", secs, line)
+		fmt.Fprintf(&b, "printf '\\n%s end %s %%d\\n' $?\n", nonce, c.ID)
+	}
+	return b.String()
+}

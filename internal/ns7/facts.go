@@ -1,0 +1,317 @@
+package ns7
+
+import (
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Facts is everything the probe learned, typed and sanitized: no secret
+// (bind password, ns8 password, database passwords, the one-time SSH
+// password) is ever held here, so the whole value may be printed and stored.
+type Facts struct {
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	User string `json:"user"`
+
+	// Connection.
+	Connected    bool    `json:"connected"`
+	Auth         string  `json:"auth,omitempty"` // publickey | password
+	HostKey      HostKey `json:"host_key"`
+	ConnectStage string  `json:"connect_stage,omitempty"` // connect | handshake | host-key | auth
+	ConnectErr   string  `json:"connect_error,omitempty"`
+	// Dropped says why the connection ended before the probe did.
+	Dropped string `json:"dropped,omitempty"`
+	// DeadlineHit is set when the probe's overall deadline cut the batch.
+	DeadlineHit bool `json:"deadline_hit,omitempty"`
+	// RoundTrips counts the command sessions opened on the one connection.
+	RoundTrips int      `json:"round_trips"`
+	Commands   []Result `json:"commands"`
+	cmd        map[string]Result
+	Plan       PlanFacts `json:"plan"`
+
+	Release     string            `json:"release,omitempty"`
+	ReleaseLine string            `json:"release_line,omitempty"`
+	Hostname    string            `json:"hostname,omitempty"`
+	Kernel      string            `json:"kernel,omitempty"`
+	Kernels     []string          `json:"kernels,omitempty"`
+	Packages    map[string]string `json:"packages,omitempty"`
+	Updates     *Updates          `json:"updates,omitempty"`
+	Services    map[string]string `json:"services,omitempty"`
+	Cockpit9090 bool              `json:"cockpit_listening"`
+
+	Provider   *ProviderDump            `json:"account_provider_dump,omitempty"`
+	Config     map[string]*ConfigRecord `json:"config,omitempty"`
+	TimeZone   string                   `json:"timezone,omitempty"`
+	DomainName string                   `json:"domain_name,omitempty"`
+
+	Paths     []PathSize `json:"paths,omitempty"`
+	Data      DataSizes  `json:"data"`
+	DumpSpace *DiskFree  `json:"dump_space,omitempty"`
+
+	Phones        []Phone     `json:"phones,omitempty"`
+	Gateways      []Gateway   `json:"gateways,omitempty"`
+	Trunks        []Trunk     `json:"trunks,omitempty"`
+	Extensions    []Extension `json:"extensions,omitempty"`
+	LegacyPhones  int64       `json:"legacy_phones"`
+	CustomConf    []File      `json:"custom_conf,omitempty"`
+	CustomAGI     []File      `json:"custom_agi,omitempty"`
+	CustomerCards []File      `json:"customer_cards,omitempty"`
+
+	Clock       int64            `json:"clock,omitempty"` // NS7's time (unix), for handshake ages
+	Handshakes  map[string]int64 `json:"wg_handshakes,omitempty"`
+	LeaderAddrs []string         `json:"leader_addresses,omitempty"`
+	LeaderHTTPS bool             `json:"leader_https"`
+	FQDNs       []FQDNAnswer     `json:"fqdns,omitempty"`
+
+	Bandwidth *Bandwidth `json:"bandwidth,omitempty"`
+}
+
+// PlanFacts is what NS7 was asked to resolve and reach.
+type PlanFacts struct {
+	LeaderHost string   `json:"leader_host,omitempty"`
+	FQDNs      []string `json:"fqdns,omitempty"`
+}
+
+// DataSizes are the bytes migrate copies, by category, and the databases.
+type DataSizes struct {
+	Categories    map[string]int64 `json:"categories"`
+	Databases     map[string]int64 `json:"databases"`
+	FilesBytes    int64            `json:"files_bytes"`
+	DatabaseBytes int64            `json:"database_bytes"`
+	TotalBytes    int64            `json:"total_bytes"`
+}
+
+// Phone is a physical phone model and how many there are.
+type Phone struct {
+	Vendor string `json:"vendor"`
+	Model  string `json:"model"`
+	Count  int    `json:"count"`
+}
+
+// Gateway is a configured gateway.
+type Gateway struct {
+	Name         string `json:"name"`
+	Manufacturer string `json:"manufacturer"`
+	Model        string `json:"model"`
+	Address      string `json:"address"`
+}
+
+// Trunk is a FreePBX trunk.
+type Trunk struct {
+	ID        string `json:"id"`
+	Tech      string `json:"tech"`
+	Name      string `json:"name"`
+	Disabled  bool   `json:"disabled"`
+	SIPServer string `json:"sip_server,omitempty"`
+}
+
+// Extension is a FreePBX user (extension number and name).
+type Extension struct {
+	Number string `json:"number"`
+	Name   string `json:"name"`
+}
+
+// FQDNAnswer is an FQDN as NS7 resolves it.
+type FQDNAnswer struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+}
+
+// Bandwidth is the throughput sample.
+type Bandwidth struct {
+	Bytes          int64   `json:"bytes"`
+	Seconds        float64 `json:"seconds"`
+	BytesPerSecond float64 `json:"bytes_per_second"`
+	Error          string  `json:"error,omitempty"`
+}
+
+// Cmd returns the result of a command (StatusNotRun when unknown).
+func (f *Facts) Cmd(id string) Result {
+	if r, ok := f.cmd[id]; ok {
+		return r
+	}
+	for _, r := range f.Commands {
+		if r.ID == id {
+			return r
+		}
+	}
+	return Result{ID: id, Status: StatusNotRun, Exit: -1}
+}
+
+// Answered reports whether a command ran to its end (whatever its exit code).
+func (f *Facts) Answered(id string) bool {
+	s := f.Cmd(id).Status
+	return s == StatusOK || s == StatusFailed
+}
+
+// Fill parses every result into the facts. Outputs are dropped once read:
+// only what the parsers extract stays.
+func (f *Facts) Fill(results []Result) {
+	f.cmd = map[string]Result{}
+	for _, r := range results {
+		f.cmd[r.ID] = r
+	}
+	out := func(id string) (string, bool) {
+		r := f.cmd[id]
+		return r.Output, r.Status == StatusOK
+	}
+	if s, ok := out(CmdRelease); ok {
+		f.Release, f.ReleaseLine = ParseRelease(s)
+	}
+	if s, ok := out(CmdHostname); ok {
+		f.Hostname = clip(strings.TrimSpace(s), 253)
+	}
+	if s, ok := out(CmdKernel); ok {
+		f.Kernel = clip(strings.TrimSpace(s), 100)
+	}
+	if s, ok := out(CmdKernels); ok {
+		f.Kernels = ParseLines(s)
+	}
+	// rpm -q exits with the number of missing packages: read it anyway.
+	if r := f.cmd[CmdPackages]; f.Answered(CmdPackages) {
+		f.Packages, _ = ParseRPMQuery(r.Output)
+	}
+	if r := f.cmd[CmdUpdates]; f.Answered(CmdUpdates) {
+		if u, err := ParseYumCheckUpdate(r.Output, r.Exit); err == nil {
+			f.Updates = &u
+		}
+	}
+	// is-active exits 3 when a unit is not active: the lines are the answer.
+	if r := f.cmd[CmdServices]; f.Answered(CmdServices) {
+		f.Services = ParseIsActive(r.Output, Units)
+	}
+	if s, ok := out(CmdListen); ok {
+		f.Cockpit9090 = ParseListening(s, 9090)
+	}
+	if s, ok := out(CmdProvider); ok {
+		if p, err := ParseProviderDump(s); err == nil {
+			f.Provider = &p
+		}
+	}
+	f.Config = map[string]*ConfigRecord{}
+	for _, k := range ConfigKeys {
+		if s, ok := out(CmdConfig + k); ok {
+			if rec, err := ParseConfigJSON(k, s); err == nil && rec != nil {
+				f.Config[k] = rec
+			}
+		}
+	}
+	if s, ok := out(CmdTimeZone); ok {
+		f.TimeZone = clip(strings.TrimSpace(s), 100)
+	}
+	if s, ok := out(CmdDomainName); ok {
+		f.DomainName = clip(strings.TrimSpace(s), 253)
+	}
+	f.Data = DataSizes{Categories: map[string]int64{}, Databases: map[string]int64{}}
+	if r := f.cmd[CmdDataSize]; r.Status == StatusOK {
+		f.Paths = ParseDU(r.Output)
+		for _, p := range f.Paths {
+			c := categoryOf(p.Path)
+			f.Data.Categories[c] += p.Bytes
+			f.Data.FilesBytes += p.Bytes
+		}
+	}
+	if s, ok := out(CmdDBSizes); ok {
+		for _, row := range ParseTSV(s, 2) {
+			if n, err := strconv.ParseInt(row[1], 10, 64); err == nil && n >= 0 {
+				f.Data.Databases[row[0]] = n
+				f.Data.DatabaseBytes += n
+			}
+		}
+	}
+	f.Data.TotalBytes = f.Data.FilesBytes + f.Data.DatabaseBytes
+	if s, ok := out(CmdDumpSpace); ok {
+		if d, err := ParseDF(s); err == nil {
+			f.DumpSpace = &d
+		}
+	}
+	if s, ok := out(CmdPhones); ok {
+		for _, row := range ParseTSV(s, 3) {
+			n, _ := strconv.Atoi(row[2])
+			f.Phones = append(f.Phones, Phone{Vendor: row[0], Model: row[1], Count: n})
+		}
+	}
+	if s, ok := out(CmdGateways); ok {
+		for _, row := range ParseTSV(s, 4) {
+			f.Gateways = append(f.Gateways, Gateway{Name: row[0], Manufacturer: row[1], Model: row[2], Address: row[3]})
+		}
+	}
+	if s, ok := out(CmdTrunks); ok {
+		for _, row := range ParseTSV(s, 5) {
+			f.Trunks = append(f.Trunks, Trunk{ID: row[0], Tech: row[1], Name: row[2], Disabled: row[3] == "on" || row[3] == "1", SIPServer: row[4]})
+		}
+	}
+	if s, ok := out(CmdExtensions); ok {
+		for _, row := range ParseTSV(s, 2) {
+			f.Extensions = append(f.Extensions, Extension{Number: row[0], Name: row[1]})
+		}
+	}
+	if s, ok := out(CmdLegacy); ok {
+		f.LegacyPhones, _ = ParseInt(s)
+	}
+	if s, ok := out(CmdCustomConf); ok {
+		f.CustomConf = ParseFiles(s)
+	}
+	if s, ok := out(CmdCustomAGI); ok {
+		f.CustomAGI = ParseFiles(s)
+	}
+	if s, ok := out(CmdCards); ok {
+		f.CustomerCards = ParseFiles(s)
+	}
+	if s, ok := out(CmdClock); ok {
+		f.Clock, _ = ParseInt(s)
+	}
+	if s, ok := out(CmdWG); ok {
+		f.Handshakes = ParseHandshakes(s)
+	}
+	if s, ok := out(CmdLeaderDNS); ok {
+		f.LeaderAddrs = ParseGetent(s)
+	}
+	f.LeaderHTTPS = f.cmd[CmdLeaderTCP].Status == StatusOK
+	for i, name := range f.Plan.FQDNs {
+		id := CmdFQDN + strconv.Itoa(i)
+		if f.Answered(id) {
+			s, _ := out(id)
+			f.FQDNs = append(f.FQDNs, FQDNAnswer{Name: name, Addresses: nonNil(ParseGetent(s))})
+		}
+	}
+	// Drop the raw outputs: what is kept is what was parsed above.
+	f.Commands = make([]Result, 0, len(results))
+	for _, r := range results {
+		r.Output, r.Stderr = "", ""
+		f.Commands = append(f.Commands, r)
+		f.cmd[r.ID] = r
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// categoryOf maps a du path to its category (DataPaths); other paths are
+// "config".
+func categoryOf(p string) string {
+	for _, d := range DataPaths {
+		if ok, _ := path.Match(d.Glob, p); ok {
+			return d.Category
+		}
+	}
+	return "config"
+}
+
+// Lost lists the commands that never answered, in order.
+func (f *Facts) Lost() []string {
+	var ids []string
+	for _, r := range f.Commands {
+		if r.Status == StatusLost || r.Status == StatusNotRun {
+			ids = append(ids, r.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,359 @@
+package ns7check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+func human(b int64) string {
+	if b < 0 {
+		b = 0
+	}
+	return nodecheck.HumanBytes(uint64(b))
+}
+
+// DataSize judges ns7.data-size.
+func DataSize(f Facts) report.Finding {
+	if g := gate(f, "ns7.data-size", ns7.CmdDataSize, ns7.CmdDBSizes); g != nil {
+		return *g
+	}
+	d := f.NS7.Data
+	fd := report.Finding{ID: "ns7.data-size", Subject: f.Subject(),
+		Data: map[string]any{"categories": d.Categories, "databases": d.Databases, "files_bytes": d.FilesBytes,
+			"database_bytes": d.DatabaseBytes, "total_bytes": d.TotalBytes}}
+	var parts []string
+	for _, c := range []string{"recordings", "voicemail", "sounds", "moh", "tancredi", "config"} {
+		parts = append(parts, fmt.Sprintf("%s %s", c, human(d.Categories[c])))
+	}
+	dbs := make([]string, 0, len(d.Databases))
+	for name, n := range d.Databases {
+		dbs = append(dbs, fmt.Sprintf("%s %s", name, human(n)))
+	}
+	sort.Strings(dbs)
+	if r := f.NS7.Cmd(ns7.CmdDBSizes); r.Status != ns7.StatusOK {
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("files: %s (%s); the database sizes could not be read (mysql exited %d): the total is too low",
+			human(d.FilesBytes), strings.Join(parts, ", "), r.Exit)
+		fd.Remediation = hint("Check that MariaDB runs and /root/.my.cnf lets root in", "mysql --defaults-file=/root/.my.cnf -e 'SELECT 1'")
+		return fd
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("%s in all: files %s (%s), databases %s (%s)", human(d.TotalBytes), human(d.FilesBytes),
+		strings.Join(parts, ", "), human(d.DatabaseBytes), strings.Join(dbs, ", "))
+	return fd
+}
+
+// DumpSpace judges ns7.dump-space.
+func DumpSpace(f Facts) report.Finding {
+	if g := gate(f, "ns7.dump-space", ns7.CmdDumpSpace, ns7.CmdDBSizes); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.dump-space", Subject: f.Subject()}
+	if n.DumpSpace == nil || n.Cmd(ns7.CmdDBSizes).Status != ns7.StatusOK {
+		fd.Status = report.Warn
+		fd.Message = "the free space under " + ns7.DumpDir + " or the database sizes could not be read"
+		fd.Remediation = hint("Compare by hand the free space with the size of the databases", "df -h "+ns7.DumpDir)
+		return fd
+	}
+	need := int64(float64(n.Data.DatabaseBytes) * DumpFactor)
+	fd.Data = map[string]any{"available_bytes": n.DumpSpace.AvailableBytes, "needed_bytes": need, "database_bytes": n.Data.DatabaseBytes, "mount": n.DumpSpace.Mount}
+	if n.DumpSpace.AvailableBytes >= need {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("%s free under %s; the database dumps written at Finish need about %s", human(n.DumpSpace.AvailableBytes), ns7.DumpDir, human(need))
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("%s free under %s, but the database dumps written there at Finish need about %s (databases %s x %.1f)",
+		human(n.DumpSpace.AvailableBytes), ns7.DumpDir, human(need), human(n.Data.DatabaseBytes), DumpFactor)
+	fd.Remediation = hint(fmt.Sprintf("Free %s on the filesystem of %s on NS7 (old CDR, logs, backups) before Finish", human(need-n.DumpSpace.AvailableBytes), ns7.DumpDir),
+		"df -h "+ns7.DumpDir)
+	return fd
+}
+
+// Prefix judges ns7.prefix.
+func Prefix(f Facts) report.Finding {
+	if g := gate(f, "ns7.prefix", ns7.CmdConfig+"nethvoice-report"); g != nil {
+		return *g
+	}
+	v := ""
+	if r := f.NS7.Config["nethvoice-report"]; r != nil {
+		v = r.Props["international_prefix"]
+	}
+	fd := report.Finding{ID: "ns7.prefix", Subject: f.Subject(), Data: map[string]any{"international_prefix": v}}
+	if PrefixRe.MatchString(v) {
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("international prefix %q is accepted by NS8", v)
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("international prefix %q: NS8 accepts only 00 or + followed by 1-4 digits, so Finish's configure-module would be refused", v)
+	fd.Remediation = hint("Set a valid prefix on NS7 (e.g. 0039 or +39) in NethVoice's report settings", "config setprop nethvoice-report international_prefix 0039")
+	return fd
+}
+
+// TimeZone judges ns7.timezone against the tz database.
+func TimeZone(f Facts) report.Finding {
+	if g := gate(f, "ns7.timezone", ns7.CmdTimeZone); g != nil {
+		return *g
+	}
+	tz := f.NS7.TimeZone
+	fd := report.Finding{ID: "ns7.timezone", Subject: f.Subject(), Data: map[string]any{"timezone": tz}}
+	if ValidTimeZone(tz) {
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("time zone %s exists in the tz database", tz)
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("time zone %q is not in the tz database: NS8 would refuse it (timezone_not_available)", tz)
+	fd.Remediation = hint("Set a valid time zone on NS7 (Date and time page)", "timedatectl list-timezones", "config setprop TimeZone Europe/Rome")
+	return fd
+}
+
+// ValidTimeZone accepts the names timedatectl list-timezones would list.
+func ValidTimeZone(tz string) bool {
+	if tz == "" || tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+// Provisioning judges ns7.provisioning.
+func Provisioning(f Facts) report.Finding {
+	if g := gate(f, "ns7.provisioning", ns7.CmdConfig+"nethvoice"); g != nil {
+		return *g
+	}
+	eng := ""
+	if r := f.NS7.Config["nethvoice"]; r != nil {
+		eng = r.Props["ProvisioningEngine"]
+	}
+	fd := report.Finding{ID: "ns7.provisioning", Subject: f.Subject(), Data: map[string]any{"engine": eng, "legacy_phones": f.NS7.LegacyPhones}}
+	switch eng {
+	case "tancredi":
+		fd.Status, fd.Message = report.Pass, "phones are provisioned by Tancredi, which NS8 migrates"
+	case "freepbx":
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("the old provisioning engine (FreePBX Endpoint Manager) is in use, with %d phones: they are not migrated to NS8", f.NS7.LegacyPhones)
+		fd.Remediation = hint("Move the phones to Tancredi on NS7 first (tancredi-migration-helper), or plan to provision them again on NS8", "config getprop nethvoice ProvisioningEngine")
+	default:
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("the provisioning engine is %q (neither tancredi nor freepbx)", eng)
+		fd.Remediation = hint("Check NethVoice's provisioning settings on NS7", "config getprop nethvoice ProvisioningEngine")
+	}
+	return fd
+}
+
+// Phones judges ns7.phones.
+func Phones(f Facts) report.Finding {
+	if g := gate(f, "ns7.phones", ns7.CmdPhones); g != nil {
+		return *g
+	}
+	fd := report.Finding{ID: "ns7.phones", Subject: f.Subject()}
+	var unsupported []string
+	total := 0
+	models := []map[string]any{}
+	for _, p := range f.NS7.Phones {
+		total += p.Count
+		ok := PhoneSupported(p.Vendor, p.Model)
+		models = append(models, map[string]any{"vendor": p.Vendor, "model": p.Model, "count": p.Count, "supported": ok})
+		if !ok {
+			unsupported = append(unsupported, fmt.Sprintf("%d x %s %s", p.Count, p.Vendor, p.Model))
+		}
+	}
+	fd.Data = map[string]any{"models": models, "total": total}
+	if f.NS7.Cmd(ns7.CmdPhones).Status != ns7.StatusOK {
+		fd.Status = report.Warn
+		fd.Message = "the phone inventory could not be read (asterisk.rest_devices_phones)"
+		fd.Remediation = hint("Check the list of phones in NethVoice's wizard by hand against the supported list")
+		return fd
+	}
+	if len(unsupported) == 0 {
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%d physical phones in %d models, all on the supported list", total, len(f.NS7.Phones))
+		return fd
+	}
+	fd.Status = report.Warn
+	fd.Message = fmt.Sprintf("phones not on NS8's supported list: %s", listed(unsupported, 10))
+	fd.Remediation = hint("Check those models on the supported phones page; unsupported phones may need a custom Tancredi template or a replacement")
+	return fd
+}
+
+// Gateways judges ns7.gateways: a gateway of a model NS8 deletes at first
+// start loses its configuration.
+func Gateways(f Facts) report.Finding {
+	if g := gate(f, "ns7.gateways", ns7.CmdGateways); g != nil {
+		return *g
+	}
+	fd := report.Finding{ID: "ns7.gateways", Subject: f.Subject()}
+	var lost []string
+	list := []map[string]any{}
+	for _, g := range f.NS7.Gateways {
+		kept := GatewayKept(g.Manufacturer, g.Model)
+		list = append(list, map[string]any{"name": g.Name, "manufacturer": g.Manufacturer, "model": g.Model, "address": g.Address, "kept": kept})
+		if !kept {
+			lost = append(lost, fmt.Sprintf("%s (%s %s)", g.Name, g.Manufacturer, g.Model))
+		}
+	}
+	fd.Data = map[string]any{"gateways": list}
+	if f.NS7.Cmd(ns7.CmdGateways).Status != ns7.StatusOK {
+		fd.Status = report.Warn
+		fd.Message = "the gateway list could not be read (asterisk.gateway_config)"
+		fd.Remediation = hint("Check NethVoice's gateways by hand against the supported list (Patton, Grandstream HT80x/HT81x/GXW42xx)")
+		return fd
+	}
+	switch {
+	case len(f.NS7.Gateways) == 0:
+		fd.Status, fd.Message = report.Pass, "no gateways are configured"
+	case len(lost) == 0:
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%d gateways, all of models NS8 keeps", len(f.NS7.Gateways))
+	default:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("gateways of models NS8 deletes at first start, losing their configuration: %s", strings.Join(lost, ", "))
+		fd.Remediation = hint("Note their configuration (or export it from NethVoice's Gateways page) and plan to replace them with supported models (Patton Trinity, Grandstream HT80x/HT81x/GXW42xx); ignore this check once noted")
+	}
+	return fd
+}
+
+// Trunks judges ns7.trunks.
+func Trunks(f Facts) report.Finding {
+	if g := gate(f, "ns7.trunks", ns7.CmdTrunks); g != nil {
+		return *g
+	}
+	fd := report.Finding{ID: "ns7.trunks", Subject: f.Subject()}
+	var odd []string
+	list := []map[string]any{}
+	for _, t := range f.NS7.Trunks {
+		prov := TrunkProvider(t.SIPServer)
+		list = append(list, map[string]any{"id": t.ID, "name": t.Name, "tech": t.Tech, "sip_server": t.SIPServer, "provider": prov, "disabled": t.Disabled})
+		switch {
+		case t.Disabled:
+		case t.Tech != "pjsip":
+			odd = append(odd, fmt.Sprintf("%s (%s)", t.Name, t.Tech))
+		case prov == "":
+			odd = append(odd, fmt.Sprintf("%s (provider %s not on the supported list)", t.Name, orNone(t.SIPServer)))
+		}
+	}
+	fd.Data = map[string]any{"trunks": list}
+	if f.NS7.Cmd(ns7.CmdTrunks).Status != ns7.StatusOK {
+		fd.Status = report.Warn
+		fd.Message = "the trunk list could not be read (asterisk.trunks)"
+		fd.Remediation = hint("Check NethVoice's trunks by hand against the supported providers")
+		return fd
+	}
+	switch {
+	case len(f.NS7.Trunks) == 0:
+		fd.Status = report.Warn
+		fd.Message = "no trunks are configured: is this the NethVoice in production?"
+		fd.Remediation = hint("Check the NS7 host setting")
+	case len(odd) == 0:
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%d trunks, all PJSIP with supported providers", len(f.NS7.Trunks))
+	default:
+		fd.Status = report.Warn
+		fd.Message = "trunks to check: " + listed(odd, 10)
+		fd.Remediation = hint("Record the credentials of these trunks and check their provider's certification for NethVoice on NS8; chan_sip trunks must be moved to PJSIP")
+	}
+	return fd
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// Extensions judges ns7.extensions (the list is in the facts).
+func Extensions(f Facts) report.Finding {
+	if g := gate(f, "ns7.extensions", ns7.CmdExtensions); g != nil {
+		return *g
+	}
+	fd := report.Finding{ID: "ns7.extensions", Subject: f.Subject(), Data: map[string]any{"count": len(f.NS7.Extensions)}}
+	if f.NS7.Cmd(ns7.CmdExtensions).Status != ns7.StatusOK || len(f.NS7.Extensions) == 0 {
+		fd.Status = report.Warn
+		fd.Message = "no extension could be listed (asterisk.users): is this the NethVoice in production?"
+		fd.Remediation = hint("Export the extension list from NethVoice's wizard for your records")
+		return fd
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("%d extensions listed in the report's facts (ns7.extensions) for your records", len(f.NS7.Extensions))
+	return fd
+}
+
+// CustomConfig judges ns7.custom-config.
+func CustomConfig(f Facts) report.Finding {
+	if g := gate(f, "ns7.custom-config", ns7.CmdCustomConf, ns7.CmdCustomAGI, ns7.CmdCards); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.custom-config", Subject: f.Subject(),
+		Data: map[string]any{"custom_conf": files(n.CustomConf), "custom_agi": files(n.CustomAGI), "customer_cards": files(n.CustomerCards)}}
+	var all []string
+	for _, x := range [][]ns7.File{n.CustomConf, n.CustomAGI, n.CustomerCards} {
+		for _, fl := range x {
+			all = append(all, fl.Path)
+		}
+	}
+	if len(all) == 0 {
+		fd.Status, fd.Message = report.Pass, "no custom Asterisk configuration, AGI scripts or customer cards"
+		return fd
+	}
+	fd.Status = report.Warn
+	fd.Message = fmt.Sprintf("%d customizations to note: %s", len(all), listed(all, 8))
+	fd.Remediation = hint("Note them: they are copied to NS8, but custom templates are not migrated and each must be checked after the migration")
+	return fd
+}
+
+func files(fs []ns7.File) []ns7.File {
+	if fs == nil {
+		return []ns7.File{}
+	}
+	return fs
+}
+
+// SyncEstimate is the initial sync time of the measured data at the
+// measured throughput.
+func SyncEstimate(total int64, bps float64) time.Duration {
+	if bps <= 0 {
+		return 0
+	}
+	return time.Duration(float64(total) / bps * float64(time.Second))
+}
+
+// Bandwidth judges ns7.bandwidth.
+func Bandwidth(f Facts) report.Finding {
+	if g := gate(f, "ns7.bandwidth"); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.bandwidth", Subject: f.Subject()}
+	b := n.Bandwidth
+	switch {
+	case b == nil:
+		fd.Status = report.Fail
+		fd.Message = "lost: the throughput sample never ran because " + lostCause(n)
+		fd.Remediation = hint("Run probe-ns7 again once the connection is stable")
+		return fd
+	case b.Error != "":
+		fd.Status = report.Fail
+		fd.Message = "the throughput sample failed: " + b.Error
+		fd.Remediation = hint("Run probe-ns7 again; check the stability of the network path to NS7")
+		return fd
+	}
+	est := SyncEstimate(n.Data.TotalBytes, b.BytesPerSecond)
+	fd.Data = map[string]any{"sample_bytes": b.Bytes, "seconds": b.Seconds, "bytes_per_second": int64(b.BytesPerSecond),
+		"data_bytes": n.Data.TotalBytes, "initial_sync_s": int64(est.Seconds())}
+	rate := fmt.Sprintf("%s/s (sample of %s)", human(int64(b.BytesPerSecond)), human(b.Bytes))
+	if est <= SyncWarn {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("NS7 to NS8 throughput %s: the initial sync of %s takes about %s", rate, human(n.Data.TotalBytes), est.Round(time.Second))
+		return fd
+	}
+	fd.Status = report.Warn
+	fd.Message = fmt.Sprintf("NS7 to NS8 throughput %s: the initial sync of %s takes about %s", rate, human(n.Data.TotalBytes), est.Round(time.Minute))
+	fd.Remediation = hint("Start the initial sync (Sync data) days before the cutover: later syncs copy only what changed, and Finish runs one last short sync")
+	return fd
+}

@@ -1,0 +1,716 @@
+// Package ns7check judges what probe-ns7 collected: pure functions from
+// the NS7 facts (internal/ns7) and what NS8 knows (cluster snapshot, its
+// own DNS answers, settings) to findings, one function per check id.
+package ns7check
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+// Thresholds.
+const (
+	// WantRelease is the only NS7 release the migration tool supports.
+	WantRelease = "7.9.2009"
+	// DumpFactor: the SQL dumps written at Finish take about the size of
+	// the tables; the margin covers indexes written out as statements.
+	DumpFactor = 1.2
+	// HandshakeMaxAge: WireGuard re-handshakes every 2 minutes while
+	// traffic flows, and the tool sets PersistentKeepalive 25.
+	HandshakeMaxAge = 180 * time.Second
+	// SyncWarn: an initial sync longer than this needs planning.
+	SyncWarn = 4 * time.Hour
+)
+
+// Services NethVoice needs running on NS7.
+var NethVoiceServices = []string{"asterisk", "httpd-fpbx", "nethcti-server", "janus-gateway", "mariadb"}
+
+// Facts is what probe-ns7 judges.
+type Facts struct {
+	// NS7 is nil when the probe could not run at all (ProbeErr says why).
+	NS7      *ns7.Facts
+	ProbeErr string
+	Timeout  time.Duration
+	// PublicKey is the module's authorized_keys line ("" before create-module).
+	PublicKey string
+
+	// What NS8 knows.
+	RedisConfigured bool
+	Cluster         *cluster.Snapshot
+	ClusterErr      string
+	LeaderHost      string   // host of node/<leader>/vpn endpoint
+	LeaderVPNIP     string   // node/<leader>/vpn ip_address
+	LeaderNS8Addrs  []string // LeaderHost as NS8 resolves it
+	LeaderNS8Err    string
+	FQDNNS8         map[string][]string // the FQDNs as NS8 resolves them
+	FQDNNS8Err      map[string]string
+	LDAPDomain      string // the NS8 name chosen for a local OpenLDAP
+}
+
+// All runs every evaluator.
+func All(f Facts) []report.Finding {
+	out := []report.Finding{SSH(f), HostKey(f), Release(f), Updates(f), Reboot(f), Cockpit(f), NethVoice(f), Services(f),
+		MigrationTool(f), AccountProvider(f), LeaderDNS(f), LeaderHTTPS(f), VPNUDP(f)}
+	out = append(out, FQDNDNS(f)...)
+	out = append(out, DataSize(f), DumpSpace(f), Prefix(f), TimeZone(f), Provisioning(f), Phones(f), Gateways(f), Trunks(f),
+		Extensions(f), CustomConfig(f), Bandwidth(f))
+	return out
+}
+
+func hint(h string, cmds ...string) *report.Remediation {
+	return &report.Remediation{Hint: h, Commands: cmds}
+}
+
+// Subject is the NS7 address of every finding but the per-FQDN ones.
+func (f Facts) Subject() string {
+	if f.NS7 == nil {
+		return "ns7"
+	}
+	return net.JoinHostPort(f.NS7.Host, fmt.Sprint(f.NS7.Port))
+}
+
+// gate is the finding of a check that cannot judge because nothing was
+// asked of NS7, or because the commands it reads did not answer.
+func gate(f Facts, id string, cmds ...string) *report.Finding {
+	fd := &report.Finding{ID: id, Subject: f.Subject()}
+	if f.NS7 == nil {
+		fd.Status, fd.Message = report.Skip, "NS7 was not probed: "+f.ProbeErr
+		return fd
+	}
+	if !f.NS7.Connected {
+		fd.Status = report.Skip
+		if f.NS7.ConnectStage == "host-key" {
+			fd.Message = "no command was sent to NS7: its host key was refused (see ns7.host-key)"
+		} else {
+			fd.Message = "no command was sent to NS7: the connection failed (see ns7.ssh)"
+		}
+		return fd
+	}
+	for _, c := range cmds {
+		r := f.NS7.Cmd(c)
+		switch r.Status {
+		case ns7.StatusLost, ns7.StatusNotRun:
+			fd.Status = report.Fail
+			fd.Message = fmt.Sprintf("lost: %s never answered because %s", c, lostCause(f.NS7))
+			fd.Remediation = hint("Run probe-ns7 again; if it happens again, check the network path to NS7 and the load of NS7")
+			return fd
+		case ns7.StatusTimeout:
+			fd.Status = report.Fail
+			fd.Message = fmt.Sprintf("%s did not answer within its deadline on NS7 (timeout_s %s)", c, f.Timeout)
+			fd.Remediation = hint("NS7 is slow to answer: run probe-ns7 again with a larger timeout_s")
+			return fd
+		}
+	}
+	return nil
+}
+
+func lostCause(f *ns7.Facts) string {
+	switch {
+	case f.Dropped != "":
+		return "the connection to NS7 dropped during the probe (" + f.Dropped + ")"
+	case f.DeadlineHit:
+		return "the probe's overall deadline ended first"
+	}
+	return "the probe ended first"
+}
+
+// SSH judges ns7.ssh.
+func SSH(f Facts) report.Finding {
+	fd := report.Finding{ID: "ns7.ssh", Subject: f.Subject()}
+	if f.NS7 == nil {
+		fd.Status, fd.Message = report.Fail, "NS7 was not probed: "+f.ProbeErr
+		fd.Remediation = hint("Set the NS7 host with configure-module or in the probe-ns7 input")
+		return fd
+	}
+	n := f.NS7
+	who := fmt.Sprintf("%s@%s", n.User, f.Subject())
+	fd.Data = map[string]any{"user": n.User, "auth": n.Auth, "round_trips": n.RoundTrips}
+	switch {
+	case n.ConnectStage == "host-key":
+		fd.Status, fd.Message = report.Skip, "the connection stopped before authentication: the host key was refused (see ns7.host-key)"
+		return fd
+	case n.ConnectStage == "connect":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("cannot reach %s over TCP: %s", f.Subject(), n.ConnectErr)
+		fd.Remediation = hint(fmt.Sprintf("Check the NS7 address and port, and that NS7's firewall lets this node connect to SSH port %d", n.Port),
+			fmt.Sprintf("nc -zv %s %d", n.Host, n.Port))
+		return fd
+	case n.ConnectStage == "handshake":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("%s accepted TCP but the SSH handshake did not complete: %s", f.Subject(), n.ConnectErr)
+		fd.Remediation = hint("Check that sshd runs on NS7 at that port and that nothing in between drops the traffic", "systemctl status sshd")
+		return fd
+	case n.ConnectStage == "auth":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("%s refused authentication: %s", who, n.ConnectErr)
+		cmds := []string{"api-cli run module/<this module>/get-configuration"}
+		if f.PublicKey != "" {
+			cmds = []string{fmt.Sprintf("echo '%s' >> /root/.ssh/authorized_keys", f.PublicKey)}
+		}
+		fd.Remediation = hint("Authorize the module's public key (shown by get-configuration) for "+n.User+" on NS7, or give a one-time password in the probe-ns7 input", cmds...)
+		return fd
+	case n.Dropped != "":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("connected to %s (%s) but the connection dropped during the probe: %s; lost: %s",
+			who, n.Auth, n.Dropped, strings.Join(n.Lost(), ", "))
+		fd.Remediation = hint("Check the stability of the network path to NS7 (and that sshd on NS7 was not restarted), then run probe-ns7 again")
+		return fd
+	}
+	fd.Status = report.Pass
+	if n.Auth == "password" {
+		fd.Message = fmt.Sprintf("connected to %s with the one-time password (not stored); authorize the module's key for later runs", who)
+	} else {
+		fd.Message = fmt.Sprintf("connected to %s with the module's key", who)
+	}
+	fd.Message += fmt.Sprintf("; one connection, %d command round trips", n.RoundTrips)
+	return fd
+}
+
+// HostKey judges ns7.host-key.
+func HostKey(f Facts) report.Finding {
+	fd := report.Finding{ID: "ns7.host-key", Subject: f.Subject()}
+	if f.NS7 == nil || f.NS7.HostKey.Fingerprint == "" {
+		fd.Status, fd.Message = report.Skip, "NS7 presented no host key: the connection did not get that far (see ns7.ssh)"
+		return fd
+	}
+	k := f.NS7.HostKey
+	fd.Data = map[string]any{"fingerprint": k.Fingerprint, "type": k.Type, "pinned": k.Pinned, "status": k.Status}
+	verify := hint("Compare with the fingerprint NS7 prints for its own key", "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")
+	switch k.Status {
+	case ns7.KeyChanged:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("NS7 presented host key %s, but %s is pinned: no command was sent", k.Fingerprint, k.Pinned)
+		fd.Remediation = hint("If NS7 was reinstalled or its SSH keys regenerated, check the new fingerprint on NS7's console and run probe-ns7 with accept_host_key set to it; otherwise something may be intercepting the connection",
+			"ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")
+	case ns7.KeyRejected:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("NS7 presented host key %s, not the fingerprint given in accept_host_key: no command was sent", k.Fingerprint)
+		fd.Remediation = hint("Check the fingerprint on NS7's console and give that one in accept_host_key", "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")
+	case ns7.KeyPinnedNow:
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("first contact: host key %s (%s) is now pinned; later connections must present the same key", k.Fingerprint, k.Type)
+		fd.Remediation = verify
+	case ns7.KeyRepinned:
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("host key %s accepted as given in accept_host_key (it replaces %s)", k.Fingerprint, k.Pinned)
+	default:
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("host key %s matches the pinned key", k.Fingerprint)
+	}
+	return fd
+}
+
+// Release judges ns7.release.
+func Release(f Facts) report.Finding {
+	if g := gate(f, "ns7.release", ns7.CmdRelease); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.release", Subject: f.Subject(), Data: map[string]any{"release": n.Release, "line": n.ReleaseLine}}
+	switch {
+	case n.Cmd(ns7.CmdRelease).Status != ns7.StatusOK:
+		fd.Status = report.Fail
+		fd.Message = "/etc/nethserver-release cannot be read: this host does not look like a NethServer 7"
+		fd.Remediation = hint("Check that the NS7 host setting names the NethServer 7 that runs NethVoice", "cat /etc/nethserver-release")
+	case n.Release == WantRelease:
+		fd.Status, fd.Message = report.Pass, "NethServer "+n.Release
+	default:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("NethServer release %q; the migration needs %s", n.ReleaseLine, WantRelease)
+		fd.Remediation = hint("Upgrade NS7 to NethServer 7.9.2009 (Software Center > Updates) before migrating", "yum clean all && yum update")
+	}
+	return fd
+}
+
+// Updates judges ns7.updates.
+func Updates(f Facts) report.Finding {
+	if g := gate(f, "ns7.updates", ns7.CmdUpdates); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.updates", Subject: f.Subject()}
+	if n.Updates == nil {
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("yum check-update failed (exit %d): cannot tell whether updates are pending", n.Cmd(ns7.CmdUpdates).Exit)
+		fd.Remediation = hint("Check NS7's repositories and run the command by hand", "yum check-update")
+		return fd
+	}
+	fd.Data = map[string]any{"count": n.Updates.Count, "packages": n.Updates.Packages}
+	if !n.Updates.Pending {
+		fd.Status, fd.Message = report.Pass, "no updates pending"
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("%d updates pending (%s)", n.Updates.Count, listed(n.Updates.Packages, 5))
+	fd.Remediation = hint("Apply every update on NS7 (Software Center > Updates), reboot if the kernel changed, then probe again", "yum update")
+	return fd
+}
+
+func listed(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
+}
+
+// Reboot judges ns7.reboot.
+func Reboot(f Facts) report.Finding {
+	if g := gate(f, "ns7.reboot", ns7.CmdKernel, ns7.CmdKernels); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.reboot", Subject: f.Subject(), Data: map[string]any{"running": n.Kernel, "installed": n.Kernels}}
+	newest := ""
+	for _, k := range n.Kernels {
+		if newest == "" || rpmVerCmp(k, newest) > 0 {
+			newest = k
+		}
+	}
+	fd.Data["newest"] = newest
+	switch {
+	case newest == "" || n.Kernel == "":
+		fd.Status = report.Warn
+		fd.Message = "the installed kernels or the running one could not be read"
+		fd.Remediation = hint("Compare by hand", "uname -r", "rpm -q kernel")
+	case n.Kernel == newest:
+		fd.Status, fd.Message = report.Pass, "running the newest installed kernel "+newest
+	default:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("running kernel %s, but %s is installed: a reboot is pending (WireGuard of the migration tool needs the running kernel's modules)", n.Kernel, newest)
+		fd.Remediation = hint("Reboot NS7 in a quiet moment, then probe again", "reboot")
+	}
+	return fd
+}
+
+// Cockpit judges ns7.cockpit.
+func Cockpit(f Facts) report.Finding {
+	if g := gate(f, "ns7.cockpit", ns7.CmdServices, ns7.CmdListen); g != nil {
+		return *g
+	}
+	n := f.NS7
+	state := n.Services["cockpit.socket"]
+	fd := report.Finding{ID: "ns7.cockpit", Subject: f.Subject(), Data: map[string]any{"socket": state, "listening_9090": n.Cockpit9090}}
+	if state == "active" && n.Cockpit9090 {
+		fd.Status, fd.Message = report.Pass, "cockpit.socket is active and listens on port 9090"
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("cockpit.socket is %s and port 9090 is %s: the migration tool is used from Cockpit", state, map[bool]string{true: "listening", false: "not listening"}[n.Cockpit9090])
+	fd.Remediation = hint("Enable Cockpit on NS7", "systemctl enable --now cockpit.socket")
+	return fd
+}
+
+// NethVoice judges ns7.nethvoice.
+func NethVoice(f Facts) report.Finding {
+	if g := gate(f, "ns7.nethvoice", ns7.CmdPackages); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.nethvoice", Subject: f.Subject(), Data: map[string]any{"packages": n.Packages}}
+	v, ok := n.Packages["nethserver-nethvoice14"]
+	if !ok {
+		fd.Status = report.Fail
+		fd.Message = "nethserver-nethvoice14 is not installed: there is no NethVoice to migrate on this host"
+		fd.Remediation = hint("Check that the NS7 host setting names the server that runs NethVoice", "rpm -q nethserver-nethvoice14")
+		return fd
+	}
+	var parts []string
+	for _, p := range ns7.Packages {
+		if pv, ok := n.Packages[p]; ok && p != "nethserver-ns8-migration" {
+			parts = append(parts, p+" "+pv)
+		}
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("NethVoice is installed (nethserver-nethvoice14 %s); %s", v, strings.Join(parts[1:], ", "))
+	if len(parts) <= 1 {
+		fd.Message = "NethVoice is installed (nethserver-nethvoice14 " + v + ")"
+	}
+	return fd
+}
+
+// Services judges ns7.services.
+func Services(f Facts) report.Finding {
+	if g := gate(f, "ns7.services", ns7.CmdServices); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.services", Subject: f.Subject()}
+	states := map[string]string{}
+	var down []string
+	for _, s := range NethVoiceServices {
+		states[s] = n.Services[s]
+		if n.Services[s] != "active" {
+			down = append(down, fmt.Sprintf("%s is %s", s, n.Services[s]))
+		}
+	}
+	fd.Data = map[string]any{"services": states}
+	if len(down) == 0 {
+		fd.Status, fd.Message = report.Pass, "asterisk, httpd-fpbx, nethcti-server, janus-gateway and mariadb are active"
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = strings.Join(down, "; ") + ": NethVoice must be running and error-free before migrating"
+	fd.Remediation = hint("Start the services and check their logs on NS7", "systemctl start asterisk httpd-fpbx nethcti-server janus-gateway mariadb", "journalctl -u asterisk -n 50")
+	return fd
+}
+
+// joined returns the ns8 record of a joined NS7 (Host and User set), or nil.
+func joined(n *ns7.Facts) *ns7.ConfigRecord {
+	r := n.Config["ns8"]
+	if r == nil || r.Props["Host"] == "" || r.Props["User"] == "" {
+		return nil
+	}
+	return r
+}
+
+// MigrationTool judges ns7.migration-tool.
+func MigrationTool(f Facts) report.Finding {
+	if g := gate(f, "ns7.migration-tool", ns7.CmdPackages, ns7.CmdConfig+"ns8"); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.migration-tool", Subject: f.Subject()}
+	v, ok := n.Packages["nethserver-ns8-migration"]
+	if !ok {
+		fd.Status = report.Warn
+		fd.Message = "nethserver-ns8-migration (the Migration to NS8 tool) is not installed yet"
+		fd.Remediation = hint("Install \"NS8 migration\" from NS7's Software Center (Cockpit) when you are ready to start", "yum install nethserver-ns8-migration")
+		return fd
+	}
+	fd.Data = map[string]any{"version": v}
+	j := joined(n)
+	if j == nil {
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is not joined to a cluster yet", v)
+		return fd
+	}
+	host, ip := j.Props["Host"], j.Props["LeaderIpAddress"]
+	fd.Data["joined_host"], fd.Data["joined_leader_ip"] = host, ip
+	if f.LeaderHost == "" && f.LeaderVPNIP == "" {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to the cluster of %s (this cluster's leader is unknown: no cluster database)", v, host)
+		return fd
+	}
+	if strings.EqualFold(host, f.LeaderHost) || (ip != "" && ip == f.LeaderVPNIP) {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to this cluster (leader %s, VPN %s)", v, host, ip)
+		return fd
+	}
+	fd.Status = report.Fail
+	fd.Message = fmt.Sprintf("NS7 is joined to another cluster (leader %s, VPN %s); this cluster's leader is %s (VPN %s)", host, ip, f.LeaderHost, f.LeaderVPNIP)
+	fd.Remediation = hint("Leave the other cluster from the NS7 migration tool (Disconnect) before joining this one", "ns8-leave")
+	return fd
+}
+
+// Provider is the NS7 account provider, shaped as check-user-domain's
+// "provider" input.
+type Provider struct {
+	Type       string `json:"type"` // local-ldap | local-ad | remote-ldap | remote-ad | none
+	BaseDN     string `json:"base_dn"`
+	Realm      string `json:"realm"`
+	LdapURI    string `json:"ldap_uri"`
+	DomainName string `json:"domain_name"`
+}
+
+// Classify applies ns8-join's rules: AD is local when nsdc has an
+// IpAddress, LDAP is local when its URI points to 127.0.0.1 or localhost.
+// Without the dump (the command failed), sssd's Provider property decides
+// the kind and the URI host its location.
+func Classify(n *ns7.Facts) Provider {
+	p := Provider{DomainName: n.DomainName}
+	sssd := map[string]string{}
+	if r := n.Config["sssd"]; r != nil {
+		sssd = r.Props
+	}
+	p.Realm = sssd["Realm"]
+	isAD, isLDAP := false, false
+	if d := n.Provider; d != nil {
+		isAD, isLDAP = d.IsAD, d.IsLDAP
+		p.BaseDN, p.LdapURI = d.BaseDN, d.LdapURI
+	} else {
+		isAD, isLDAP = sssd["Provider"] == "ad", sssd["Provider"] == "ldap"
+		p.BaseDN, p.LdapURI = sssd["BaseDN"], sssd["LdapURI"]
+	}
+	switch {
+	case isAD:
+		p.Type = "remote-ad"
+		if r := n.Config["nsdc"]; r != nil && r.Props["IpAddress"] != "" {
+			p.Type = "local-ad"
+		}
+		if p.BaseDN == "" && p.Realm != "" {
+			p.BaseDN = "dc=" + strings.ReplaceAll(strings.ToLower(p.Realm), ".", ",dc=")
+		}
+	case isLDAP:
+		p.Type = "remote-ldap"
+		if strings.Contains(p.LdapURI, "127.0.0.1") || strings.Contains(p.LdapURI, "localhost") {
+			p.Type = "local-ldap"
+		}
+	default:
+		p.Type = "none"
+	}
+	return p
+}
+
+// NS8Domain is the name the provider's domain takes on NS8 ("" when it is
+// the name of a matching external domain, decided by check-user-domain).
+func NS8Domain(p Provider, ldapDomain string) string {
+	switch p.Type {
+	case "local-ad", "remote-ad":
+		return strings.ToLower(p.Realm)
+	case "local-ldap":
+		if ldapDomain != "" {
+			return strings.ToLower(ldapDomain)
+		}
+		return strings.ToLower(p.DomainName)
+	case "remote-ldap":
+		return DomainFromBaseDN(p.BaseDN)
+	}
+	return ""
+}
+
+// AccountProvider judges ns7.account-provider.
+func AccountProvider(f Facts) report.Finding {
+	if g := gate(f, "ns7.account-provider", ns7.CmdConfig+"sssd", ns7.CmdConfig+"nsdc"); g != nil {
+		return *g
+	}
+	if f.NS7.Provider == nil {
+		if g := gate(f, "ns7.account-provider", ns7.CmdProvider); g != nil {
+			return *g
+		}
+	}
+	p := Classify(f.NS7)
+	name := NS8Domain(p, f.LDAPDomain)
+	fd := report.Finding{ID: "ns7.account-provider", Subject: f.Subject(),
+		Data: map[string]any{"type": p.Type, "base_dn": p.BaseDN, "realm": p.Realm, "ldap_uri": p.LdapURI, "domain_name": p.DomainName, "ns8_domain": name}}
+	switch p.Type {
+	case "none":
+		fd.Status = report.Fail
+		fd.Message = "NS7 has no account provider: NethVoice's migration needs a user domain"
+		fd.Remediation = hint("Configure an account provider on NS7 (Users and groups) with NethVoice's users before migrating")
+	case "local-ldap":
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("local OpenLDAP (%s, %s); on NS8 it becomes the user domain %q", p.BaseDN, p.LdapURI, name)
+		if f.LDAPDomain == "" {
+			fd.Message += " (NS7's DomainName; choose another with the ldap_domain setting)"
+		}
+	case "local-ad":
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("local Samba Active Directory, realm %s; on NS8 it becomes the user domain %q (the name cannot change)", p.Realm, name)
+	case "remote-ldap":
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("remote LDAP %s, base DN %s: NS8 needs an external user domain with that base DN (documented name %q) before migrating", p.LdapURI, p.BaseDN, name)
+	case "remote-ad":
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("remote Active Directory, realm %s: NS8 needs an external AD user domain named %q before migrating", p.Realm, name)
+	}
+	return fd
+}
+
+func leaderGate(f Facts, id string) *report.Finding {
+	if !f.RedisConfigured {
+		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
+			Message: "no cluster database: the leader's VPN endpoint is unknown (stand-alone run outside NS8)"}
+	}
+	if f.Cluster == nil {
+		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
+			Message: "the cluster database could not be read: " + f.ClusterErr}
+	}
+	if f.LeaderHost == "" {
+		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
+			Message: "the leader's VPN endpoint is not set (node/<leader>/vpn endpoint)"}
+	}
+	return nil
+}
+
+// LeaderDNS judges ns7.leader-dns.
+func LeaderDNS(f Facts) report.Finding {
+	if g := leaderGate(f, "ns7.leader-dns"); g != nil {
+		return *g
+	}
+	if g := gate(f, "ns7.leader-dns", ns7.CmdLeaderDNS); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.leader-dns", Subject: f.Subject(),
+		Data: map[string]any{"host": f.LeaderHost, "ns7_addresses": nonNil(n.LeaderAddrs), "ns8_addresses": nonNil(f.LeaderNS8Addrs)}}
+	if len(n.LeaderAddrs) == 0 {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("NS7 cannot resolve the leader's VPN endpoint %s to an IPv4 address: the join would abort", f.LeaderHost)
+		fd.Remediation = hint(fmt.Sprintf("Add an A record for %s in the DNS NS7 uses (or a host entry in NS7's DNS page)", f.LeaderHost),
+			"getent ahostsv4 "+f.LeaderHost)
+		return fd
+	}
+	switch {
+	case f.LeaderNS8Err != "" || len(f.LeaderNS8Addrs) == 0:
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("NS7 resolves %s to %s, but NS8 could not resolve it to compare: %s", f.LeaderHost, strings.Join(n.LeaderAddrs, ", "), f.LeaderNS8Err)
+		fd.Remediation = hint("Check that the leader's endpoint resolves the same way from NS8", "getent ahostsv4 "+f.LeaderHost)
+	case intersects(n.LeaderAddrs, f.LeaderNS8Addrs):
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("NS7 resolves %s to %s, as NS8 does", f.LeaderHost, strings.Join(n.LeaderAddrs, ", "))
+	default:
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("NS7 resolves %s to %s, NS8 to %s: NS7 will send its VPN traffic to another address", f.LeaderHost,
+			strings.Join(n.LeaderAddrs, ", "), strings.Join(f.LeaderNS8Addrs, ", "))
+		fd.Remediation = hint("Make sure the address NS7 uses reaches the leader on UDP 55820 (NAT), or fix the stale record", "getent ahostsv4 "+f.LeaderHost)
+	}
+	return fd
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// LeaderHTTPS judges ns7.leader-https.
+func LeaderHTTPS(f Facts) report.Finding {
+	if g := leaderGate(f, "ns7.leader-https"); g != nil {
+		return *g
+	}
+	if g := gate(f, "ns7.leader-https", ns7.CmdLeaderTCP); g != nil && g.Status == report.Skip {
+		return *g
+	}
+	n := f.NS7
+	r := n.Cmd(ns7.CmdLeaderTCP)
+	fd := report.Finding{ID: "ns7.leader-https", Subject: f.Subject(), Data: map[string]any{"host": f.LeaderHost, "port": 443}}
+	switch {
+	case n.LeaderHTTPS:
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("NS7 opened a TCP connection to %s port 443", f.LeaderHost)
+		return fd
+	case r.Status == ns7.StatusLost || r.Status == ns7.StatusNotRun:
+		return *gate(f, "ns7.leader-https", ns7.CmdLeaderTCP)
+	case r.Status == ns7.StatusTimeout:
+		fd.Message = fmt.Sprintf("NS7 got no answer from %s port 443 within %s (packets dropped)", f.LeaderHost, f.Timeout)
+	default:
+		fd.Message = fmt.Sprintf("NS7 could not connect to %s port 443 (refused, unreachable or the name does not resolve)", f.LeaderHost)
+	}
+	fd.Status = report.Fail
+	fd.Remediation = hint("The migration tool logs in to the leader over HTTPS: open TCP 443 from NS7 to the leader", "curl -kI https://"+f.LeaderHost+"/cluster-admin/")
+	return fd
+}
+
+// VPNUDP judges ns7.vpn-udp: UDP 55820 cannot be proven open before the
+// join (WireGuard answers only authenticated packets); once joined, the
+// age of the last handshake on interface ns8 tells.
+func VPNUDP(f Facts) report.Finding {
+	if g := gate(f, "ns7.vpn-udp", ns7.CmdWG, ns7.CmdConfig+"ns8"); g != nil {
+		return *g
+	}
+	n := f.NS7
+	fd := report.Finding{ID: "ns7.vpn-udp", Subject: f.Subject()}
+	j := joined(n)
+	if j == nil && len(n.Handshakes) == 0 {
+		fd.Status = report.Skip
+		fd.Message = "NS7 is not joined yet: UDP 55820 cannot be proven open before the join (WireGuard answers only authenticated packets, and nc -zv tests TCP, not UDP)"
+		fd.Remediation = hint("Make sure firewalls and routers let NS7 send UDP to the leader's port 55820; after the join this check reads the WireGuard handshake")
+		return fd
+	}
+	if len(n.Handshakes) == 0 {
+		fd.Status = report.Fail
+		fd.Message = "NS7 is joined but WireGuard interface ns8 is not up (wg show ns8 failed)"
+		fd.Remediation = hint("Check the tunnel on NS7", "systemctl status wg-quick@ns8", "wg show ns8")
+		return fd
+	}
+	var latest int64
+	for _, ts := range n.Handshakes {
+		if ts > latest {
+			latest = ts
+		}
+	}
+	age := time.Duration(n.Clock-latest) * time.Second
+	fd.Data = map[string]any{"latest_handshake": latest, "age_s": int64(age.Seconds())}
+	switch {
+	case latest == 0:
+		fd.Status = report.Fail
+		fd.Message = "NS7 is joined but no WireGuard handshake ever completed on ns8: UDP 55820 to the leader is blocked"
+	case age > HandshakeMaxAge:
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the last WireGuard handshake on ns8 was %s ago (more than %s): UDP 55820 to the leader is not getting through", age, HandshakeMaxAge)
+	default:
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("WireGuard interface ns8 had a handshake %s ago: UDP 55820 gets through", age)
+		return fd
+	}
+	fd.Remediation = hint("Open UDP 55820 from NS7 to the leader's endpoint on every firewall in between", "wg show ns8")
+	return fd
+}
+
+// FQDNDNS judges ns7.fqdn-dns, one finding per FQDN.
+func FQDNDNS(f Facts) []report.Finding {
+	if f.NS7 == nil || len(f.NS7.Plan.FQDNs) == 0 {
+		return []report.Finding{{ID: "ns7.fqdn-dns", Subject: "fqdns", Status: report.Skip,
+			Message: "no NethVoice or CTI FQDN is configured (configure-module fqdns)"}}
+	}
+	var out []report.Finding
+	for i, name := range f.NS7.Plan.FQDNs {
+		fd := report.Finding{ID: "ns7.fqdn-dns", Subject: name}
+		if g := gate(f, "ns7.fqdn-dns", ns7.CmdFQDN+fmt.Sprint(i)); g != nil {
+			g.Subject = name
+			out = append(out, *g)
+			continue
+		}
+		var ns7a []string
+		for _, a := range f.NS7.FQDNs {
+			if a.Name == name {
+				ns7a = a.Addresses
+			}
+		}
+		ns8a := f.FQDNNS8[name]
+		fd.Data = map[string]any{"ns7_addresses": nonNil(ns7a), "ns8_addresses": nonNil(ns8a)}
+		switch {
+		case len(ns7a) == 0 && len(ns8a) == 0:
+			fd.Status = report.Pass
+			fd.Message = fmt.Sprintf("%s resolves neither from NS7 nor from NS8 yet: create its A record at cutover", name)
+		case len(ns7a) == 0:
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("NS8 resolves %s to %s, NS7 does not resolve it: NS7's DNS (and the clients that use it) has another view", name, strings.Join(ns8a, ", "))
+		case len(ns8a) == 0:
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("NS7 resolves %s to %s, NS8 does not resolve it%s", name, strings.Join(ns7a, ", "), errNote(f.FQDNNS8Err[name]))
+		case sameSet(ns7a, ns8a):
+			fd.Status = report.Pass
+			fd.Message = fmt.Sprintf("NS7 resolves %s to %s, as NS8 does", name, strings.Join(ns7a, ", "))
+		default:
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("NS7 resolves %s to %s, NS8 to %s: split or stale DNS", name, strings.Join(ns7a, ", "), strings.Join(ns8a, ", "))
+		}
+		if fd.Status == report.Warn {
+			fd.Remediation = hint("Phones and clients that use NS7's DNS will follow NS7's answer: align the records (or NS7's local DNS) before cutover", "getent ahostsv4 "+name)
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+func errNote(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " (" + e + ")"
+}
+
+func sameSet(a, b []string) bool {
+	x, y := append([]string{}, a...), append([]string{}, b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	return strings.Join(x, ",") == strings.Join(y, ",")
+}

@@ -1,0 +1,232 @@
+package ns7check
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+)
+
+// healthyOutputs are the answers of a healthy NS7, as recorded from the
+// test world (tests/ns7world Healthy) by the collector.
+func healthyOutputs() map[string]ns7.Result {
+	ok := func(out string) ns7.Result { return ns7.Result{Status: ns7.StatusOK, Output: out} }
+	return map[string]ns7.Result{
+		ns7.CmdRelease:                     ok("NethServer release 7.9.2009 (final)"),
+		ns7.CmdHostname:                    ok("ns7.example.org"),
+		ns7.CmdKernel:                      ok("3.10.0-1160.119.1.el7.x86_64"),
+		ns7.CmdKernels:                     ok("3.10.0-1160.102.1.el7.x86_64\n3.10.0-1160.119.1.el7.x86_64"),
+		ns7.CmdPackages:                    {Status: ns7.StatusFailed, Exit: 1, Output: "nethserver-nethvoice14 14.9.2-1.ns7\nnethserver-ns8-migration 1.3.8-1.ns7\npackage asterisk13-core is not installed"},
+		ns7.CmdUpdates:                     ok(""),
+		ns7.CmdServices:                    {Status: ns7.StatusFailed, Exit: 3, Output: "active\nactive\nactive\nactive\nactive\nactive\ninactive"},
+		ns7.CmdListen:                      ok("LISTEN 0 128 *:9090 *:*"),
+		ns7.CmdProvider:                    ok(`{"isAD":"","isLdap":"1","BaseDN":"dc=directory,dc=nh","LdapURI":"ldap://127.0.0.1","BindPassword":"x"}`),
+		ns7.CmdConfig + "sssd":             ok(`{"name":"sssd","type":"service","props":{"Provider":"ldap","LdapURI":"ldap://127.0.0.1"}}`),
+		ns7.CmdConfig + "nsdc":             ok(""),
+		ns7.CmdConfig + "slapd":            ok(`{"name":"slapd","type":"service","props":{"status":"enabled"}}`),
+		ns7.CmdConfig + "nethvoice":        ok(`{"name":"nethvoice","type":"service","props":{"ProvisioningEngine":"tancredi"}}`),
+		ns7.CmdConfig + "nethvoice-report": ok(`{"name":"nethvoice-report","type":"configuration","props":{"international_prefix":"0039"}}`),
+		ns7.CmdConfig + "ns8":              ok(""),
+		ns7.CmdConfig + "wg-quick@ns8":     ok(""),
+		ns7.CmdTimeZone:                    ok("Europe/Rome"),
+		ns7.CmdDomainName:                  ok("example.org"),
+		ns7.CmdDataSize:                    ok("16420\t/var/spool/asterisk/monitor\n4108\t/var/lib/asterisk/sounds/en/custom"),
+		ns7.CmdDumpSpace:                   ok("Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda 270553174016 1 82054619136 30% /"),
+		ns7.CmdDBSizes:                     ok("asterisk\t5242880\nasteriskcdrdb\t104857600"),
+		ns7.CmdPhones:                      ok("Yealink\tT46S\t10\nFanvil\tX3U\t5"),
+		ns7.CmdGateways:                    ok("gw-office\tPatton\tTRI_FXO_4\t192.168.1.20"),
+		ns7.CmdTrunks:                      ok("1\tpjsip\tMessageNet\toff\tsip.messagenet.it"),
+		ns7.CmdExtensions:                  ok("201\tAlice\n202\tBob"),
+		ns7.CmdLegacy:                      ok("0"),
+		ns7.CmdCustomConf:                  ok(""),
+		ns7.CmdCustomAGI:                   ok(""),
+		ns7.CmdCards:                       ok(""),
+		ns7.CmdClock:                       ok("1795562244"),
+		ns7.CmdWG:                          {Status: ns7.StatusFailed, Exit: 1},
+		ns7.CmdLeaderDNS:                   ok("10.5.4.1 STREAM leader.example.test"),
+		ns7.CmdLeaderTCP:                   ok(""),
+		ns7.CmdFQDN + "0":                  ok("198.51.100.10 STREAM voice.example.org"),
+	}
+}
+
+func factsWith(change func(out map[string]ns7.Result, n *ns7.Facts, f *Facts)) Facts {
+	out := healthyOutputs()
+	n := &ns7.Facts{Host: "192.0.2.7", Port: 22, User: "root", Connected: true, Auth: "publickey", RoundTrips: 2,
+		HostKey:   ns7.HostKey{Status: ns7.KeyMatches, Fingerprint: "SHA256:abc", Type: "ssh-ed25519"},
+		Plan:      ns7.PlanFacts{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"}},
+		Bandwidth: &ns7.Bandwidth{Bytes: 8 << 20, Seconds: 0.1, BytesPerSecond: 80 << 20}}
+	f := Facts{Timeout: 10 * time.Second, RedisConfigured: true, Cluster: &cluster.Snapshot{}, LeaderHost: "leader.example.test",
+		LeaderVPNIP: "10.5.4.1", LeaderNS8Addrs: []string{"10.5.4.1"}, FQDNNS8: map[string][]string{"voice.example.org": {"198.51.100.10"}}}
+	if change != nil {
+		change(out, n, &f)
+	}
+	var results []ns7.Result
+	for _, c := range (ns7.Plan{LeaderHost: "x", FQDNs: []string{"y"}}).Commands() {
+		r, ok := out[c.ID]
+		if !ok {
+			r = ns7.Result{Status: ns7.StatusNotRun, Exit: -1}
+		}
+		r.ID = c.ID
+		results = append(results, r)
+	}
+	n.Fill(results)
+	f.NS7 = n
+	return f
+}
+
+func find(fs []report.Finding, id string) report.Finding {
+	for _, f := range fs {
+		if f.ID == id {
+			return f
+		}
+	}
+	return report.Finding{}
+}
+
+func TestHealthyAllPassOrSkip(t *testing.T) {
+	for _, fd := range All(factsWith(nil)) {
+		if fd.Status == report.Fail || fd.Status == report.Warn {
+			t.Errorf("%s: %s %s", fd.ID, fd.Status, fd.Message)
+		}
+		if fd.Message == "" {
+			t.Errorf("%s: empty message", fd.ID)
+		}
+	}
+}
+
+func TestEvaluators(t *testing.T) {
+	set := func(id, out string) func(map[string]ns7.Result, *ns7.Facts, *Facts) {
+		return func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[id] = ns7.Result{Status: ns7.StatusOK, Output: out}
+		}
+	}
+	cases := []struct {
+		id     string
+		change func(map[string]ns7.Result, *ns7.Facts, *Facts)
+		status report.Status
+		msg    string
+	}{
+		{"ns7.ssh", func(_ map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			n.Connected, n.ConnectStage, n.ConnectErr = false, "auth", "ssh: unable to authenticate"
+		}, report.Fail, "refused authentication"},
+		{"ns7.ssh", func(_ map[string]ns7.Result, n *ns7.Facts, _ *Facts) { n.Dropped = "EOF" }, report.Fail, "dropped during the probe: EOF"},
+		{"ns7.host-key", func(_ map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			n.HostKey = ns7.HostKey{Status: ns7.KeyChanged, Fingerprint: "SHA256:new", Pinned: "SHA256:old"}
+		}, report.Fail, "SHA256:old is pinned: no command was sent"},
+		{"ns7.release", set(ns7.CmdRelease, "NethServer release 7.8.2003 (final)"), report.Fail, "needs 7.9.2009"},
+		{"ns7.updates", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdUpdates] = ns7.Result{Status: ns7.StatusFailed, Exit: 100, Output: "a.noarch 1 base\nb.x86_64 2 updates"}
+		}, report.Fail, "2 updates pending (a.noarch, b.x86_64)"},
+		{"ns7.updates", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdUpdates] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
+		}, report.Fail, "did not answer within its deadline"},
+		{"ns7.reboot", set(ns7.CmdKernels, "3.10.0-1160.119.1.el7.x86_64\n3.10.0-1160.9.1.el7.x86_64\n3.10.0-1160.120.1.el7.x86_64"), report.Fail, "3.10.0-1160.120.1.el7.x86_64 is installed"},
+		{"ns7.cockpit", set(ns7.CmdListen, ""), report.Fail, "not listening"},
+		{"ns7.nethvoice", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdPackages] = ns7.Result{Status: ns7.StatusFailed, Exit: 1, Output: "package nethserver-nethvoice14 is not installed"}
+		}, report.Fail, "not installed"},
+		{"ns7.services", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdServices] = ns7.Result{Status: ns7.StatusFailed, Exit: 3, Output: "failed\nactive\nactive\nactive\nactive\nactive\ninactive"}
+		}, report.Fail, "asterisk is failed"},
+		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"other.example.net","User":"ns7admin2","LeaderIpAddress":"10.9.9.1","Password":"x"}}`), report.Fail, "joined to another cluster"},
+		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"leader.example.test","User":"ns7admin2","LeaderIpAddress":"10.5.4.1"}}`), report.Pass, "joined to this cluster"},
+		{"ns7.account-provider", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusOK, Output: `{"isAD":"","isLdap":""}`}
+		}, report.Fail, "no account provider"},
+		{"ns7.account-provider", func(o map[string]ns7.Result, _ *ns7.Facts, f *Facts) {
+			f.LDAPDomain = "Voice.Example.Org"
+		}, report.Pass, `user domain "voice.example.org"`},
+		{"ns7.account-provider", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusFailed, Exit: 127}
+			o[ns7.CmdConfig+"sssd"] = ns7.Result{Status: ns7.StatusOK, Output: `{"name":"sssd","props":{"Provider":"ad","Realm":"AD.EXAMPLE.ORG"}}`}
+			o[ns7.CmdConfig+"nsdc"] = ns7.Result{Status: ns7.StatusOK, Output: `{"name":"nsdc","props":{"IpAddress":"192.168.1.5"}}`}
+		}, report.Pass, `local Samba Active Directory, realm AD.EXAMPLE.ORG; on NS8 it becomes the user domain "ad.example.org"`},
+		{"ns7.leader-dns", set(ns7.CmdLeaderDNS, ""), report.Fail, "cannot resolve"},
+		{"ns7.leader-dns", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.LeaderNS8Addrs = []string{"203.0.113.5"} }, report.Warn, "NS8 to 203.0.113.5"},
+		{"ns7.leader-dns", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.RedisConfigured = false }, report.Skip, "no cluster database"},
+		{"ns7.leader-https", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdLeaderTCP] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
+		}, report.Fail, "packets dropped"},
+		{"ns7.vpn-udp", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdConfig+"ns8"] = ns7.Result{Status: ns7.StatusOK, Output: `{"name":"ns8","props":{"Host":"leader.example.test","User":"ns7admin2"}}`}
+			o[ns7.CmdWG] = ns7.Result{Status: ns7.StatusOK, Output: "peer=\t1795562000"}
+		}, report.Fail, "last WireGuard handshake on ns8 was 4m4s ago"},
+		{"ns7.vpn-udp", set(ns7.CmdWG, "peer=\t1795562230"), report.Pass, "handshake 14s ago"},
+		{"ns7.fqdn-dns", set(ns7.CmdFQDN+"0", "10.0.0.9 STREAM voice.example.org"), report.Warn, "split or stale DNS"},
+		{"ns7.data-size", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdDBSizes] = ns7.Result{Status: ns7.StatusFailed, Exit: 1}
+		}, report.Warn, "database sizes could not be read"},
+		{"ns7.data-size", nil, report.Pass, "105.0 MiB in all: files 20.0 KiB (recordings 16.0 KiB"},
+		{"ns7.dump-space", set(ns7.CmdDBSizes, "asteriskcdrdb\t82054619136"), report.Fail, "need about 91.7 GiB"},
+		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":""}}`), report.Fail, `international prefix ""`},
+		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":"+39"}}`), report.Pass, `"+39"`},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "Local"), report.Fail, "not in the tz database"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "../../etc/passwd"), report.Fail, "not in the tz database"},
+		{"ns7.provisioning", set(ns7.CmdConfig+"nethvoice", `{"name":"nethvoice","props":{"ProvisioningEngine":"freepbx"}}`), report.Warn, "old provisioning engine"},
+		{"ns7.phones", set(ns7.CmdPhones, "Yealink\tyealink-T46S\t1\nCisco\tSPA504G\t2"), report.Warn, "2 x Cisco SPA504G"},
+		{"ns7.gateways", set(ns7.CmdGateways, "gw\tMediatrix\t4102\t10.0.0.2\ngw2\tgrandstream\tgxw4216\t10.0.0.3"), report.Fail, "gw (Mediatrix 4102)"},
+		{"ns7.trunks", set(ns7.CmdTrunks, "1\tpjsip\tX\toff\tsbc.unknown.example\n2\tiax2\tY\toff\t\n3\tsip\tZ\ton\t"), report.Warn, "X (provider sbc.unknown.example not on the supported list), Y (iax2)"},
+		{"ns7.extensions", set(ns7.CmdExtensions, ""), report.Warn, "no extension"},
+		{"ns7.custom-config", set(ns7.CmdCustomConf, "12 /etc/asterisk/extensions_custom.conf"), report.Warn, "1 customizations to note"},
+		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			n.Bandwidth = &ns7.Bandwidth{Bytes: 1 << 20, Seconds: 1, BytesPerSecond: 1000}
+		}, report.Warn, "takes about"},
+		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) { n.Bandwidth, n.Dropped = nil, "EOF" }, report.Fail, "lost: the throughput sample never ran"},
+		{"ns7.phones", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			o[ns7.CmdPhones] = ns7.Result{Status: ns7.StatusLost, Exit: -1}
+			n.Dropped = "EOF"
+		}, report.Fail, "lost: phones never answered because the connection to NS7 dropped"},
+	}
+	for _, c := range cases {
+		got := find(All(factsWith(c.change)), c.id)
+		if got.Status != c.status || !strings.Contains(got.Message, c.msg) {
+			t.Errorf("%s: %s %q; want %s with %q", c.id, got.Status, got.Message, c.status, c.msg)
+		}
+		if (got.Status == report.Warn || got.Status == report.Fail) && got.Remediation == nil {
+			t.Errorf("%s: no remediation", c.id)
+		}
+	}
+}
+
+func TestNotConnectedSkipsTheRest(t *testing.T) {
+	f := factsWith(func(_ map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+		n.Connected, n.ConnectStage, n.ConnectErr = false, "connect", "connection refused"
+	})
+	for _, fd := range All(f) {
+		switch fd.ID {
+		case "ns7.ssh":
+			if fd.Status != report.Fail {
+				t.Errorf("%+v", fd)
+			}
+		case "ns7.host-key", "ns7.fqdn-dns":
+		default:
+			if fd.Status != report.Skip {
+				t.Errorf("%s: %s", fd.ID, fd.Status)
+			}
+		}
+	}
+}
+
+func TestLists(t *testing.T) {
+	for _, c := range []struct {
+		vendor, model string
+		ok            bool
+	}{{"Yealink", "T46S", true}, {"yealink", "yealink-T54W", true}, {"Snom", "D785", true}, {"Snom", "870", false},
+		{"Fanvil", "X3U", true}, {"Gigaset", "P810 IP PRO", true}, {"Cisco", "SPA504G", false}, {"Nethesis", "NP-X5", true}} {
+		if PhoneSupported(c.vendor, c.model) != c.ok {
+			t.Errorf("%s %s", c.vendor, c.model)
+		}
+	}
+	if !GatewayKept("Patton", "TRI_PRI_1") || !GatewayKept("Grandstream", "ht802") || GatewayKept("Mediatrix", "4102") || GatewayKept("Grandstream", "GXW4008") {
+		t.Error("gateways")
+	}
+	if rpmVerCmp("3.10.0-1160.120.1.el7", "3.10.0-1160.119.1.el7") <= 0 || rpmVerCmp("1.0a", "1.0") <= 0 || rpmVerCmp("1.01", "1.1") != 0 {
+		t.Error("rpmvercmp")
+	}
+	if DomainFromBaseDN("dc=Directory,DC=nh") != "directory.nh" || DomainFromBaseDN("ou=x,dc=nh") != "" {
+		t.Error("base DN rule")
+	}
+}

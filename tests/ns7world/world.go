@@ -1,0 +1,505 @@
+// Package ns7world builds, for end-to-end tests, an "NS7" out of real
+// parts: Debian's OpenSSH sshd in a network namespace of its own (its own
+// address, port 22, reached through a veth pair), in a private mount
+// namespace where overlays show the variant's fixture files and stub
+// commands at NS7's real paths (/etc/nethserver-release, /sbin/e-smith/config,
+// /var/spool/asterisk/..., rpm, yum, systemctl, mysql, wg...) without
+// touching the machine's own files. Real commands (bash, timeout, du, df,
+// find, getent, date, head) read the fixture tree as they would on NS7.
+//
+// It needs root (namespaces, mounts); tests skip without root unless CI is
+// set. Everything is removed in t.Cleanup. The only traffic a world sees is
+// between the addresses it created.
+package ns7world
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// RequireRoot skips a test without root, unless CI is set (then it fails:
+// CI runs as root and must run these tests).
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ns7world needs root (network and mount namespaces) and CI runs as root")
+		}
+		t.Skip("needs root: the NS7 world lives in network and mount namespaces")
+	}
+	if _, err := exec.LookPath("sshd"); err != nil {
+		if _, err := os.Stat("/usr/sbin/sshd"); err != nil {
+			t.Fatal("sshd is not installed (apt-get install openssh-server; tests/run.sh does it)")
+		}
+	}
+}
+
+// Options of a world.
+type Options struct {
+	// AuthorizedKeys are the authorized_keys lines of root.
+	AuthorizedKeys []string
+	// RootPassword, when set, turns password authentication on and sets
+	// root's password in the world's /etc/shadow (an overlay copy).
+	RootPassword string
+	// HostAliases are names NS7 resolves (its /etc/hosts) to this side's
+	// address, e.g. the leader's VPN endpoint host.
+	HostAliases []string
+}
+
+// World is one running NS7.
+type World struct {
+	Name   string // network namespace
+	HostIP string // this side of the veth pair
+	IP     string // NS7's address
+	Port   int
+	Dir    string
+	// Fingerprint is the SHA256 fingerprint of the current host key.
+	Fingerprint string
+
+	t        testing.TB
+	v        Variant
+	o        Options
+	hostVeth string
+	nsVeth   string
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	done     chan struct{}
+}
+
+// overlays are the directories the fixture shows through an overlay.
+var overlays = []string{"/etc", "/var", "/usr/bin", "/usr/sbin"}
+
+func upper(dir, path string) (string, bool) {
+	for _, o := range overlays {
+		if path == o || strings.HasPrefix(path, o+"/") {
+			return filepath.Join(dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"), "up", strings.TrimPrefix(path, o)), true
+		}
+	}
+	return "", false
+}
+
+func run(args ...string) error {
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// Start builds the fixture of v, creates the namespaces and starts sshd.
+func Start(t testing.TB, v Variant, o Options) *World {
+	t.Helper()
+	RequireRoot(t)
+	// Not t.TempDir(): the test name may hold commas, which overlay mount
+	// options cannot carry.
+	dir, err := os.MkdirTemp("", "ns7world-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	w := &World{t: t, v: v, o: o, Port: 22, Dir: dir}
+	if err := w.network(); err != nil {
+		t.Fatalf("ns7world: network: %v", err)
+	}
+	t.Cleanup(w.cleanup)
+	if err := w.writeFixture(); err != nil {
+		t.Fatalf("ns7world: fixture: %v", err)
+	}
+	if err := w.newHostKey(); err != nil {
+		t.Fatalf("ns7world: host key: %v", err)
+	}
+	if err := w.start(); err != nil {
+		t.Fatalf("ns7world: sshd: %v\n%s", err, w.Log())
+	}
+	return w
+}
+
+// network creates the namespace and a veth pair with addresses in a /24
+// of 10.77.0.0/16 that no interface of the machine uses yet.
+func (w *World) network() error {
+	used := map[string]bool{}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			used[a.String()] = true
+		}
+	}
+	var lastErr error
+	for try := 0; try < 20; try++ {
+		nb, _ := rand.Int(rand.Reader, big.NewInt(250))
+		n := int(nb.Int64()) + 3
+		if used["10.77."+strconv.Itoa(n)+".1/24"] {
+			continue
+		}
+		w.Name = fmt.Sprintf("nvpf-ns7-%d", n)
+		w.hostVeth, w.nsVeth = fmt.Sprintf("nvh%d", n), fmt.Sprintf("nvn%d", n)
+		w.HostIP, w.IP = fmt.Sprintf("10.77.%d.1", n), fmt.Sprintf("10.77.%d.2", n)
+		if lastErr = run("ip", "netns", "add", w.Name); lastErr != nil {
+			continue
+		}
+		if lastErr = run("ip", "link", "add", w.hostVeth, "type", "veth", "peer", "name", w.nsVeth); lastErr != nil {
+			run("ip", "netns", "del", w.Name)
+			continue
+		}
+		for _, c := range [][]string{
+			{"ip", "link", "set", w.nsVeth, "netns", w.Name},
+			{"ip", "addr", "add", w.HostIP + "/24", "dev", w.hostVeth},
+			{"ip", "link", "set", w.hostVeth, "up"},
+			{"ip", "netns", "exec", w.Name, "ip", "addr", "add", w.IP + "/24", "dev", w.nsVeth},
+			{"ip", "netns", "exec", w.Name, "ip", "link", "set", w.nsVeth, "up"},
+			{"ip", "netns", "exec", w.Name, "ip", "link", "set", "lo", "up"},
+		} {
+			if err := run(c...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("no free network: %v", lastErr)
+}
+
+func (w *World) writeFile(path string, data []byte, mode os.FileMode) error {
+	p, ok := upper(w.Dir, path)
+	if !ok {
+		return fmt.Errorf("%s is outside the overlays %v", path, overlays)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, mode)
+}
+
+// FixturePath is where a path of NS7 lives on this machine (its overlay's
+// upper layer), e.g. to add files between probes.
+func (w *World) FixturePath(path string) string {
+	p, _ := upper(w.Dir, path)
+	return p
+}
+
+func (w *World) writeFixture() error {
+	v := w.v
+	for _, o := range overlays {
+		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
+		for _, d := range []string{"up", "work"} {
+			if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	files := map[string]string{
+		"/etc/nethserver-release":       v.Release + "\n",
+		"/etc/resolv.conf":              "nameserver 127.0.0.1\n", // nothing answers: no query leaves the world
+		"/etc/nsswitch.conf":            "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
+		"/var/lib/ns7world/lib.sh":      stubLib,
+		"/var/lib/ns7world/hostname":    v.Hostname + "\n",
+		"/var/lib/ns7world/kernel":      v.Kernel + "\n",
+		"/var/lib/ns7world/kernels":     strings.Join(v.Kernels, "\n") + "\n",
+		"/var/lib/ns7world/yum.out":     v.YumOut,
+		"/var/lib/ns7world/yum.rc":      strconv.Itoa(v.YumExit) + "\n",
+		"/var/lib/ns7world/rpm-owned":   strings.Join(v.Owned, "\n") + "\n",
+		"/var/lib/ns7world/marks/.keep": "",
+	}
+	if v.Release == "" {
+		delete(files, "/etc/nethserver-release")
+	}
+	hosts, _ := os.ReadFile("/etc/hosts")
+	var hb strings.Builder
+	hb.Write(hosts)
+	for _, name := range w.o.HostAliases {
+		fmt.Fprintf(&hb, "%s\t%s\n", w.HostIP, name)
+	}
+	for _, name := range sortedKeys(v.Hosts) {
+		fmt.Fprintf(&hb, "%s\t%s\n", v.Hosts[name], name)
+	}
+	files["/etc/hosts"] = hb.String()
+	var pk strings.Builder
+	for _, name := range sortedKeys(v.Packages) {
+		fmt.Fprintf(&pk, "%s %s\n", name, v.Packages[name])
+	}
+	files["/var/lib/ns7world/rpm-packages"] = pk.String()
+	var sv strings.Builder
+	for _, u := range sortedKeys(v.Services) {
+		fmt.Fprintf(&sv, "%s %s\n", u, v.Services[u])
+	}
+	files["/var/lib/ns7world/services"] = sv.String()
+	var ss strings.Builder
+	for _, p := range v.Listen {
+		fmt.Fprintf(&ss, "LISTEN     0      128          *:%d                            *:*\n", p)
+	}
+	files["/var/lib/ns7world/ss.out"] = ss.String()
+	if v.Provider != nil {
+		b, _ := json.Marshal(v.Provider)
+		files["/var/lib/ns7world/account-provider.json"] = string(b) + "\n"
+	}
+	for k, r := range v.Config {
+		b, _ := json.Marshal(r)
+		files["/var/lib/ns7world/config/"+k+".json"] = string(b) + "\n"
+	}
+	for k, val := range v.ConfigGet {
+		files["/var/lib/ns7world/config-get/"+k] = val + "\n"
+	}
+	for k, val := range v.SQL {
+		files["/var/lib/ns7world/sql/"+k+".tsv"] = val
+	}
+	if v.WG != "" {
+		files["/var/lib/ns7world/wg.out"] = v.WG
+	}
+	for name, d := range v.Slow {
+		files["/var/lib/ns7world/slow/"+name] = fmt.Sprintf("%.3f\n", d.Seconds())
+	}
+	for p, c := range v.Files {
+		files[p] = c
+	}
+	for p, c := range files {
+		if err := w.writeFile(p, []byte(c), 0o644); err != nil {
+			return err
+		}
+	}
+	for p, c := range stubs {
+		if err := w.writeFile("/"+p, []byte(c), 0o755); err != nil {
+			return err
+		}
+	}
+	for p, size := range v.Sparse {
+		up, _ := upper(w.Dir, p)
+		if err := os.MkdirAll(filepath.Dir(up), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(up)
+		if err != nil {
+			return err
+		}
+		err = f.Truncate(size)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	for dir, n := range v.Many {
+		up, _ := upper(w.Dir, dir)
+		for i := 0; i < n; i++ {
+			sub := filepath.Join(up, fmt.Sprintf("%03d", i/1000))
+			if i%1000 == 0 {
+				if err := os.MkdirAll(sub, 0o755); err != nil {
+					return err
+				}
+			}
+			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("rec-%06d.wav", i)), []byte("RIFF"), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return os.WriteFile(filepath.Join(w.Dir, "authorized_keys"), []byte(strings.Join(w.o.AuthorizedKeys, "\n")+"\n"), 0o600)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// newHostKey generates an ed25519 host key (a new one at every call).
+func (w *World) newHostKey() error {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "ns7world")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(w.Dir, "host_ed25519"), pem.EncodeToMemory(block), 0o600); err != nil {
+		return err
+	}
+	spub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	w.Fingerprint = ssh.FingerprintSHA256(spub)
+	return nil
+}
+
+func (w *World) sshdConfig() string {
+	pw := "no"
+	if w.o.RootPassword != "" {
+		pw = "yes"
+	}
+	return fmt.Sprintf(`ListenAddress %s:%d
+HostKey %s
+PermitRootLogin yes
+AuthorizedKeysFile %s
+PubkeyAuthentication yes
+PasswordAuthentication %s
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+LogLevel VERBOSE
+PidFile none
+`, w.IP, w.Port, filepath.Join(w.Dir, "host_ed25519"), filepath.Join(w.Dir, "authorized_keys"), pw)
+}
+
+// start runs sshd in the namespaces; it returns once sshd listens.
+func (w *World) start() error {
+	cfg := filepath.Join(w.Dir, "sshd_config")
+	if err := os.WriteFile(cfg, []byte(w.sshdConfig()), 0o600); err != nil {
+		return err
+	}
+	var sc strings.Builder
+	// root's home is NS7's own (an empty tmpfs): the machine's dotfiles
+	// must neither run in NS7's sessions nor be touched by them.
+	sc.WriteString("set -e\nmount -t tmpfs tmpfs /run\nmkdir -p /run/sshd\nmount -t tmpfs -o mode=0700 tmpfs /root\n")
+	for _, o := range overlays {
+		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
+		fmt.Fprintf(&sc, "mount -t overlay overlay -o lowerdir=%s,upperdir=%s/up,workdir=%s/work %s\n", o, base, base, o)
+	}
+	sc.WriteString(`if [ -n "$NS7WORLD_ROOT_PASSWORD" ]; then echo "root:$NS7WORLD_ROOT_PASSWORD" | chpasswd; fi` + "\n")
+	fmt.Fprintf(&sc, "exec /usr/sbin/sshd -D -e -f %s -E %s\n", cfg, filepath.Join(w.Dir, "sshd.log"))
+	listening := strings.Count(w.Log(), "Server listening on") // the log goes on across restarts
+	cmd := exec.Command("ip", "netns", "exec", w.Name, "unshare", "--mount", "--propagation", "private", "sh", "-c", sc.String())
+	cmd.Env = append(os.Environ(), "NS7WORLD_ROOT_PASSWORD="+w.o.RootPassword)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	w.mu.Lock()
+	w.cmd, w.done = cmd, done
+	w.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(w.Log(), "Server listening on") > listening {
+			return nil
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("sshd exited: %s", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("sshd did not start listening within 10s: %s", out.String())
+}
+
+// Addr is NS7's address for SSH.
+func (w *World) Addr() string { return net.JoinHostPort(w.IP, strconv.Itoa(w.Port)) }
+
+// Log is sshd's log (LogLevel VERBOSE).
+func (w *World) Log() string {
+	b, _ := os.ReadFile(filepath.Join(w.Dir, "sshd.log"))
+	return string(b)
+}
+
+// Connections counts the TCP connections sshd accepted.
+func (w *World) Connections() int { return strings.Count(w.Log(), "Connection from ") }
+
+// Sessions counts the sessions (commands) sshd started.
+func (w *World) Sessions() int { return strings.Count(w.Log(), "Starting session: ") }
+
+// Marked reports whether a stub (rpm, yum, mysql, ...) has started.
+func (w *World) Marked(stub string) bool {
+	_, err := os.Stat(w.FixturePath("/var/lib/ns7world/marks/" + stub))
+	return err == nil
+}
+
+// WaitMarked waits until a stub has started.
+func (w *World) WaitMarked(ctx context.Context, stub string) error {
+	for !w.Marked(stub) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s never started: %w", stub, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// pids are the processes in the world's network namespace.
+func (w *World) pids() []int {
+	out, _ := exec.Command("ip", "netns", "pids", w.Name).Output()
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// Kill kills sshd and every process of the world at once (SIGKILL, by id):
+// connections drop without a goodbye, as when NS7 crashes.
+func (w *World) Kill() {
+	for _, p := range w.pids() {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
+	w.mu.Lock()
+	cmd, done := w.cmd, w.done
+	w.mu.Unlock()
+	if cmd != nil && cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// Restart stops sshd and starts it again, with a new host key if asked
+// (NS7 reinstalled, or someone in between).
+func (w *World) Restart(newKey bool) {
+	w.t.Helper()
+	w.Kill()
+	if newKey {
+		if err := w.newHostKey(); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	if err := w.start(); err != nil {
+		w.t.Fatalf("ns7world: restart: %v", err)
+	}
+}
+
+// Silence makes NS7 drop every packet silently (a blackhole route for this
+// side's address): connects hang until their deadline.
+func (w *World) Silence() {
+	w.t.Helper()
+	if err := run("ip", "netns", "exec", w.Name, "ip", "route", "add", "blackhole", w.HostIP+"/32"); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// Throttle limits what NS7 sends to rate (tc tbf syntax, e.g. "4mbit").
+func (w *World) Throttle(rate string) {
+	w.t.Helper()
+	if err := run("ip", "netns", "exec", w.Name, "tc", "qdisc", "add", "dev", w.nsVeth, "root", "tbf", "rate", rate, "burst", "32kbit", "latency", "400ms"); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *World) cleanup() {
+	w.Kill()
+	run("ip", "netns", "del", w.Name)
+	run("ip", "link", "del", w.hostVeth) // gone with the namespace, normally
+}
