@@ -26,6 +26,8 @@ const (
 type World struct {
 	Redis    *miniredis.Miniredis
 	StateDir string
+	DNS      string // address of the demonstration DNS server
+	stopDNS  func()
 }
 
 // Start starts the world; Close stops it.
@@ -40,8 +42,16 @@ func Start() (*World, error) {
 		return nil, err
 	}
 	w := &World{Redis: mr, StateDir: dir}
+	if w.DNS, w.stopDNS, err = startDNS(); err != nil {
+		mr.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	seed(mr)
-	env := "MODULE_ID=" + ModuleID + "\nNODE_ID=" + NodeID + "\nNS7_HOST=ns7.example.test\nNETHVOICE_FQDN=voice.example.test\nCTI_FQDN=cti.example.test\n"
+	// Every name the demo looks up is answered by its own DNS server, and
+	// no NS7 host is set: the demo never sends a packet off this machine.
+	env := "MODULE_ID=" + ModuleID + "\nNODE_ID=" + NodeID + "\nNETHVOICE_FQDN=voice.example.test\nCTI_FQDN=cti.example.test\n" +
+		"RESOLVERS=" + w.DNS + "\nEXPECTED_ADDRESSES=198.51.100.10\nTIMEOUT_S=3\n"
 	if err := os.WriteFile(dir+"/"+agent.EnvironmentFile, []byte(env), 0o644); err != nil {
 		w.Close()
 		return nil, err
@@ -51,6 +61,9 @@ func Start() (*World, error) {
 
 // Close stops the server and removes the state dir.
 func (w *World) Close() {
+	if w.stopDNS != nil {
+		w.stopDNS()
+	}
 	w.Redis.Close()
 	os.RemoveAll(w.StateDir)
 }
@@ -102,11 +115,11 @@ func seed(mr *miniredis.Miniredis) {
 	mr.SetAdd("module/traefik1/hosts", "leader.example.test", "mail.example.test")
 	mr.SetAdd("module/traefik2/hosts", "node2.example.test")
 	hset("module/openldap1/srv/tcp/ldap", "domain", "directory.example.test", "schema", "rfc2307", "base_dn", "dc=directory,dc=example,dc=test",
-		"host", "10.5.4.1", "port", "20003", "tls", "off", "tls_verify", "off", "node", "1")
+		"host", "127.0.0.1", "port", "20003", "tls", "off", "tls_verify", "off", "node", "1")
 	hset("module/samba1/srv/tcp/ldap", "domain", "ad.example.test", "schema", "ad", "base_dn", "dc=ad,dc=example,dc=test",
-		"host", "10.5.4.2", "port", "636", "tls", "on", "tls_verify", "off", "node", "2")
+		"host", "127.0.0.2", "port", "636", "tls", "on", "tls_verify", "off", "node", "2")
 	hset("cluster/user_domain/ldap/corp.example.test/conf", "schema", "rfc2307", "base_dn", "dc=corp,dc=example,dc=test", "tls", "on", "tls_verify", "on")
-	mr.Push("cluster/user_domain/ldap/corp.example.test/providers", "ldap.corp.example.test:636")
+	mr.Push("cluster/user_domain/ldap/corp.example.test/providers", "127.0.0.3:636")
 }
 
 // Main runs "demo [action] [flags]": the action (default check-node) against
