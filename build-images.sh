@@ -4,9 +4,10 @@
 #
 #  1. the Go binary, with the machine's own Go toolchain, into imageroot/bin/
 #     (static: CGO_ENABLED=0);
-#  2. the UI, with the machine's own node/npm, into ui/dist/;
+#  2. the UI, with the machine's own node/npm (npm ci, vue-cli build),
+#     into the staging directory (ui/dist is not touched);
 #  3. the image, with buildah: from scratch, imageroot -> /imageroot,
-#     ui/dist -> /ui, org.nethserver.* labels, committed as
+#     the built UI -> /ui, org.nethserver.* labels, committed as
 #     ${REPOBASE}/nethvoice-preflight:${IMAGETAG}.
 #
 # Needs bash, go, node/npm and buildah; no container daemon, no `buildah run`,
@@ -53,36 +54,6 @@ CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" \
     go build -trimpath -ldflags='-s -w' -o imageroot/bin/nethvoice-preflight ./cmd/nethvoice-preflight >&2
 chmod 0755 imageroot/bin/nethvoice-preflight
 
-# --- 2. UI --------------------------------------------------------------------
-ui_has_deps() {
-    node -e '
-        const p = require("./ui/package.json");
-        const n = Object.keys(Object.assign({}, p.dependencies, p.devDependencies)).length;
-        process.exit(n > 0 ? 0 : 1);'
-}
-if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
-    if ui_has_deps; then
-        if [[ -f ui/package-lock.json ]]; then
-            log "npm ci (ui)"
-            npm --prefix ui ci --no-audit --no-fund >&2
-        else
-            log "npm install (ui)"
-            npm --prefix ui install --no-audit --no-fund >&2
-        fi
-    fi
-    log "npm run build (ui)"
-    npm --prefix ui run build >&2
-elif [[ -f ui/build.js ]] && ! grep -q '"dependencies"\|"devDependencies"' ui/package.json; then
-    # The placeholder UI build is a plain copy of ui/public: do it without node.
-    log "node/npm not found: copying ui/public to ui/dist (placeholder UI)"
-    rm -rf ui/dist
-    cp -R ui/public ui/dist
-else
-    die "node and npm are needed to build the UI"
-fi
-[[ -f ui/dist/index.html ]] || die "the UI build produced no ui/dist/index.html"
-
-# --- 3. Image -------------------------------------------------------------------
 # Stage exactly what goes into the image: no .gitignore or editor leftovers.
 # (extract-image on the node skips .gitignore too; this keeps the image clean.)
 stage=$(mktemp -d "${TMPDIR:-/tmp}/nvpf-build.XXXXXX")
@@ -95,8 +66,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# --- 2. UI --------------------------------------------------------------------
+# Vue 2 + vue-cli 4 (ui/package.json, locked by ui/package-lock.json); ui/build.js
+# adds the NODE_OPTIONS=--openssl-legacy-provider webpack 4 needs on Node >= 17.
+# The build goes straight to the staging directory, never to ui/dist: a
+# developer's ui/dist (served by the browser tests, tests/ui) is left alone.
+# Install scripts are skipped: none is needed, and Carbon's send telemetry.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || die "node and npm are needed to build the UI"
+log "npm ci (ui)"
+npm --prefix ui ci --no-audit --no-fund --ignore-scripts >&2
+log "npm run build (ui)"
+npm --prefix ui run build -- --dest "$stage/ui" >&2
+[[ -f $stage/ui/index.html ]] || die "the UI build produced no index.html"
+
+# --- 3. Image -------------------------------------------------------------------
 cp -R imageroot "$stage/imageroot"
-cp -R ui/dist "$stage/ui"
 find "$stage" \( -name .gitignore -o -name '*~' -o -name '.*.swp' -o -name '.DS_Store' \) -exec rm -f {} +
 # Deterministic permissions whatever the umask of the checkout: directories
 # and executables 0755, other files 0644.

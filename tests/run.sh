@@ -12,6 +12,11 @@ required=(
     redis-server:redis-server
     buildah:buildah
     unshare:util-linux
+    unbound:unbound
+    sshd:openssh-server
+    slapd:slapd
+    ldapsearch:ldap-utils
+    chromium:chromium
 )
 need_pkgs=()
 for pair in "${required[@]}"; do
@@ -26,6 +31,7 @@ if ((${#need_pkgs[@]})); then
 fi
 # redis-server from the package starts a system instance; the tests start their own.
 systemctl disable --now redis-server >/dev/null 2>&1 || true
+systemctl disable --now slapd >/dev/null 2>&1 || true
 
 STATICCHECK_VERSION=v0.8.2
 if ! command -v staticcheck >/dev/null 2>&1; then
@@ -44,8 +50,30 @@ go vet ./...
 echo "== staticcheck"
 staticcheck ./...
 
+# The admin UI (ui/, Vue 2 + vue-cli 4) and the browser tests' driver
+# (tests/ui, playwright-core with Debian's chromium: no browser download).
+# Install scripts are skipped: none is needed, and Carbon's would send
+# telemetry.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((node_major < 20)); then
+    echo "Node.js >= 20 and npm are needed for the UI build and the browser tests (found: $(node --version 2>/dev/null || echo none))"
+    exit 1
+fi
+echo "== ui: npm ci, build"
+ui_start=$SECONDS
+npm --prefix ui ci --no-audit --no-fund --ignore-scripts
+npm --prefix ui run build
+echo "== ui built in $((SECONDS - ui_start)) s"
+echo "== tests/ui: npm ci"
+npm --prefix tests/ui ci --no-audit --no-fund --ignore-scripts
+
+# Unit tests in parallel; the suites that start servers and judge deadlines
+# one package at a time, so that they do not compete for the 2 cores.
 echo "== go test"
-go test -count=1 -timeout 15m ./... 2>&1 | tee /tmp/nethvoice-preflight-test.log
+{
+    go test -count=1 -timeout 10m $(go list ./... | grep -v '/tests/') &&
+    go test -count=1 -timeout 15m -p 1 ./tests/...
+} 2>&1 | tee /tmp/nethvoice-preflight-test.log
 
 # Every fuzz target, for a bounded time each (seed corpora already ran as
 # part of go test above).

@@ -1,50 +1,28 @@
 #!/usr/bin/env node
-// Placeholder UI build: copies ui/public/ into a fresh ui/dist/.
-// No npm dependencies; the real Vue build replaces this script later.
+// Builds ui/dist with vue-cli-service (webpack 4).
+//
+// webpack 4 hashes with MD4, which OpenSSL 3 (Node >= 17) only offers
+// through its legacy provider: without --openssl-legacy-provider the build
+// dies with ERR_OSSL_EVP_UNSUPPORTED. The flag is added here, only where
+// this Node accepts it, so that `npm run build` works on any Node >= 14.
 "use strict";
 
-const fs = require("fs");
+const { spawnSync } = require("child_process");
 const path = require("path");
 
-const src = path.join(__dirname, "public");
-const dist = path.join(__dirname, "dist");
-
-function copyTree(from, to) {
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    const a = path.join(from, entry.name);
-    const b = path.join(to, entry.name);
-    if (entry.isDirectory()) {
-      copyTree(a, b);
-    } else if (entry.isFile()) {
-      fs.copyFileSync(a, b);
-    }
-    // symlinks and special files are not part of the UI: skipped
-  }
+const flag = "--openssl-legacy-provider";
+const env = Object.assign({}, process.env);
+if (process.allowedNodeEnvironmentFlags.has(flag) && !(env.NODE_OPTIONS || "").includes(flag)) {
+  env.NODE_OPTIONS = ((env.NODE_OPTIONS || "") + " " + flag).trim();
 }
-
-if (!fs.existsSync(path.join(src, "index.html"))) {
-  console.error("build.js: " + src + "/index.html is missing");
+const cli = require.resolve("@vue/cli-service/bin/vue-cli-service.js", { paths: [__dirname] });
+const res = spawnSync(process.execPath, [cli, "build", ...process.argv.slice(2)], {
+  cwd: __dirname,
+  env,
+  stdio: "inherit",
+});
+if (res.error) {
+  console.error("build.js: " + res.error.message);
   process.exit(1);
 }
-fs.rmSync(dist, { recursive: true, force: true });
-copyTree(src, dist);
-
-// Fail early on malformed JSON: the cluster reads these files as they are.
-const jsonFiles = [];
-(function walk(dir) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(p);
-    else if (entry.name.endsWith(".json")) jsonFiles.push(p);
-  }
-})(dist);
-for (const f of jsonFiles) {
-  try {
-    JSON.parse(fs.readFileSync(f, "utf8"));
-  } catch (err) {
-    console.error("build.js: " + path.relative(__dirname, f) + ": " + err.message);
-    process.exit(1);
-  }
-}
-console.log("build.js: ui/public copied to ui/dist (" + jsonFiles.length + " JSON files checked)");
+process.exit(res.status === null ? 1 : res.status);

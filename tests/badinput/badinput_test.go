@@ -145,7 +145,9 @@ func TestMalformedInputCorpus(t *testing.T) {
 				// Every 25th through the real binary: no stack trace on stderr.
 				if i%25 == 0 {
 					execd++
-					cmd := exec.Command(bin, action, "--data", string(in))
+					// On stdin, as the agent gives it: argv cannot carry a NUL byte.
+					cmd := exec.Command(bin, action)
+					cmd.Stdin = bytes.NewReader(in)
 					cmd.Env = []string{"PATH=/usr/bin:/bin", "AGENT_STATE_DIR=" + state, "REDIS_ADDRESS=127.0.0.1:1"}
 					var se bytes.Buffer
 					cmd.Stderr = &se

@@ -1,0 +1,358 @@
+// Pure helpers that turn the module's action outputs (run-preflight /
+// get-report reports, the list-checks catalogue, the stored checklist) into
+// what the Status page shows. No Vue here: everything is plain data in,
+// plain data out, so the rules live in one place.
+
+// The official prerequisites page groups its checklist under these headings;
+// the page shows them in this order. A finding goes to the first group with
+// a matching pattern ("x.*" matches every id that starts with "x."; "x-*"
+// every id that starts with "x-"); ids no group knows (checks added after
+// this table was written) go to "other", so the page renders any report.
+export const GROUPS = [
+  {
+    key: "system",
+    patterns: [
+      "ns7.release",
+      "ns7.updates",
+      "ns7.reboot",
+      "ns7.cockpit",
+      "ns7.nethvoice",
+      "ns7.services",
+      "ns7.migration-tool",
+      "node.*",
+      "cluster.*",
+    ],
+  },
+  {
+    key: "network",
+    patterns: ["vpn.*", "ns7.leader-*", "ns7.vpn-udp", "ns7.ssh", "ns7.host-key", "ns7.bandwidth"],
+  },
+  { key: "dns", patterns: ["fqdn.*", "ns7.fqdn-dns"] },
+  { key: "account", patterns: ["domain.*", "ns7.account-provider"] },
+  {
+    key: "data",
+    patterns: [
+      "ns7.data-size",
+      "ns7.dump-space",
+      "ns7.extensions",
+      "ns7.custom-config",
+      "ns7.phones",
+      "ns7.gateways",
+      "ns7.trunks",
+      "ns7.provisioning",
+      "ns7.prefix",
+      "ns7.timezone",
+    ],
+  },
+  {
+    key: "schedule",
+    patterns: [
+      "manual.downtime-window",
+      "manual.users-notified",
+      "manual.support-briefed",
+      "manual.emergency-contacts",
+      "manual.rollback-plan",
+    ],
+  },
+  {
+    key: "documentation",
+    patterns: [
+      "manual.backup",
+      "manual.backup-*",
+      "manual.dns-admin",
+      "manual.dns-procedure",
+      "manual.trunk-credentials",
+      "manual.network-diagram",
+      "manual.firewall-reviewed",
+      "preflight.action",
+    ],
+  },
+];
+
+export const OTHER_GROUP = "other";
+
+function matches(pattern, id) {
+  if (pattern.endsWith("*")) {
+    return id.startsWith(pattern.slice(0, -1));
+  }
+  return id === pattern;
+}
+
+// groupOf returns the key of the group a check id belongs to.
+export function groupOf(id) {
+  for (const g of GROUPS) {
+    if (g.patterns.some((p) => matches(p, id))) {
+      return g.key;
+    }
+  }
+  return OTHER_GROUP;
+}
+
+export const MANUAL_PREFIX = "manual.";
+
+export function isManual(id) {
+  return id.startsWith(MANUAL_PREFIX);
+}
+
+// manualItem is the set-checklist item of a manual finding id.
+export function manualItem(id) {
+  return isManual(id) ? id.slice(MANUAL_PREFIX.length) : "";
+}
+
+// statusOf is what a row shows: the finding's status, "ignored" for a
+// failure on the ignore list, "none" for a check that has not run.
+export function statusOf(finding) {
+  if (!finding || !finding.status) {
+    return "none";
+  }
+  if (finding.ignored) {
+    return "ignored";
+  }
+  return finding.status;
+}
+
+// whatOf is what a catalogue entry verifies, without the note for
+// shell users that manual items carry.
+function whatOf(c) {
+  return String(c.verifies || "").replace(/\s*\(ticked by a person with set-checklist\)\s*$/, "");
+}
+
+// rowsFor builds the rows of the page.
+//
+// With a report: one row per finding, in the report's (deterministic) order.
+// Without one: one row per catalogue entry, status "none", so that the
+// administrator sees what will be checked and can tick manual items before
+// the first run.
+//
+// Manual items follow the stored checklist rather than the report: a tick
+// given after the last run shows at once (the report catches up at the next
+// run). A manual finding the report skipped (no cluster database) stays
+// skipped.
+export function rowsFor(report, catalogue, checklist) {
+  const cat = {};
+  for (const c of catalogue || []) {
+    cat[c.id] = c;
+  }
+  let rows;
+  if (report && Array.isArray(report.checks)) {
+    rows = report.checks.map((f) =>
+      Object.assign({}, f, {
+        title: f.title || (cat[f.id] && cat[f.id].title) || f.id,
+        what: cat[f.id] ? whatOf(cat[f.id]) : "",
+      })
+    );
+  } else {
+    rows = (catalogue || [])
+      .filter((c) => c.id !== "preflight.action")
+      .map((c) => ({ id: c.id, subject: "", title: c.title, message: whatOf(c), what: whatOf(c), status: "" }));
+  }
+  return rows.map((r, i) => {
+    const row = Object.assign({}, r, {
+      key: r.id + "|" + (r.subject || "") + "|" + i,
+      group: groupOf(r.id),
+      manual: isManual(r.id),
+    });
+    row.displayStatus = statusOf(r);
+    if (row.manual) {
+      const entry = (checklist || {})[manualItem(r.id)];
+      row.entry = entry || null;
+      if (row.displayStatus !== "skip") {
+        row.displayStatus = entry && entry.done ? "pass" : report ? "warn" : "none";
+      }
+      row.changedSinceRun = !!report && statusOf(r) !== "skip" && statusOf(r) !== row.displayStatus;
+    }
+    return row;
+  });
+}
+
+const STATUS_ORDER = ["fail", "warn", "ignored", "skip", "pass", "none"];
+
+// groupRows puts rows in the official groups (empty groups left out),
+// with per-group counts and the worst status, which colours the heading.
+export function groupRows(rows) {
+  const keys = GROUPS.map((g) => g.key).concat([OTHER_GROUP]);
+  const out = [];
+  for (const key of keys) {
+    const items = rows.filter((r) => r.group === key);
+    if (!items.length) {
+      continue;
+    }
+    const counts = countStatuses(items);
+    const worst = STATUS_ORDER.find((s) => counts[s] > 0) || "none";
+    out.push({ key, rows: items, counts, worst });
+  }
+  return out;
+}
+
+export function countStatuses(rows) {
+  const counts = { pass: 0, warn: 0, fail: 0, skip: 0, ignored: 0, none: 0 };
+  for (const r of rows) {
+    counts[r.displayStatus] = (counts[r.displayStatus] || 0) + 1;
+  }
+  return counts;
+}
+
+// isOpen says whether a row is "left to do": what the "only what is left"
+// filter keeps.
+export function isOpen(row) {
+  return ["fail", "warn", "none"].includes(row.displayStatus);
+}
+
+// blockingCount is the number of findings that keep the verdict "not ready".
+export function blockingCount(report) {
+  return report && Array.isArray(report.checks) ? report.checks.filter((f) => f.blocking).length : 0;
+}
+
+// runAuthor finds who started a run in the history (the report itself does
+// not name the user; the history summary does).
+export function runAuthor(report, history) {
+  if (!report) {
+    return "";
+  }
+  const h = (history || []).find((x) => x.run_id === report.run_id);
+  return h ? h.user : "";
+}
+
+function findFinding(report, id) {
+  return report && Array.isArray(report.checks) ? report.checks.find((f) => f.id === id) : undefined;
+}
+
+function probeFacts(report) {
+  const facts = (report && report.facts) || {};
+  // run-preflight keeps each part's facts under its action name; a
+  // probe-ns7 report has them at the top. The probe's own facts about NS7
+  // are under "ns7".
+  const pf = facts["probe-ns7"] || (report && report.action === "probe-ns7" ? facts : {});
+  return (pf && pf.ns7) || {};
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function numericEntries(obj, kind) {
+  if (!isPlainObject(obj)) {
+    return [];
+  }
+  return Object.keys(obj)
+    .filter((k) => typeof obj[k] === "number")
+    .map((k) => ({ category: k, bytes: obj[k], kind }));
+}
+
+// ns7DataSizes returns what probe-ns7 measured on NS7, biggest first:
+// bytes per file category (recordings, voicemail, ...) and per database,
+// and the total; null when no probe has measured them. The shape is
+// probe-ns7's DataSizes ({categories, databases, total_bytes}), found in
+// the ns7.data-size finding's data or in the probe's facts (ns7.data).
+export function ns7DataSizes(report) {
+  const f = findFinding(report, "ns7.data-size");
+  const candidates = [f && f.data, probeFacts(report).data];
+  for (const d of candidates) {
+    if (!isPlainObject(d)) {
+      continue;
+    }
+    const entries = numericEntries(d.categories, "files").concat(numericEntries(d.databases, "database"));
+    if (!entries.length) {
+      continue;
+    }
+    entries.sort((a, b) => b.bytes - a.bytes || a.category.localeCompare(b.category));
+    const sum = entries.reduce((s, e) => s + e.bytes, 0);
+    return { entries, total: typeof d.total_bytes === "number" && d.total_bytes > 0 ? d.total_bytes : sum };
+  }
+  return null;
+}
+
+// webpack 4 (vue-cli 4.5) parses ES2019 only: no "??" or "?." in this code.
+function firstDefined(...vals) {
+  return vals.find((v) => v !== undefined && v !== null);
+}
+
+function str(v) {
+  return v === undefined || v === null ? "" : String(v);
+}
+
+// ns7Extensions returns the NS7 extension list [{number, name}] from the
+// probe's facts (ns7.extensions), null when no probe has listed it.
+export function ns7Extensions(report) {
+  const f = findFinding(report, "ns7.extensions");
+  const candidates = [probeFacts(report).extensions, f && f.data && f.data.extensions];
+  for (const c of candidates) {
+    if (Array.isArray(c)) {
+      return c
+        .map((x) => {
+          if (Array.isArray(x)) {
+            return { number: str(x[0]), name: str(x[1]) };
+          }
+          if (isPlainObject(x)) {
+            return { number: str(firstDefined(x.number, x.extension)), name: str(x.name) };
+          }
+          return { number: str(x), name: "" };
+        })
+        .filter((x) => x.number !== "");
+    }
+  }
+  return null;
+}
+
+// csvField quotes a field as RFC 4180 says; a leading = + - @ is escaped
+// so a spreadsheet does not run a name as a formula.
+function csvField(s) {
+  let v = String(s);
+  if (/^[=+\-@\t\r]/.test(v)) {
+    v = "'" + v;
+  }
+  return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+}
+
+export function extensionsCsv(list) {
+  const lines = ["extension,name"];
+  for (const e of list) {
+    lines.push(csvField(e.number) + "," + csvField(e.name));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+// formatBytes prints a byte count with binary units.
+export function formatBytes(n, locale) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = Number(n) || 0;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const digits = i === 0 || v >= 100 ? 0 : 1;
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v) + " " + units[i];
+}
+
+export function formatDateTime(iso, locale) {
+  if (!iso) {
+    return "";
+  }
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) {
+    return iso;
+  }
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+}
+
+export function formatDuration(ms, locale) {
+  const s = (Number(ms) || 0) / 1000;
+  const digits = s < 1 ? 2 : s < 10 ? 1 : 0;
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(s) + " s";
+}
+
+// docUrl turns a finding's doc reference ("docs/checks.md#node-cpu") into
+// a link to the documentation in the code repository.
+export function docUrl(doc, codeUrl) {
+  if (!doc || !codeUrl || !/^docs\/[A-Za-z0-9._/-]+(#[A-Za-z0-9._-]+)?$/.test(doc)) {
+    return "";
+  }
+  return codeUrl.replace(/\/+$/, "") + "/blob/main/" + doc;
+}
+
+// i18nKey makes a check id usable as a vue-i18n key (dots are path
+// separators there).
+export function i18nKey(id) {
+  return String(id).replace(/\./g, "_");
+}
