@@ -32,6 +32,7 @@ fi
 # redis-server from the package starts a system instance; the tests start their own.
 systemctl disable --now redis-server >/dev/null 2>&1 || true
 systemctl disable --now slapd >/dev/null 2>&1 || true
+systemctl disable --now unbound >/dev/null 2>&1 || true
 
 STATICCHECK_VERSION=v0.8.2
 if ! command -v staticcheck >/dev/null 2>&1; then

@@ -50,15 +50,6 @@ func (r Resolution) Records() []Record {
 // Chain follows the CNAMEs of every answer from the name asked.
 func (r Resolution) Chain() Chain { return FollowChain(r.Name, r.Type, r.Records()) }
 
-// Elapsed is the time of every question, added up.
-func (r Resolution) Elapsed() time.Duration {
-	var d time.Duration
-	for _, q := range r.Queries {
-		d += q.Elapsed()
-	}
-	return d
-}
-
 // ServerAnswers is what one server said about a name, for A and AAAA.
 type ServerAnswers struct {
 	Server string     `json:"server"`
@@ -256,68 +247,98 @@ func race(ctx context.Context, servers []string, ask func(ctx context.Context, s
 
 func useful(o Outcome) bool { return o == Answer || o == NoData || o == NXDomain || o == Referral }
 
-// FindZone finds the zone name belongs to and its servers: the resolvers
-// are asked for NS records from the name up (a negative answer names the
-// zone through its SOA), then the zone's servers are asked directly, and
-// their referrals followed down, so that a delegation the resolvers
-// cannot see (a broken child zone) is still found.
+// FindZone finds the zone name belongs to and its servers, in two steps.
+// First the resolvers are asked for the NS records of the name and of each
+// parent, all at once and for at most half the time left (a resolver slow
+// on one level, because a server of that zone is silent, does not hold up
+// the others): the deepest level with NS records, or named by the SOA of a
+// negative answer, is the enclosing zone found. Then that zone's servers
+// are asked directly, without recursion, for the SOA of the name: a
+// referral or the SOA of a deeper zone leads down, so that a child zone
+// the resolvers fail on (or were slow on) is still found.
 func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 	z := &Zone{}
-	cands := ancestors(Canonical(name))
-	var nsq Query
-	var last string
-	found := false
-	for i, steps := 0, 0; i < len(cands) && steps < maxZoneWalkUp; steps++ {
-		cand := cands[i]
-		q := race(ctx, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, cand, dns.TypeNS, true) })
+	name = Canonical(name)
+	cands := ancestors(name)
+	answers := make([]Query, len(cands))
+	walk, cancel := context.WithTimeout(ctx, half(ctx))
+	var wg sync.WaitGroup
+	for i, c := range cands {
+		wg.Add(1)
+		go func(i int, c string) {
+			defer wg.Done()
+			answers[i] = race(walk, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, c, dns.TypeNS, true) })
+		}(i, c)
+	}
+	wg.Wait()
+	cancel()
+	found := -1
+	for i, q := range answers {
 		z.Trace = append(z.Trace, q.String())
-		if hasOwned(q.Records, cand, "NS") {
-			z.Name, nsq, found = cand, q, true
-			break
+		if found >= 0 {
+			continue
 		}
-		last = q.String()
-		if ctx.Err() != nil || q.Outcome.Transport() {
-			break // no resolver answers at all: going up would not help
+		if hasOwned(q.Records, cands[i], "NS") {
+			found = i
+			continue
 		}
 		if soa := soaOwner(q.Authority); soa != "" && q.Outcome.Negative() {
-			if j := indexOf(cands, soa); j > i {
-				i = j // the SOA names the zone: ask its NS next
-				continue
+			if j := indexOf(cands, soa); j > i && hasOwned(answers[j].Records, soa, "NS") {
+				found = j
 			}
 		}
-		i++
 	}
-	if !found {
-		z.Err = fmt.Sprintf("no NS record found for %s or any parent (last: %s)", name, last)
+	if found < 0 {
+		z.Err = fmt.Sprintf("no NS record found for %s or any parent (%s)", name, answers[0].String())
 		return z
 	}
-	z.Servers = nsHosts(ctx, resolvers, z.Name, nsq.Records, nsq.Additional)
-	// Down through referrals: the enclosing zone's servers may delegate
-	// the name to a child zone the resolvers failed on.
+	z.Name = cands[found]
+	z.Servers = nsHosts(ctx, resolvers, z.Name, answers[found].Records, answers[found].Additional)
 	for depth := 0; depth < maxReferrals && ctx.Err() == nil; depth++ {
 		addrs, _ := serverAddrs(z.Servers)
-		q := race(ctx, addrs, func(ctx context.Context, s string) Query { return Ask(ctx, s, name, dns.TypeA, false) })
-		if q.Outcome != Referral {
+		q := race(ctx, addrs, func(ctx context.Context, s string) Query { return Ask(ctx, s, name, dns.TypeSOA, false) })
+		z.Trace = append(z.Trace, q.String())
+		child, referral := "", false
+		switch {
+		case q.Outcome == Referral:
+			for _, r := range q.Authority {
+				if r.Type == "NS" {
+					child, referral = r.Name, true
+					break
+				}
+			}
+		case q.Outcome.Negative() && q.AA:
+			child = soaOwner(q.Authority)
+		case q.Outcome == Answer && q.AA && hasOwned(q.Records, name, "SOA"):
+			child = name // the name is a zone's apex
+		}
+		if child == "" || child == z.Name || !IsSubdomain(child, z.Name) || !IsSubdomain(name, child) {
+			break // the zone found serves the name (or a lame server: judged later)
+		}
+		if referral {
+			z.Name, z.Servers = child, nsHosts(ctx, resolvers, child, q.Authority, q.Additional)
+			continue
+		}
+		nq := race(ctx, addrs, func(ctx context.Context, s string) Query { return Ask(ctx, s, child, dns.TypeNS, false) })
+		z.Trace = append(z.Trace, nq.String())
+		recs := append(append([]Record{}, nq.Records...), nq.Authority...) // an answer, or a referral from a parent-only server
+		if !hasOwned(recs, child, "NS") {
 			break
 		}
-		z.Trace = append(z.Trace, q.String())
-		child := ""
-		for _, r := range q.Authority {
-			if r.Type == "NS" {
-				child = r.Name
-				break
-			}
-		}
-		if child == "" || child == z.Name || !IsSubdomain(child, z.Name) || !IsSubdomain(Canonical(name), child) {
-			break // an upward or sideways referral: a lame server, judged later
-		}
-		z.Name = child
-		z.Servers = nsHosts(ctx, resolvers, child, q.Authority, q.Additional)
+		z.Name, z.Servers = child, nsHosts(ctx, resolvers, child, recs, nq.Additional)
 	}
 	if _, n := serverAddrs(z.Servers); n == 0 {
 		z.Err = fmt.Sprintf("the name servers of %s have no address: %s", z.Name, hostErrors(z.Servers))
 	}
 	return z
+}
+
+// half is half the time ctx has left.
+func half(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d) / 2
+	}
+	return defaultBudget / 2
 }
 
 // nsHosts lists the NS hosts of zone from recs, with their addresses from
@@ -523,7 +544,7 @@ func (q Query) String() string {
 		return head + q.Rcode
 	}
 	if q.Outcome == Timeout {
-		return head + fmt.Sprintf("no answer within %s (%d tries)", q.Elapsed().Round(10*time.Millisecond), q.Tries)
+		return head + fmt.Sprintf("no answer within %.1f s (%d tries)", q.Elapsed().Seconds(), q.Tries)
 	}
 	return head + q.Error
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/dnsworld"
@@ -225,6 +227,14 @@ func TestValidateFQDNsScenarios(t *testing.T) {
 	})
 
 	t.Run("a silent authoritative server", func(t *testing.T) {
+		// The resolver learns first which server of the zone answers (it
+		// may try the silent one first and take its time): the scenario
+		// judges the product's own direct questions, not the resolver's luck.
+		for i := 0; i < 3; i++ {
+			if r, err := dnsworld.Ask(e.dns.Resolver, dnsworld.Branch, dns.TypeA, true); err == nil && len(r.Answer) > 0 {
+				break
+			}
+		}
 		in := e.input(dnsworld.Branch, dnsworld.CTI, "", "plan", map[string]any{"timeout_s": 2})
 		start := time.Now()
 		rep := e.validate(t, in)
