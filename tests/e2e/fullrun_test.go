@@ -94,4 +94,3 @@ func blockingOf(rep report.Report) []string {
 	}
 	return out
 }
-
