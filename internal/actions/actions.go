@@ -14,6 +14,7 @@ import (
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
 )
 
@@ -96,4 +97,33 @@ func timeoutOf(inputS, storedS int) time.Duration {
 		s = settings.DefaultTimeout
 	}
 	return time.Duration(s) * time.Second
+}
+
+// commonInput is what every check action's input has: the deadline and the
+// ignore list, both defaulting to the stored settings.
+type commonInput struct {
+	TimeoutS int             `json:"timeout_s"`
+	Ignore   []report.Ignore `json:"ignore"`
+}
+
+func (c commonInput) timeout(st settings.Settings) time.Duration {
+	return timeoutOf(c.TimeoutS, st.TimeoutS)
+}
+
+func (c commonInput) ignores(st settings.Settings) []report.Ignore {
+	if c.Ignore != nil {
+		return c.Ignore
+	}
+	return st.Ignore
+}
+
+// begin decodes an action's (already validated) input and loads the
+// stored settings: every action starts this way.
+func begin[T any](e *Env, input json.RawMessage) (T, settings.Settings, error) {
+	var in T
+	if err := decode(input, &in); err != nil {
+		return in, settings.Settings{}, err
+	}
+	st, err := e.Settings()
+	return in, st, err
 }

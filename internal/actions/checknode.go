@@ -19,10 +19,9 @@ func init() {
 }
 
 type checkNodeInput struct {
-	Node        *int            `json:"node"`
-	VolumesPath string          `json:"volumes_path"`
-	TimeoutS    int             `json:"timeout_s"`
-	Ignore      []report.Ignore `json:"ignore"`
+	Node        *int   `json:"node"`
+	VolumesPath string `json:"volumes_path"`
+	commonInput
 }
 
 // clusterFacts is what the cluster collector brings back.
@@ -53,15 +52,11 @@ func collectCluster(ctx context.Context, cfg cluster.Config, timeout time.Durati
 
 func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	start := time.Now()
-	var in checkNodeInput
-	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	st, err := e.Settings()
+	in, st, err := begin[checkNodeInput](e, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	timeout, ignores := in.timeout(st), in.ignores(st)
 	volumes := in.VolumesPath
 	if volumes == "" {
 		volumes = st.VolumesPath
@@ -74,10 +69,6 @@ func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 		dest = strconv.Itoa(*in.Node)
 	} else if in.Node == nil && st.Node > 0 {
 		dest = strconv.Itoa(st.Node)
-	}
-	ignores := in.Ignore
-	if ignores == nil {
-		ignores = st.Ignore
 	}
 
 	cfg := e.ClusterConfig()

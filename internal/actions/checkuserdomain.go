@@ -21,8 +21,7 @@ func init() {
 type checkUserDomainInput struct {
 	Provider   *domaincheck.Provider `json:"provider"`
 	LDAPDomain string                `json:"ldap_domain"`
-	TimeoutS   int                   `json:"timeout_s"`
-	Ignore     []report.Ignore       `json:"ignore"`
+	commonInput
 }
 
 // probeGrace lets a probe report its own timeout (which says at which step
@@ -34,19 +33,11 @@ var ldapProber = ldapprobe.Prober{}
 
 func checkUserDomain(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	start := time.Now()
-	var in checkUserDomainInput
-	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	st, err := e.Settings()
+	in, st, err := begin[checkUserDomainInput](e, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
-	ignores := in.Ignore
-	if ignores == nil {
-		ignores = st.Ignore
-	}
+	timeout, ignores := in.timeout(st), in.ignores(st)
 	f := domaincheck.Facts{ModuleID: e.Agent.ModuleID, LDAPDomain: in.LDAPDomain, LDAPDomainFrom: "input"}
 	if f.LDAPDomain == "" && st.LDAPDomain != "" {
 		f.LDAPDomain, f.LDAPDomainFrom = st.LDAPDomain, "settings"

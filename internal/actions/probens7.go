@@ -28,11 +28,10 @@ type probeNS7Input struct {
 	User string `json:"user"`
 	// Password is a one-time password: used for this connection, never
 	// stored, printed or logged (the agent masks keys ending in "password").
-	Password      string          `json:"password"`
-	AcceptHostKey string          `json:"accept_host_key"`
-	Resolvers     []string        `json:"resolvers"`
-	TimeoutS      int             `json:"timeout_s"`
-	Ignore        []report.Ignore `json:"ignore"`
+	Password      string   `json:"password"`
+	AcceptHostKey string   `json:"accept_host_key"`
+	Resolvers     []string `json:"resolvers"`
+	commonInput
 }
 
 // leaderOf returns the leader's VPN endpoint host and VPN address.
@@ -113,19 +112,11 @@ func resolveNS8(ctx context.Context, r *net.Resolver, leader string, fqdns []str
 
 func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	start := time.Now()
-	var in probeNS7Input
-	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	st, err := e.Settings()
+	in, st, err := begin[probeNS7Input](e, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
-	ignores := in.Ignore
-	if ignores == nil {
-		ignores = st.Ignore
-	}
+	timeout, ignores := in.timeout(st), in.ignores(st)
 	resolvers := in.Resolvers
 	if resolvers == nil {
 		resolvers = st.Resolvers

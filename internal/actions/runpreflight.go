@@ -22,11 +22,10 @@ func init() {
 }
 
 type runPreflightInput struct {
-	TimeoutS      int             `json:"timeout_s"`
-	Ignore        []report.Ignore `json:"ignore"`
-	Phase         string          `json:"phase"`
-	Password      string          `json:"password"` // one-time NS7 password, handed to probe-ns7 only
-	AcceptHostKey string          `json:"accept_host_key"`
+	commonInput
+	Phase         string `json:"phase"`
+	Password      string `json:"password"` // one-time NS7 password, handed to probe-ns7 only
+	AcceptHostKey string `json:"accept_host_key"`
 }
 
 // part is one action run-preflight combines, with the input it gets.
@@ -76,19 +75,11 @@ func runPart(ctx context.Context, e *Env, p part, backstop time.Duration) (*repo
 
 func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	start := time.Now()
-	var in runPreflightInput
-	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	st, err := e.Settings()
+	in, st, err := begin[runPreflightInput](e, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
-	ignores := in.Ignore
-	if ignores == nil {
-		ignores = st.Ignore
-	}
+	timeout, ignores := in.timeout(st), in.ignores(st)
 	cfg := e.ClusterConfig()
 
 	// One run at a time: the lock lives on the leader with a TTL, so a

@@ -24,15 +24,14 @@ func init() {
 }
 
 type validateFQDNsInput struct {
-	NethVoiceFQDN     *string         `json:"nethvoice_fqdn"`
-	CTIFQDN           *string         `json:"cti_fqdn"`
-	ProxyFQDN         *string         `json:"proxy_fqdn"`
-	Phase             string          `json:"phase"`
-	ExpectedAddresses []string        `json:"expected_addresses"`
-	Resolvers         []string        `json:"resolvers"`
-	LetsEncrypt       bool            `json:"lets_encrypt"`
-	TimeoutS          int             `json:"timeout_s"`
-	Ignore            []report.Ignore `json:"ignore"`
+	NethVoiceFQDN     *string  `json:"nethvoice_fqdn"`
+	CTIFQDN           *string  `json:"cti_fqdn"`
+	ProxyFQDN         *string  `json:"proxy_fqdn"`
+	Phase             string   `json:"phase"`
+	ExpectedAddresses []string `json:"expected_addresses"`
+	Resolvers         []string `json:"resolvers"`
+	LetsEncrypt       bool     `json:"lets_encrypt"`
+	commonInput
 }
 
 // resolvConf is the file the node's own resolvers are read from (a
@@ -72,15 +71,11 @@ func dnsMargin(timeout time.Duration) time.Duration {
 
 func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	start := time.Now()
-	var in validateFQDNsInput
-	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	st, err := e.Settings()
+	in, st, err := begin[validateFQDNsInput](e, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout := timeoutOf(in.TimeoutS, st.TimeoutS)
+	timeout, ignores := in.timeout(st), in.ignores(st)
 	planned, verrs := plannedNames(in, st)
 	resolvers, source, resolvErr, rerrs := chooseResolvers(in.Resolvers, st.Resolvers)
 	if verrs = append(verrs, rerrs...); len(verrs) > 0 {
@@ -93,10 +88,6 @@ func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, err
 	expected := in.ExpectedAddresses
 	if expected == nil {
 		expected = st.ExpectedAddresses
-	}
-	ignores := in.Ignore
-	if ignores == nil {
-		ignores = st.Ignore
 	}
 	dest := e.Agent.NodeID
 	if st.Node > 0 {
