@@ -17,6 +17,8 @@ required=(
     slapd:slapd
     ldapsearch:ldap-utils
     chromium:chromium
+    dig:bind9-dnsutils
+    nc:netcat-openbsd
 )
 need_pkgs=()
 for pair in "${required[@]}"; do

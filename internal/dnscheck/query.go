@@ -182,10 +182,15 @@ func exchange(ctx context.Context, server string, m *dns.Msg, network string, d 
 	c := &dns.Client{Net: network, Timeout: d, UDPSize: udpSize}
 	m.Id = dns.Id() // a late answer to an earlier try is not taken for this one
 	r, _, err := c.ExchangeContext(ctx, m, server)
-	if err != nil && r != nil && r.Truncated {
-		err = nil // a truncated datagram may not unpack whole; its header is enough
+	if err != nil {
+		// A truncated datagram may not unpack whole; its header is enough,
+		// if it is an answer to this question (not garbage with TC set).
+		if r != nil && r.Truncated && r.Response && r.Id == m.Id {
+			return r, nil
+		}
+		return nil, err
 	}
-	return r, err
+	return r, nil
 }
 
 // transportError classifies a failed exchange.
@@ -201,6 +206,10 @@ func transportError(err error) (Outcome, string) {
 		return Unreachable, "connection refused (nothing listens there)"
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return Unreachable, "no route to the server"
+	case errors.As(err, new(*dns.Error)):
+		// Not DNS, or not an answer to the question (id mismatch, bad
+		// packing): what came back cannot be read.
+		return Failed, "malformed answer (" + err.Error() + ")"
 	}
 	return Failed, err.Error()
 }

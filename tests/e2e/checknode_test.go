@@ -21,7 +21,7 @@ import (
 
 const moduleID = harness.PreflightModuleID
 
-func requireRoot(t *testing.T) {
+func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
@@ -41,7 +41,7 @@ type fakeNode struct {
 	diskGiB int
 }
 
-func (f fakeNode) wrapper(t *testing.T) (harness.Option, string) {
+func (f fakeNode) wrapper(t testing.TB) (harness.Option, string) {
 	dir := t.TempDir()
 	var cpu strings.Builder
 	for i := 0; i < f.cpus; i++ {
@@ -56,7 +56,7 @@ func (f fakeNode) wrapper(t *testing.T) (harness.Option, string) {
 	return harness.WithStepWrapper("unshare", "--mount", "--propagation", "private", "sh", "-c", script), vol
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ type world struct {
 
 // newWorld starts Redis, applies the cluster (after mutate) and installs
 // the module on node 1 of a node shaped like fn.
-func newWorld(t *testing.T, fn fakeNode, mutate func(c *harness.Cluster), opts ...harness.Option) *world {
+func newWorld(t testing.TB, fn fakeNode, mutate func(c *harness.Cluster), opts ...harness.Option) *world {
 	t.Helper()
 	requireRoot(t)
 	r := harness.StartRedis(t)
@@ -92,7 +92,7 @@ func newWorld(t *testing.T, fn fakeNode, mutate func(c *harness.Cluster), opts .
 
 var bigNode = fakeNode{cpus: 8, memKB: 16 * 1024 * 1024, diskGiB: 200}
 
-func (w *world) run(t *testing.T, action string, data any) (*harness.TaskResult, report.Report) {
+func (w *world) run(t testing.TB, action string, data any) (*harness.TaskResult, report.Report) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -117,7 +117,7 @@ func checkNodeData(w *world, extra map[string]any) map[string]any {
 	return d
 }
 
-func finding(t *testing.T, rep report.Report, id, subject string) report.Finding {
+func finding(t testing.TB, rep report.Report, id, subject string) report.Finding {
 	t.Helper()
 	for _, f := range rep.Checks {
 		if f.ID == id && (subject == "" || f.Subject == subject) {
@@ -130,7 +130,7 @@ func finding(t *testing.T, rep report.Report, id, subject string) report.Finding
 
 var schemas = schema.New(os.DirFS("../.."))
 
-func validReport(t *testing.T, action string, out []byte) {
+func validReport(t testing.TB, action string, out []byte) {
 	t.Helper()
 	errs, err := schemas.Validate(action, schema.Output, out)
 	if err != nil || errs != nil {

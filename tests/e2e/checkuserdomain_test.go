@@ -46,7 +46,7 @@ const (
 	ldapSvcSecret  = "Oldap-svc-Secret1"
 )
 
-func startLDAP(t *testing.T) *ldapServers {
+func startLDAP(t testing.TB) *ldapServers {
 	t.Helper()
 	w := ldapworld.New(t)
 	l := &ldapServers{w: w, corp: w.Start(corpDN), other: w.Start(otherDN), win: w.Start(winDN),
@@ -120,7 +120,7 @@ type udCase struct {
 // the default cluster (its external domain re-pointed to the corp slapd
 // over LDAPS, verified), after mutate; the module installed on node 1 and
 // trusting the test CA unless noCA.
-func newUDWorld(t *testing.T, l *ldapServers, mutate func(c *harness.Cluster, l *ldapServers), noCA bool) *world {
+func newUDWorld(t testing.TB, l *ldapServers, mutate func(c *harness.Cluster, l *ldapServers), noCA bool) *world {
 	t.Helper()
 	requireRoot(t)
 	r := harness.StartRedis(t)

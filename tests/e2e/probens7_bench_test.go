@@ -44,12 +44,14 @@ func benchProbe(b *testing.B, v ns7world.Variant) {
 	input := map[string]any{"host": n.IP, "resolvers": []string{d.addr}, "timeout_s": 10}
 	conns, sessions := n.Connections(), n.Sessions()
 	var last report.Report
+	var rss int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		res, err := m.Run(ctx, "probe-ns7", input)
 		if err != nil || res.ExitCode != 0 {
 			b.Fatalf("%v %s", err, res)
 		}
+		rss = max(rss, m.MaxRSSKiB(res.ID))
 		if err := json.Unmarshal(res.Output, &last); err != nil {
 			b.Fatal(err)
 		}
@@ -58,6 +60,7 @@ func benchProbe(b *testing.B, v ns7world.Variant) {
 	b.ReportMetric(float64(n.Connections()-conns)/float64(b.N), "ssh-conns/op")
 	b.ReportMetric(float64(n.Sessions()-sessions)/float64(b.N), "round-trips/op")
 	b.ReportMetric(float64(last.DurationMs), "report-ms")
+	b.ReportMetric(float64(rss), "maxrss-KiB")
 	for _, f := range last.Checks {
 		if f.ID == "ns7.data-size" || f.ID == "ns7.bandwidth" {
 			b.Logf("%s: %s", f.ID, f.Message)
@@ -70,9 +73,6 @@ func benchProbe(b *testing.B, v ns7world.Variant) {
 
 func BenchmarkProbeNS7(b *testing.B) { benchProbe(b, ns7world.Healthy()) }
 
-// 100 000 recording files: du walks them all on NS7 (the slowest command).
-func BenchmarkProbeNS7With100kRecordings(b *testing.B) {
-	v := ns7world.Healthy()
-	v.Many = map[string]int{"/var/spool/asterisk/monitor/archive": 100000}
-	benchProbe(b, v)
-}
+// 100 000 recording files (du walks them all on NS7, the slowest command)
+// and a 2 GiB CDR database as MariaDB reports it.
+func BenchmarkProbeNS7With100kRecordings(b *testing.B) { benchProbe(b, bigNS7()) }

@@ -109,7 +109,7 @@ type ns7Env struct {
 	dns *dnsServer
 }
 
-func newNS7Env(t *testing.T, sc ns7Scenario) *ns7Env {
+func newNS7Env(t testing.TB, sc ns7Scenario) *ns7Env {
 	t.Helper()
 	w := newWorld(t, bigNode, sc.mutate, harness.WithCreateModule(),
 		harness.WithEnvironment(map[string]string{"NETHVOICE_FQDN": voiceFQDN, "CTI_FQDN": ctiFQDN}))

@@ -29,18 +29,21 @@ func benchValidate(b *testing.B, timeoutS int, resolver func(d *dnsworld.World) 
 	input := map[string]any{"nethvoice_fqdn": dnsworld.Voice, "cti_fqdn": dnsworld.CTI, "proxy_fqdn": dnsworld.Proxy,
 		"phase": "cutover", "resolvers": []string{resolver(d)}, "timeout_s": timeoutS}
 	var last report.Report
+	var rss int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		res, err := m.Run(ctx, "validate-fqdns", input)
 		if err != nil || res.ExitCode != 0 {
 			b.Fatalf("%v %s", err, res)
 		}
+		rss = max(rss, m.MaxRSSKiB(res.ID))
 		if err := json.Unmarshal(res.Output, &last); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(last.DurationMs), "report-ms")
+	b.ReportMetric(float64(rss), "maxrss-KiB")
 	check(b, last)
 }
 

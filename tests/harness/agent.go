@@ -140,7 +140,17 @@ type Module struct {
 
 	mu    sync.Mutex
 	tasks map[string]context.CancelFunc
+	rss   map[string]int64 // task id -> peak RSS (KiB) of its steps
 	log   agentLog
+}
+
+// MaxRSSKiB is the peak resident set size, in KiB, of the largest step
+// process of a finished task (getrusage of the step and its children, as
+// wait4 reports it); 0 when no step ran.
+func (m *Module) MaxRSSKiB(taskID string) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rss[taskID]
 }
 
 // AgentID is module/<id>.
@@ -811,6 +821,16 @@ wait:
 		}
 	}
 	<-comDone
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.mu.Lock()
+			if m.rss == nil {
+				m.rss = map[string]int64{}
+			}
+			m.rss[task.ID] = max(m.rss[task.ID], ru.Maxrss)
+			m.mu.Unlock()
+		}
+	}
 	stderr.WriteString(note)
 	res.stdout, res.stderr = stdout.Bytes(), stderr.Bytes()
 	if waitErr != nil {

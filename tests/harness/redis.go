@@ -482,3 +482,92 @@ func (r *Redis) FreezeReplica() { r.replica.signal(syscall.SIGSTOP) }
 
 // ThawReplica resumes the replica after FreezeReplica.
 func (r *Redis) ThawReplica() { r.replica.signal(syscall.SIGCONT) }
+
+// Save writes the leader's dataset to its dump file now (SAVE), as a
+// persistent NS8 Redis would have it on disk when it dies.
+func (r *Redis) Save(ctx context.Context) error { return r.admin.Save(ctx).Err() }
+
+// Restart starts both servers again after Stop, on the same addresses and
+// data directories: the leader loads what Save (or the replica's first
+// sync) left on disk, the ACL users (cluster, default, api-server, node/1
+// and every module user AddModuleUser created) are applied again, and the
+// replica follows the leader again. Clients of the old processes reconnect
+// by themselves (go-redis drops broken pooled connections).
+func (r *Redis) Restart(ctx context.Context) error {
+	for _, p := range []**redisProc{&r.leader, &r.replica} {
+		old := *p
+		extra := []string{}
+		if old == r.leader {
+			extra = append(extra, "--repl-diskless-sync", "no")
+		}
+		np, err := restartRedisProc(old, extra...)
+		if err != nil {
+			return err
+		}
+		*p = np
+	}
+	for _, p := range []*redisProc{r.leader, r.replica} {
+		if err := r.bootstrapACL(ctx, p); err != nil {
+			return fmt.Errorf("ACL setup on %s: %w", p.addr, err)
+		}
+	}
+	r.mu.Lock()
+	mods := map[string]string{}
+	for id, pw := range r.modulePass {
+		mods[id] = pw
+	}
+	r.mu.Unlock()
+	for id, pw := range mods {
+		if err := r.SetUser(ctx, "module/"+id, "on "+pwHash(pw)+" "+moduleACL(id)); err != nil {
+			return err
+		}
+	}
+	rep := r.newClient(r.replica.addr, "cluster", r.clusterPassword)
+	defer rep.Close()
+	host, port, _ := net.SplitHostPort(r.leader.addr)
+	for _, kv := range [][2]string{{"masteruser", ReplicationUser}, {"masterauth", r.nodePassword}} {
+		if err := rep.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			return err
+		}
+	}
+	if err := rep.ReplicaOf(ctx, host, port).Err(); err != nil {
+		return err
+	}
+	// Flush the admin pool's dead connections before anyone uses it.
+	for i := 0; r.admin.Ping(ctx).Err() != nil; i++ {
+		if i > 20 {
+			return errors.New("the admin client does not reconnect")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return r.WaitSync(ctx)
+}
+
+// restartRedisProc starts redis-server again on old's port and directory.
+func restartRedisProc(old *redisProc, extra ...string) (*redisProc, error) {
+	_, port, _ := net.SplitHostPort(old.addr)
+	p := &redisProc{addr: old.addr, dir: old.dir, done: make(chan struct{})}
+	args := []string{
+		"--port", port, "--bind", "127.0.0.1",
+		"--dir", old.dir, "--logfile", filepath.Join(old.dir, "redis.log"),
+		"--save", "", "--appendonly", "no", "--daemonize", "no",
+	}
+	p.cmd = exec.Command(RedisServerBin, append(args, extra...)...)
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	console, err := os.OpenFile(filepath.Join(old.dir, "console.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	p.cmd.Stdout, p.cmd.Stderr = console, console
+	err = p.cmd.Start()
+	console.Close()
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	if err := p.waitPing(10 * time.Second); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("restart %s: %w\n%s", old.addr, err, p.logTail())
+	}
+	return p, nil
+}

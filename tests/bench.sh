@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The benchmarks of docs/performance.md: runs every end-to-end benchmark
+# (real binary through the agent emulator, real Redis, sshd, DNS, slapd)
+# and prints a Markdown table, the manual baseline ratio, and the binary
+# and image sizes. Needs root and what tests/run.sh installs (run it once).
+#   BENCHTIME  go test -benchtime (default 5x)
+#   IMAGE      an image to measure (default: build one with build-images.sh
+#              when buildah is present; IMAGE=none skips it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+echo "== go test -bench (benchtime ${BENCHTIME:-5x}) on $(nproc) cores" >&2
+go test -count=1 -run '^$' -bench . -benchtime "${BENCHTIME:-5x}" -timeout 30m ./tests/e2e/ | tee "$out" >&2
+
+echo
+echo "| benchmark | ns/op | task ms | report ms | maxrss KiB | SSH round trips/op |"
+echo "|---|---:|---:|---:|---:|---:|"
+awk '/^Benchmark/ {
+    name=$1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+    ns=""; rep="-"; rss="-"; rt="-"
+    for (i = 3; i < NF; i++) {
+        if ($(i+1) == "ns/op") ns=$i
+        if ($(i+1) == "report-ms") rep=$i
+        if ($(i+1) == "maxrss-KiB") rss=$i
+        if ($(i+1) == "round-trips/op") rt=$i
+    }
+    printf "| %s | %s | %.0f | %s | %s | %s |\n", name, ns, ns/1e6, rep, rss, rt
+}' "$out"
+echo
+awk '/^BenchmarkRunPreflightFullWorld/ {
+    for (i = 3; i < NF; i++) {
+        if ($(i+1) == "ns/op") ns=$i
+        if ($(i+1) == "manual-ms") m=$i
+        if ($(i+1) == "manual/preflight") r=$i
+    }
+    printf "Manual baseline (3 dig, ssh du, ssh mysql, nc; one after another): %s ms; run-preflight: %.0f ms; ratio manual/preflight = %s\n", m, ns/1e6, r
+}' "$out"
+
+bin=$(mktemp -d)/nethvoice-preflight
+CGO_ENABLED=0 go build -o "$bin" ./cmd/nethvoice-preflight
+echo "Binary (CGO_ENABLED=0, as build-images.sh): $(stat -c %s "$bin") bytes"
+rm -rf "$(dirname "$bin")"
+
+image=${IMAGE:-}
+if [[ -z $image ]] && command -v buildah >/dev/null 2>&1; then
+    image=$(REPOBASE=localhost/nvpf-bench IMAGETAG=bench ./build-images.sh 2>/dev/null | tail -n1)
+    built=1
+fi
+if [[ -n $image && $image != none ]]; then
+    size=$(buildah --storage-driver vfs images --format '{{.Size}}' "$image" | head -n1)
+    echo "Image $image: $size (buildah images)"
+    if [[ ${built:-} ]]; then buildah --storage-driver vfs rmi "$image" >/dev/null 2>&1 || true; fi
+else
+    echo "Image: not measured (install buildah, or IMAGE=<name> of a built image)"
+fi
