@@ -457,7 +457,10 @@ func Ask(addr, name string, qtype uint16, rd bool) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.RecursionDesired = rd
-	c := &dns.Client{Timeout: 2 * time.Second}
+	// 5 s: a resolver with a cold cache may try branch.example.test's
+	// silent server first and wait out its own retry timers before the
+	// answering one (seen under load on 2 cores).
+	c := &dns.Client{Timeout: 5 * time.Second}
 	r, _, err := c.Exchange(m, net.JoinHostPort(addr, "53"))
 	return r, err
 }
