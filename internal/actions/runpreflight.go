@@ -131,10 +131,18 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 		rep *report.Report
 		bad *report.Finding
 	}
-	parts := append(first, part{"check-user-domain", with(nil)})
+	// check-user-domain judges the account provider probe-ns7 stores. It
+	// starts at once on what is stored already (so that a silent NS7 does
+	// not add a second deadline), and runs again, superseding the first,
+	// when the probe reached NS7 and stored fresh facts.
+	userDomain := part{"check-user-domain", with(nil)}
+	parts := append(first, userDomain, userDomain)
+	const firstUD, rerunUD = 3, 4
 	results := make([]result, len(parts))
 	done := make(chan int, len(parts))
-	launch := func(i int) {
+	udCtx, cancelUD := context.WithCancel(ctx)
+	defer cancelUD()
+	launch := func(ctx context.Context, i int) {
 		go func() {
 			r, bad := runPart(ctx, e, parts[i], backstop)
 			results[i] = result{r, bad}
@@ -142,8 +150,9 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 		}()
 	}
 	for i := range first {
-		launch(i)
+		launch(ctx, i)
 	}
+	launch(udCtx, firstUD)
 	// The checklist is read while the checks run.
 	var checklistP *runner.Pending[map[string]store.ChecklistEntry]
 	if stor != nil {
@@ -151,19 +160,30 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 			return stor.Checklist(ctx)
 		})
 	}
-	for n := 0; n < len(parts); n++ {
+	rerun := false
+	for n, total := 0, firstUD+1; n < total; n++ {
 		i := <-done
-		e.Chan.Progress(10 + 20*(n+1))
-		if parts[i].action == "probe-ns7" {
-			// check-user-domain judges the provider the probe just stored.
-			launch(len(parts) - 1)
+		e.Chan.Progress(10 + 80*(n+1)/(total+1))
+		if parts[i].action == "probe-ns7" && probeReachedNS7(results[i].rep) {
+			rerun = true
+			cancelUD() // its verdict would be on stale facts
+			launch(ctx, rerunUD)
+			total++
 		}
+	}
+	if rerun {
+		results[firstUD] = result{}
+	} else {
+		results[rerunUD] = result{}
 	}
 
 	var findings []report.Finding
 	facts := map[string]any{}
 	for i, res := range results {
 		name := parts[i].action
+		if res.rep == nil && res.bad == nil {
+			continue // the superseded check-user-domain run
+		}
 		if res.bad != nil {
 			findings = append(findings, *res.bad)
 			continue
@@ -201,6 +221,20 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 		}
 	}
 	return rep, nil
+}
+
+// probeReachedNS7 tells whether the probe logged in to NS7, and so stored
+// fresh facts for check-user-domain.
+func probeReachedNS7(rep *report.Report) bool {
+	if rep == nil {
+		return false
+	}
+	for _, f := range rep.Checks {
+		if f.ID == "ns7.ssh" {
+			return f.Status == report.Pass
+		}
+	}
+	return false
 }
 
 // LockTTL is how long a run lock lives: longer than any run (two rounds of
