@@ -50,6 +50,7 @@ compgen -G 'cmd/nethvoice-preflight/*.go' >/dev/null || die "cmd/nethvoice-prefl
 # --- 1. Go binary -----------------------------------------------------------
 goarch="${GOARCH:-$(go env GOARCH)}"
 log "go build ./cmd/nethvoice-preflight (linux/${goarch}, static)"
+mkdir -p imageroot/bin # build output only: not in git
 CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" \
     go build -trimpath -ldflags='-s -w' -o imageroot/bin/nethvoice-preflight ./cmd/nethvoice-preflight >&2
 chmod 0755 imageroot/bin/nethvoice-preflight
