@@ -18,14 +18,23 @@ func init() {
 
 var errNoCluster = errors.New("no cluster database: REDIS_ADDRESS is not set (the report, history and checklist live in NS8's Redis)")
 
-// storeFor opens the module's store on the leader.
-func (e *Env) storeFor(timeout time.Duration) (*store.Store, func(), error) {
+// withStore runs f with the module's store on the leader, under the
+// stored deadline: what get-report and set-checklist share.
+func (e *Env) withStore(ctx context.Context, f func(ctx context.Context, s *store.Store) (any, error)) (any, error) {
+	st, err := e.Settings()
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutOf(0, st.TimeoutS)
 	cfg := e.ClusterConfig()
 	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
-		return nil, nil, errNoCluster
+		return nil, errNoCluster
 	}
 	w := cfg.Writer(timeout)
-	return store.New(w, cfg.ModuleID), func() { w.Close() }, nil
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return f(ctx, store.New(w, cfg.ModuleID))
 }
 
 // ReportView is the output of get-report.
@@ -42,34 +51,25 @@ func getReport(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	if err := decode(input, &in); err != nil {
 		return nil, err
 	}
-	st, err := e.Settings()
-	if err != nil {
-		return nil, err
-	}
-	timeout := timeoutOf(0, st.TimeoutS)
-	s, closeFn, err := e.storeFor(timeout)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFn()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var v ReportView
-	if in.RunID != "" {
-		v.Report, err = s.Report(ctx, in.RunID)
-	} else {
-		v.Report, err = s.LastRun(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read the report: %w", err)
-	}
-	if v.History, err = s.History(ctx); err != nil {
-		return nil, fmt.Errorf("read the history: %w", err)
-	}
-	if v.Checklist, err = s.Checklist(ctx); err != nil {
-		return nil, fmt.Errorf("read the checklist: %w", err)
-	}
-	return v, nil
+	return e.withStore(ctx, func(ctx context.Context, s *store.Store) (any, error) {
+		var v ReportView
+		var err error
+		if in.RunID != "" {
+			v.Report, err = s.Report(ctx, in.RunID)
+		} else {
+			v.Report, err = s.LastRun(ctx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the report: %w", err)
+		}
+		if v.History, err = s.History(ctx); err != nil {
+			return nil, fmt.Errorf("read the history: %w", err)
+		}
+		if v.Checklist, err = s.Checklist(ctx); err != nil {
+			return nil, fmt.Errorf("read the checklist: %w", err)
+		}
+		return v, nil
+	})
 }
 
 // ChecklistItem is the output of set-checklist.
@@ -87,21 +87,11 @@ func setChecklist(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	if err := decode(input, &in); err != nil {
 		return nil, err
 	}
-	st, err := e.Settings()
-	if err != nil {
-		return nil, err
-	}
-	timeout := timeoutOf(0, st.TimeoutS)
-	s, closeFn, err := e.storeFor(timeout)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFn()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	entry := store.ChecklistEntry{Done: in.Done, Note: in.Note, By: e.Agent.TaskUser, At: time.Now().UTC().Format(time.RFC3339)}
-	if err := s.SetChecklist(ctx, in.Item, entry); err != nil {
-		return nil, fmt.Errorf("store the checklist: %w", err)
-	}
-	return ChecklistItem{Item: in.Item, ChecklistEntry: entry}, nil
+	return e.withStore(ctx, func(ctx context.Context, s *store.Store) (any, error) {
+		entry := store.ChecklistEntry{Done: in.Done, Note: in.Note, By: e.Agent.TaskUser, At: time.Now().UTC().Format(time.RFC3339)}
+		if err := s.SetChecklist(ctx, in.Item, entry); err != nil {
+			return nil, fmt.Errorf("store the checklist: %w", err)
+		}
+		return ChecklistItem{Item: in.Item, ChecklistEntry: entry}, nil
+	})
 }
