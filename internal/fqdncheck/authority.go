@@ -38,18 +38,9 @@ func worse(a, b report.Status) report.Status {
 // a warn in plan, a fail in cutover, where it means users still reach the
 // old address.
 func CheckAuthoritative(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf("fqdn.authoritative", s)
-		if sk != nil {
-			out = append(out, *sk)
-			continue
-		}
-		fd := newFinding("fqdn.authoritative", s, report.Pass, "")
-		fd.DurationMs = nf.ElapsedMs
-		out = append(out, authoritative(f, s, nf, fd))
-	}
-	return out
+	return f.perName("fqdn.authoritative", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+		return authoritative(f, s, nf, fd)
+	})
 }
 
 func authoritative(f Facts, s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
@@ -213,15 +204,7 @@ func truthText(truth map[string]map[string]bool) string {
 // at least one old TTL before the cutover. Without a record in plan, the
 // zone's negative TTL says how long an early lookup hides a new record.
 func CheckTTL(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf("fqdn.ttl", s)
-		if sk != nil {
-			out = append(out, *sk)
-			continue
-		}
-		fd := newFinding("fqdn.ttl", s, report.Pass, "")
-		fd.DurationMs = nf.ElapsedMs
+	return f.perName("fqdn.ttl", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		recs, from, neg, answered := publishedTTLs(nf)
 		var list []map[string]any
 		var max int64 = -1
@@ -261,9 +244,8 @@ func CheckTTL(f Facts) []report.Finding {
 		default:
 			fd.Message = fmt.Sprintf("TTL of %s (per %s), at most %d s", strings.Join(parts, ", "), from, MaxTTL)
 		}
-		out = append(out, fd)
-	}
-	return out
+		return fd
+	})
 }
 
 // publishedTTLs returns the records of the name with the TTLs the zone

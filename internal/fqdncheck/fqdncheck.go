@@ -67,6 +67,23 @@ func (f Facts) digResolver(name, typ string) string {
 
 // dnsOf returns the DNS facts of a subject, or the skip finding that says
 // why there are none.
+// perName runs judge on every planned name that has DNS facts, with a
+// pass finding to fill in; the other names get dnsOf's skip.
+func (f Facts) perName(id string, judge func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding) []report.Finding {
+	var out []report.Finding
+	for _, s := range f.subjects() {
+		nf, sk := f.dnsOf(id, s)
+		if sk != nil {
+			out = append(out, *sk)
+			continue
+		}
+		fd := newFinding(id, s, report.Pass, "")
+		fd.DurationMs = nf.ElapsedMs
+		out = append(out, judge(s, nf, fd))
+	}
+	return out
+}
+
 func (f Facts) dnsOf(id string, s subject) (*dnscheck.NameFacts, *report.Finding) {
 	skip := func(msg string) (*dnscheck.NameFacts, *report.Finding) {
 		fd := newFinding(id, s, report.Skip, msg)
@@ -488,15 +505,7 @@ func published(nf *dnscheck.NameFacts, typ string) ([]string, string) {
 // addresses of the destination node. Elsewhere (e.g. still NS7) is a warn
 // in plan, a fail in cutover.
 func CheckPointsToNode(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf("fqdn.points-to-node", s)
-		if sk != nil {
-			out = append(out, *sk)
-			continue
-		}
-		fd := newFinding("fqdn.points-to-node", s, report.Pass, "")
-		fd.DurationMs = nf.ElapsedMs
+	return f.perName("fqdn.points-to-node", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		addrs, from := published(nf, "A")
 		expected := make([]string, 0, len(f.NodeAddrs))
 		for _, a := range f.NodeAddrs {
@@ -506,14 +515,12 @@ func CheckPointsToNode(f Facts) []report.Finding {
 		if len(addrs) == 0 {
 			fd.Status = report.Skip
 			fd.Message = fmt.Sprintf("%s has no A record to compare (see fqdn.resolves)", s.ASCII)
-			out = append(out, fd)
-			continue
+			return fd
 		}
 		if len(f.NodeAddrs) == 0 {
 			fd.Status = report.Skip
 			fd.Message = fmt.Sprintf("%s resolves to %s, but the node's addresses are unknown (%s): give them as expected_addresses", s.ASCII, strings.Join(addrs, ", "), orText(f.NodeAddrsNote, "none found"))
-			out = append(out, fd)
-			continue
+			return fd
 		}
 		node := f.nodeSet()
 		var off []string
@@ -543,9 +550,8 @@ func CheckPointsToNode(f Facts) []report.Finding {
 			fd.Message = fmt.Sprintf("%s resolves to %s (per %s); %s", s.ASCII, strings.Join(off, ", "), from, whose)
 			fd.Remediation = hint(fmt.Sprintf("Change the A record of %s to %s in the zone %s (or give the right expected_addresses)", s.ASCII, f.expectedA(), zoneOf(nf)), f.digResolver(s.ASCII, "A"))
 		}
-		out = append(out, fd)
-	}
-	return out
+		return fd
+	})
 }
 
 // nonPublic lists addresses no Internet client can reach.
@@ -564,15 +570,7 @@ func nonPublic(addrs []string) []string {
 // CheckAAAA judges fqdn.aaaa: an AAAA record that does not reach the node
 // is a warn (clients try IPv6 first), as is an AAAA question that fails.
 func CheckAAAA(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf("fqdn.aaaa", s)
-		if sk != nil {
-			out = append(out, *sk)
-			continue
-		}
-		fd := newFinding("fqdn.aaaa", s, report.Pass, "")
-		fd.DurationMs = nf.ElapsedMs
+	return f.perName("fqdn.aaaa", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "AAAA")
 		fd.Data["answers"] = answersData(vs)
 		addrs, from := published(nf, "AAAA")
@@ -608,9 +606,8 @@ func CheckAAAA(f Facts) []report.Finding {
 		default:
 			fd.Message = fmt.Sprintf("%s has AAAA %s, an address of the node", s.ASCII, strings.Join(addrs, ", "))
 		}
-		out = append(out, fd)
-	}
-	return out
+		return fd
+	})
 }
 
 func allFailed(vs []view) bool {
@@ -626,15 +623,7 @@ func allFailed(vs []view) bool {
 // authoritative servers show them, end at addresses; loops, chains too
 // long and dangling targets fail.
 func CheckCNAME(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf("fqdn.cname", s)
-		if sk != nil {
-			out = append(out, *sk)
-			continue
-		}
-		fd := newFinding("fqdn.cname", s, report.Pass, "")
-		fd.DurationMs = nf.ElapsedMs
+	return f.perName("fqdn.cname", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "A")
 		var auth []view
 		for _, a := range nf.Authorities {
@@ -677,9 +666,8 @@ func CheckCNAME(f Facts) []report.Finding {
 		default:
 			fd.Message = fmt.Sprintf("%s is not a CNAME: it owns its records", s.ASCII)
 		}
-		out = append(out, fd)
-	}
-	return out
+		return fd
+	})
 }
 
 func uniq(l []string) []string {
