@@ -56,11 +56,12 @@ type TaskRequest struct {
 
 // Pending is a submitted task.
 type Pending struct {
-	ID    string
-	m     *Module
-	ps    *redis.PubSub
-	ch    <-chan *redis.Message
-	start time.Time
+	ID     string
+	action string
+	m      *Module
+	ps     *redis.PubSub
+	ch     <-chan *redis.Message
+	start  time.Time
 }
 
 // FinalStatus reports whether a status ends a task.
@@ -119,7 +120,7 @@ func (m *Module) SubmitTask(ctx context.Context, req TaskRequest) (*Pending, err
 		ps.Close()
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
-	p := &Pending{ID: id, m: m, ps: ps, ch: ps.Channel(), start: time.Now()}
+	p := &Pending{ID: id, action: req.Action, m: m, ps: ps, ch: ps.Channel(), start: time.Now()}
 	if err := admin.LPush(ctx, task.Queue, raw).Err(); err != nil {
 		ps.Close()
 		return nil, fmt.Errorf("LPUSH %s: %w", task.Queue, err)
@@ -224,6 +225,7 @@ func (p *Pending) finish(ctx context.Context, res *TaskResult, vals []any) (*Tas
 		return nil, fmt.Errorf("task %s: exit_code %q: %w", p.ID, code, err)
 	}
 	res.ExitCode = n
+	p.m.dump(p.action, res.OutputRaw)
 	if json.Valid([]byte(res.OutputRaw)) {
 		res.Output = json.RawMessage(res.OutputRaw)
 	} else {
