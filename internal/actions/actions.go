@@ -106,16 +106,7 @@ type commonInput struct {
 	Ignore   []report.Ignore `json:"ignore"`
 }
 
-func (c commonInput) timeout(st settings.Settings) time.Duration {
-	return timeoutOf(c.TimeoutS, st.TimeoutS)
-}
-
-func (c commonInput) ignores(st settings.Settings) []report.Ignore {
-	if c.Ignore != nil {
-		return c.Ignore
-	}
-	return st.Ignore
-}
+func (c commonInput) common() commonInput { return c }
 
 // begin decodes an action's (already validated) input and loads the
 // stored settings: every action starts this way.

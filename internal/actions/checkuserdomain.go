@@ -10,12 +10,11 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 )
 
 func init() {
-	register(Action{Name: "check-user-domain", Report: true, Summary: "NS7 account provider against NS8 user domains: name conflicts, matching external domain, same directory, reachability, a node for Samba", Run: checkUserDomain})
+	register(Action{Name: domaincheck.Action, Report: true, Summary: "NS7 account provider against NS8 user domains: name conflicts, matching external domain, same directory, reachability, a node for Samba", Run: checkUserDomain})
 }
 
 type checkUserDomainInput struct {
@@ -32,104 +31,63 @@ const probeGrace = 500 * time.Millisecond
 var ldapProber = ldapprobe.Prober{}
 
 func checkUserDomain(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
-	start := time.Now()
-	in, st, err := begin[checkUserDomainInput](e, input)
+	in, run, err := startCheck[checkUserDomainInput](e, domaincheck.Action, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout, ignores := in.timeout(st), in.ignores(st)
 	f := domaincheck.Facts{ModuleID: e.Agent.ModuleID, LDAPDomain: in.LDAPDomain, LDAPDomainFrom: "input"}
-	if f.LDAPDomain == "" && st.LDAPDomain != "" {
-		f.LDAPDomain, f.LDAPDomainFrom = st.LDAPDomain, "settings"
+	if f.LDAPDomain == "" && run.st.LDAPDomain != "" {
+		f.LDAPDomain, f.LDAPDomainFrom = run.st.LDAPDomain, "settings"
 	}
 	if in.Provider != nil {
 		f.Provider, f.ProviderSource = in.Provider, "given in the input"
 	}
+	f = run.collectUserDomain(ctx, f)
+	return run.report(ctx, domaincheck.All(f), userDomainFacts(f), f.Cluster != nil && f.LeaderErr == ""), nil
+}
 
-	// Phase 1: the cluster (NS8's domains, nodes and the stored NS7 facts).
-	cfg := e.ClusterConfig()
-	f.RedisConfigured = cfg.Available()
-	var clusterOut runner.Outcome
-	leaderOK := false
-	if cfg.Available() {
-		what := "the cluster database at " + firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress)
-		var cf clusterFacts
-		cf, clusterOut = runner.Go(ctx, timeout, what, func(ctx context.Context) (clusterFacts, error) {
-			return collectCluster(ctx, cfg, timeout)
-		}).Wait()
-		if clusterOut.OK() {
-			f.Cluster, leaderOK = cf.snap, cf.leaderErr == ""
-		} else {
-			f.ClusterErr = clusterOut.Err.Error()
-			e.Log.Warnf("cluster database: %s", f.ClusterErr)
-		}
-	}
+// collectUserDomain reads the cluster (NS8's domains, nodes and the stored
+// NS7 facts), then probes the LDAP servers the provider and NS8's domains
+// name, concurrently, each under the deadline.
+func (r *checkRun) collectUserDomain(ctx context.Context, f domaincheck.Facts) domaincheck.Facts {
+	e := r.e
+	f.State = r.readCluster(ctx, true)()
 	if f.Provider == nil {
 		f.Provider, f.ProviderSource, f.ProviderErr = storedProvider(f)
 	}
 	e.Chan.Progress(40)
 
-	// Phase 2: the LDAP servers, concurrently, each under the deadline.
 	targets := domaincheck.Targets(f)
 	pending := make([]*runner.Pending[ldapprobe.Result], len(targets))
 	for i, t := range targets {
-		t := t
-		pending[i] = runner.Go(ctx, timeout+probeGrace, "the LDAP server "+t.Addr(), func(ctx context.Context) (ldapprobe.Result, error) {
-			pctx, cancel := context.WithTimeout(ctx, timeout)
+		pending[i] = runner.Go(ctx, r.timeout+probeGrace, "the LDAP server "+t.Addr(), func(ctx context.Context) (ldapprobe.Result, error) {
+			pctx, cancel := context.WithTimeout(ctx, r.timeout)
 			defer cancel()
 			return ldapProber.Probe(pctx, t.Target), nil
 		})
 	}
 	var resolveP *runner.Pending[[]string]
 	if host := domaincheck.NS7HostToResolve(f); host != "" {
-		resolveP = runner.Go(ctx, timeout, "the resolution of "+host, func(ctx context.Context) ([]string, error) {
+		resolveP = runner.Go(ctx, r.timeout, "the resolution of "+host, func(ctx context.Context) ([]string, error) {
 			return ldapProber.Resolve(ctx, host)
 		})
 	}
-	durations := map[string]int64{}
 	for i, p := range pending {
 		res, out := p.Wait()
 		if !out.OK() {
 			res = ldapprobe.Result{Target: targets[i].Target, Kind: ldapprobe.KindTimeout, Err: out.Err.Error(), DurationMs: out.Duration.Milliseconds()}
 		}
 		f.Probes = append(f.Probes, domaincheck.Probe{Target: targets[i], Result: res})
-		durations[targets[i].Addr()] = res.DurationMs
 	}
 	if resolveP != nil {
-		addrs, out := resolveP.Wait()
-		if out.OK() {
+		if addrs, out := resolveP.Wait(); out.OK() {
 			f.NS7Addresses = addrs
 		} else {
 			f.NS7ResolveErr = out.Err.Error()
 		}
 	}
 	e.Chan.Progress(90)
-
-	findings, err := runner.Safe(func() []report.Finding { return domaincheck.All(f) })
-	if err != nil {
-		findings = []report.Finding{{ID: domaincheck.IDProvider, Subject: "internal", Status: report.Fail, Message: err.Error(),
-			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
-	}
-	var probeMax int64
-	for _, d := range durations {
-		probeMax = max(probeMax, d)
-	}
-	for i := range findings {
-		switch findings[i].ID {
-		case domaincheck.IDReachable:
-			findings[i].DurationMs = probeMax
-			for _, p := range f.Probes {
-				if strings.HasSuffix(findings[i].Subject, p.Target.Addr()) {
-					findings[i].DurationMs = p.Result.DurationMs
-				}
-			}
-		case domaincheck.IDSameDirectory:
-			findings[i].DurationMs = clusterOut.Duration.Milliseconds() + probeMax
-		default:
-			findings[i].DurationMs = clusterOut.Duration.Milliseconds()
-		}
-	}
-	return e.FinishReport(ctx, "check-user-domain", start, timeout, findings, ignores, userDomainFacts(f), f.Cluster != nil && leaderOK), nil
+	return f
 }
 
 // storedProvider reads NS7's account provider from the facts the last

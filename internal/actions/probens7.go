@@ -13,13 +13,12 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/sshkey"
 )
 
 func init() {
-	register(Action{Name: "probe-ns7", Report: true, Summary: "connect to NS7 over SSH, collect facts with a fixed read-only command set, judge them", Run: probeNS7})
+	register(Action{Name: ns7check.Action, Report: true, Summary: "connect to NS7 over SSH, collect facts with a fixed read-only command set, judge them", Run: probeNS7})
 }
 
 type probeNS7Input struct {
@@ -111,27 +110,33 @@ func resolveNS8(ctx context.Context, r *net.Resolver, leader string, fqdns []str
 }
 
 func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
-	start := time.Now()
-	in, st, err := begin[probeNS7Input](e, input)
+	in, run, err := startCheck[probeNS7Input](e, ns7check.Action, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout, ignores := in.timeout(st), in.ignores(st)
+	t, resolvers := run.ns7Target(in)
+	f := run.collectNS7(ctx, t, resolvers)
+	findings := ns7check.All(f)
+	store := f.Cluster != nil
+	if store && f.NS7 != nil && f.NS7.Connected {
+		e.storeNS7Facts(ctx, run.timeout, f)
+	}
+	return run.report(ctx, findings, probeFacts(f), store), nil
+}
+
+// ns7Target resolves where and how to connect (input, else settings; the
+// module's key and known_hosts) and which resolvers NS8 uses.
+func (r *checkRun) ns7Target(in probeNS7Input) (ns7.Target, []string) {
+	e, st := r.e, r.st
 	resolvers := in.Resolvers
 	if resolvers == nil {
 		resolvers = st.Resolvers
 	}
-	t := ns7.Target{Host: in.Host, Port: in.Port, User: in.User, Password: in.Password, Accept: in.AcceptHostKey, Timeout: timeout}
-	if t.Host == "" {
-		t.Host = st.NS7.Host
-	}
+	t := ns7.Target{Host: firstNonEmpty(in.Host, st.NS7.Host), Port: in.Port, User: firstNonEmpty(in.User, st.NS7.User),
+		Password: in.Password, Accept: in.AcceptHostKey, Timeout: r.timeout}
 	if t.Port == 0 {
 		t.Port = st.NS7.Port
 	}
-	if t.User == "" {
-		t.User = st.NS7.User
-	}
-	f := ns7check.Facts{Timeout: timeout, LDAPDomain: st.LDAPDomain}
 	if e.Agent.StateDir != "" {
 		t.KnownHosts = filepath.Join(e.Agent.StateDir, sshkey.KnownHostsFile)
 		if signer, err := sshkey.Signer(e.Agent.StateDir); err == nil {
@@ -139,68 +144,52 @@ func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 		} else if !errors.Is(err, os.ErrNotExist) {
 			e.Log.Warnf("module SSH key unusable: %v", err)
 		}
-		f.PublicKey, _ = sshkey.PublicKey(e.Agent.StateDir)
 	} else if dir, err := os.UserConfigDir(); err == nil {
 		t.KnownHosts = filepath.Join(dir, "nethvoice-preflight", sshkey.KnownHostsFile)
 	}
+	return t, resolvers
+}
 
-	// The leader's endpoint comes from the cluster: read it first (one
-	// snapshot), since NS7 is asked to resolve and reach it.
-	cfg := e.ClusterConfig()
-	f.RedisConfigured = cfg.Available()
-	var clusterOut runner.Outcome
-	if cfg.Available() {
-		var cf clusterFacts
-		cf, clusterOut = runner.Go(ctx, timeout, "the cluster database at "+firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress),
-			func(ctx context.Context) (clusterFacts, error) { return collectCluster(ctx, cfg, timeout) }).Wait()
-		if clusterOut.OK() {
-			f.Cluster = cf.snap
-		} else {
-			f.ClusterErr = clusterOut.Err.Error()
-			e.Log.Warnf("cluster database: %s", f.ClusterErr)
-		}
+// collectNS7 reads the cluster first (NS7 is asked to resolve and reach
+// the leader's endpoint), then probes NS7 while NS8's resolver answers the
+// same names.
+func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []string) ns7check.Facts {
+	e := r.e
+	f := ns7check.Facts{Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain}
+	if e.Agent.StateDir != "" {
+		f.PublicKey, _ = sshkey.PublicKey(e.Agent.StateDir)
 	}
+	f.State = r.readCluster(ctx, true)()
 	f.LeaderHost, f.LeaderVPNIP = leaderOf(f.Cluster)
 	e.Chan.Progress(10)
 
-	plan := ns7.Plan{LeaderHost: f.LeaderHost}
-	for _, q := range []string{st.FQDNs.NethVoice, st.FQDNs.CTI} {
-		if q != "" {
-			plan.FQDNs = append(plan.FQDNs, q)
-		}
-	}
-	if err := plan.Validate(); err != nil {
-		// A damaged cluster value must not reach NS7's shell: leave it out.
-		e.Log.Warnf("%v: not asked of NS7", err)
-		plan = ns7.Plan{}
-	}
-	opts := ns7.DefaultOptions(timeout)
+	plan := r.ns7Plan(f.LeaderHost)
+	opts := ns7.DefaultOptions(r.timeout)
 	var probeP *runner.Pending[*ns7.Facts]
-	if t.Host == "" {
+	switch {
+	case t.Host == "":
 		f.ProbeErr = "no NS7 host is set (configure-module ns7.host, or host in the probe-ns7 input)"
-	} else if !ns7.ValidHost(t.Host) {
+	case !ns7.ValidHost(t.Host):
 		f.ProbeErr = "the NS7 host is not a host name or an IP address"
-	} else {
+	default:
 		// The collector bounds itself (connect, batch, sample); the runner's
 		// deadline is only a safety net above the sum of those bounds.
-		budget := timeout + opts.Batch + opts.SampleTime + 5*time.Second
+		budget := r.timeout + opts.Batch + opts.SampleTime + 5*time.Second
 		probeP = runner.Go(ctx, budget, "NS7 at "+t.Addr(), func(ctx context.Context) (*ns7.Facts, error) {
 			return ns7.Probe(ctx, t, plan, opts)
 		})
 	}
-	resolveP := runner.Go(ctx, timeout, "NS8's resolver", func(ctx context.Context) (ns8Answers, error) {
+	resolveP := runner.Go(ctx, r.timeout, "NS8's resolver", func(ctx context.Context) (ns8Answers, error) {
 		return resolveNS8(ctx, ns8Resolver(resolvers), plan.LeaderHost, plan.FQDNs), nil
 	})
 	e.Chan.Progress(20)
-
-	var probeOut runner.Outcome
 	if probeP != nil {
-		var nf *ns7.Facts
-		nf, probeOut = probeP.Wait()
-		if probeOut.OK() && nf != nil {
+		nf, out := probeP.Wait()
+		f.ProbeTook = out.Duration
+		if out.OK() && nf != nil {
 			f.NS7 = nf
-		} else if probeOut.Err != nil {
-			f.ProbeErr = probeOut.Err.Error()
+		} else if out.Err != nil {
+			f.ProbeErr = out.Err.Error()
 		}
 	}
 	if ans, out := resolveP.Wait(); out.OK() {
@@ -210,21 +199,34 @@ func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	}
 	e.Chan.Progress(90)
 	if f.NS7 != nil {
-		for _, r := range f.NS7.Commands {
-			if r.Status != ns7.StatusOK {
-				e.Log.Debugf("NS7 command %s: %s (exit %d)", r.ID, r.Status, r.Exit)
+		for _, c := range f.NS7.Commands {
+			if c.Status != ns7.StatusOK {
+				e.Log.Debugf("NS7 command %s: %s (exit %d)", c.ID, c.Status, c.Exit)
 			}
 		}
 	}
+	return f
+}
 
-	findings, err := runner.Safe(func() []report.Finding { return ns7check.All(f) })
-	if err != nil {
-		findings = []report.Finding{{ID: "ns7.ssh", Subject: f.Subject(), Status: report.Fail, Message: err.Error(),
-			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
+// ns7Plan is what NS7 is asked beyond the fixed commands: to resolve the
+// leader's endpoint and the FQDNs. A damaged cluster value must not reach
+// NS7's shell: an invalid plan is left out whole.
+func (r *checkRun) ns7Plan(leaderHost string) ns7.Plan {
+	plan := ns7.Plan{LeaderHost: leaderHost}
+	for _, q := range []string{r.st.FQDNs.NethVoice, r.st.FQDNs.CTI} {
+		if q != "" {
+			plan.FQDNs = append(plan.FQDNs, q)
+		}
 	}
-	for i := range findings {
-		findings[i].DurationMs = probeOut.Duration.Milliseconds()
+	if err := plan.Validate(); err != nil {
+		r.e.Log.Warnf("%v: not asked of NS7", err)
+		return ns7.Plan{}
 	}
+	return plan
+}
+
+// probeFacts is what the judgement was made on.
+func probeFacts(f ns7check.Facts) map[string]any {
 	facts := map[string]any{"target": f.Subject()}
 	if f.NS7 != nil {
 		facts["ns7"] = f.NS7
@@ -235,11 +237,7 @@ func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	if f.LeaderHost != "" {
 		facts["leader"] = map[string]any{"host": f.LeaderHost, "vpn_ip": f.LeaderVPNIP, "ns8_addresses": f.LeaderNS8Addrs}
 	}
-	store := f.Cluster != nil
-	if store && f.NS7 != nil && f.NS7.Connected {
-		e.storeNS7Facts(ctx, timeout, f)
-	}
-	return e.FinishReport(ctx, "probe-ns7", start, timeout, findings, ignores, facts, store), nil
+	return facts
 }
 
 // storeNS7Facts keeps the sanitized facts of a probe that connected, for

@@ -10,7 +10,12 @@ import (
 	"time"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
@@ -18,7 +23,7 @@ import (
 )
 
 func init() {
-	register(Action{Name: "run-preflight", Report: true, Summary: "all checks at once plus the manual checklist; stores the report, the history and what changed", Run: runPreflight})
+	register(Action{Name: manualcheck.Action, Report: true, Summary: "all checks at once plus the manual checklist; stores the report, the history and what changed", Run: runPreflight})
 }
 
 type runPreflightInput struct {
@@ -28,18 +33,156 @@ type runPreflightInput struct {
 	AcceptHostKey string `json:"accept_host_key"`
 }
 
+// runPreflight: take the run lock, run the four check actions (concurrently
+// where independent), judge the checklist, report, store the run.
+func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	in, run, err := startCheck[runPreflightInput](e, manualcheck.Action, input)
+	if err != nil {
+		return nil, err
+	}
+	stor, release, err := run.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	checklist := run.readChecklist(ctx, stor)
+	findings, facts := run.runParts(ctx, run.parts(in))
+	findings = append(findings, manualcheck.All(checklist())...)
+	rep := run.report(ctx, findings, facts, false)
+	run.save(ctx, stor, &rep)
+	return rep, nil
+}
+
+// lock takes the run lock on the leader, with a TTL so that a crashed run
+// frees it by itself. A run already holding it is an error; a leader that
+// does not answer is not (the run goes on and stores nothing: nil store).
+func (r *checkRun) lock(ctx context.Context) (*store.Store, func(), error) {
+	cfg := r.e.ClusterConfig()
+	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
+		return nil, func() {}, nil
+	}
+	w := cfg.Writer(r.timeout)
+	stor := store.New(w, cfg.ModuleID)
+	lctx, cancel := context.WithTimeout(ctx, r.timeout)
+	lock, err := stor.Acquire(lctx, r.e.Agent.TaskID, LockTTL(r.timeout))
+	cancel()
+	var locked *store.ErrLocked
+	switch {
+	case err == nil:
+		return stor, func() {
+			rctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+			defer cancel()
+			lock.Release(rctx) //nolint:errcheck // the TTL frees it anyway
+			w.Close()
+		}, nil
+	case errors.As(err, &locked):
+		w.Close()
+		return nil, nil, err
+	default:
+		r.e.Log.Warnf("cannot take the run lock on the leader (%v): the report will not be stored", err)
+		w.Close()
+		return nil, func() {}, nil
+	}
+}
+
 // part is one action run-preflight combines, with the input it gets.
 type part struct {
 	action string
 	input  map[string]any
 }
 
+// parts are the actions run-preflight combines, with their inputs.
+func (r *checkRun) parts(in runPreflightInput) []part {
+	with := func(extra map[string]any) map[string]any {
+		m := map[string]any{"timeout_s": int(r.timeout / time.Second)}
+		for k, v := range extra {
+			if v != "" && v != nil {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	return []part{
+		{fqdncheck.Action, with(map[string]any{"phase": in.Phase})},
+		{ns7check.Action, with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})},
+		{nodecheck.Action, with(nil)},
+		{domaincheck.Action, with(nil)},
+	}
+}
+
+// partResult is the report of one part, or the finding that says why it
+// could not run.
+type partResult struct {
+	rep *report.Report
+	bad *report.Finding
+}
+
+// runParts runs the parts concurrently and gathers their findings and
+// facts, in the parts' order.
+func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding, map[string]any) {
+	var findings []report.Finding
+	facts := map[string]any{}
+	for i, res := range r.gather(ctx, parts) {
+		if res.bad != nil {
+			findings = append(findings, *res.bad)
+			continue
+		}
+		findings = append(findings, res.rep.Checks...)
+		facts[parts[i].action] = res.rep.Facts
+	}
+	return findings, facts
+}
+
+// gather runs the parts, the last being check-user-domain. It judges the
+// account provider that probe-ns7 stores: it starts at once on what is
+// stored already (so that a silent NS7 does not add a second deadline), and
+// runs again, superseding the first run, when the probe reached NS7 and
+// stored fresh facts.
+func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
+	backstop := 2*r.timeout + 5*time.Second
+	ud := len(parts) - 1
+	runs := append(append([]part{}, parts...), parts[ud]) // the possible rerun last
+	results := make([]partResult, len(runs))
+	done := make(chan int, len(runs))
+	udCtx, cancelUD := context.WithCancel(ctx)
+	defer cancelUD()
+	launch := func(ctx context.Context, i int) {
+		go func() {
+			rep, bad := r.runPart(ctx, runs[i], backstop)
+			results[i] = partResult{rep, bad}
+			done <- i
+		}()
+	}
+	for i := range parts {
+		if i == ud {
+			launch(udCtx, i)
+		} else {
+			launch(ctx, i)
+		}
+	}
+	rerun := false
+	for n, total := 0, len(parts); n < total; n++ {
+		i := <-done
+		r.e.Chan.Progress(10 + 80*(n+1)/(total+1))
+		if runs[i].action == ns7check.Action && probeReachedNS7(results[i].rep) {
+			rerun = true
+			cancelUD() // its verdict would be on stale facts
+			launch(ctx, len(runs)-1)
+			total++
+		}
+	}
+	if rerun {
+		results[ud] = results[len(runs)-1]
+	}
+	return results[:len(parts)]
+}
+
 // runPart runs one action in-process with a silent progress channel; an
 // action that cannot run becomes a preflight.action finding.
-func runPart(ctx context.Context, e *Env, p part, backstop time.Duration) (*report.Report, *report.Finding) {
+func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) (*report.Report, *report.Finding) {
 	fail := func(msg, hint string) (*report.Report, *report.Finding) {
-		return nil, &report.Finding{ID: "preflight.action", Subject: p.action, Status: report.Fail, Message: msg,
-			Remediation: &report.Remediation{Hint: hint, Commands: []string{"api-cli run module/" + e.Agent.ModuleID + "/" + p.action}}}
+		f := check.PartFailed(p.action, msg, check.Hint(hint, "api-cli run module/"+r.e.Agent.ModuleID+"/"+p.action))
+		return nil, &f
 	}
 	act, ok := Lookup(p.action)
 	if !ok {
@@ -53,16 +196,15 @@ func runPart(ctx context.Context, e *Env, p part, backstop time.Duration) (*repo
 				"Check the settings with get-configuration and fix them with configure-module")
 		}
 	}
-	sub := *e
+	sub := *r.e
 	sub.Chan = agent.NewChannel(io.Discard)
-	pend := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) })
-	out, o := pend.Wait()
+	out, o := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
 	var verr *ValidationError
-	if errors.As(o.Err, &verr) {
+	switch {
+	case errors.As(o.Err, &verr):
 		return fail(fmt.Sprintf("%s could not run: %s", p.action, strings.TrimPrefix(verr.Error(), "invalid input: ")),
 			"Store the missing settings with configure-module (or the Settings page), then run the preflight again")
-	}
-	if !o.OK() {
+	case !o.OK():
 		return fail(fmt.Sprintf("%s could not run: %v", p.action, o.Err),
 			"Run the action alone to see its log, fix what it says, then run the preflight again")
 	}
@@ -73,156 +215,6 @@ func runPart(ctx context.Context, e *Env, p part, backstop time.Duration) (*repo
 	return &rep, nil
 }
 
-func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
-	start := time.Now()
-	in, st, err := begin[runPreflightInput](e, input)
-	if err != nil {
-		return nil, err
-	}
-	timeout, ignores := in.timeout(st), in.ignores(st)
-	cfg := e.ClusterConfig()
-
-	// One run at a time: the lock lives on the leader with a TTL, so a
-	// crashed run frees it by itself.
-	var stor *store.Store
-	if cfg.WriteAddress != "" && cfg.ModuleID != "" {
-		w := cfg.Writer(timeout)
-		defer w.Close()
-		stor = store.New(w, cfg.ModuleID)
-		lctx, cancel := context.WithTimeout(ctx, timeout)
-		lock, err := stor.Acquire(lctx, e.Agent.TaskID, LockTTL(timeout))
-		cancel()
-		switch err.(type) {
-		case nil:
-			defer func() {
-				rctx, cancel := context.WithTimeout(context.Background(), timeout)
-				defer cancel()
-				lock.Release(rctx) //nolint:errcheck // the TTL frees it anyway
-			}()
-		case *store.ErrLocked:
-			return nil, err
-		default:
-			// The leader does not answer: run anyway, say so, store nothing.
-			e.Log.Warnf("cannot take the run lock on the leader (%v): the report will not be stored", err)
-			stor = nil
-		}
-	}
-
-	common := map[string]any{"timeout_s": int(timeout / time.Second)}
-	with := func(extra map[string]any) map[string]any {
-		m := map[string]any{}
-		for k, v := range common {
-			m[k] = v
-		}
-		for k, v := range extra {
-			if v != "" && v != nil {
-				m[k] = v
-			}
-		}
-		return m
-	}
-	backstop := 2*timeout + 5*time.Second
-	first := []part{
-		{"validate-fqdns", with(map[string]any{"phase": in.Phase})},
-		{"probe-ns7", with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})},
-		{"check-node", with(nil)},
-	}
-	type result struct {
-		rep *report.Report
-		bad *report.Finding
-	}
-	// check-user-domain judges the account provider probe-ns7 stores. It
-	// starts at once on what is stored already (so that a silent NS7 does
-	// not add a second deadline), and runs again, superseding the first,
-	// when the probe reached NS7 and stored fresh facts.
-	userDomain := part{"check-user-domain", with(nil)}
-	parts := append(first, userDomain, userDomain)
-	const firstUD, rerunUD = 3, 4
-	results := make([]result, len(parts))
-	done := make(chan int, len(parts))
-	udCtx, cancelUD := context.WithCancel(ctx)
-	defer cancelUD()
-	launch := func(ctx context.Context, i int) {
-		go func() {
-			r, bad := runPart(ctx, e, parts[i], backstop)
-			results[i] = result{r, bad}
-			done <- i
-		}()
-	}
-	for i := range first {
-		launch(ctx, i)
-	}
-	launch(udCtx, firstUD)
-	// The checklist is read while the checks run.
-	var checklistP *runner.Pending[map[string]store.ChecklistEntry]
-	if stor != nil {
-		checklistP = runner.Go(ctx, timeout, "the checklist in the cluster database", func(ctx context.Context) (map[string]store.ChecklistEntry, error) {
-			return stor.Checklist(ctx)
-		})
-	}
-	rerun := false
-	for n, total := 0, firstUD+1; n < total; n++ {
-		i := <-done
-		e.Chan.Progress(10 + 80*(n+1)/(total+1))
-		if parts[i].action == "probe-ns7" && probeReachedNS7(results[i].rep) {
-			rerun = true
-			cancelUD() // its verdict would be on stale facts
-			launch(ctx, rerunUD)
-			total++
-		}
-	}
-	if rerun {
-		results[firstUD] = result{}
-	} else {
-		results[rerunUD] = result{}
-	}
-
-	var findings []report.Finding
-	facts := map[string]any{}
-	for i, res := range results {
-		name := parts[i].action
-		if res.rep == nil && res.bad == nil {
-			continue // the superseded check-user-domain run
-		}
-		if res.bad != nil {
-			findings = append(findings, *res.bad)
-			continue
-		}
-		findings = append(findings, res.rep.Checks...)
-		facts[name] = res.rep.Facts
-	}
-	if checklistP != nil {
-		cl, o := checklistP.Wait()
-		if o.OK() {
-			findings = append(findings, ManualFindings(cl, e.Agent.ModuleID)...)
-		} else {
-			findings = append(findings, manualSkip("the checklist could not be read: "+o.Err.Error())...)
-		}
-	} else {
-		findings = append(findings, manualSkip("no cluster database to keep the checklist (stand-alone run outside NS8, or the leader did not answer)")...)
-	}
-
-	rep := e.FinishReport(ctx, "run-preflight", start, timeout, findings, ignores, facts, false)
-	if stor != nil {
-		sctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		if prev, err := stor.LastRun(sctx); err == nil && prev != nil {
-			rep.Changes = report.Diff(prev.Checks, rep.Checks)
-		} else {
-			rep.Changes = []report.Change{}
-		}
-		raw, _ := json.Marshal(rep)
-		sum := store.Summary{RunID: rep.RunID, StartedAt: rep.StartedAt, DurationMs: rep.DurationMs, User: e.Agent.TaskUser,
-			Ready: rep.Ready, Summary: rep.Summary, Changes: len(rep.Changes)}
-		if err := stor.SaveRun(sctx, rep, raw, sum); err != nil {
-			e.Log.Warnf("could not store the report in the cluster database: %v", err)
-		} else if err := stor.Publish(sctx, "preflight-completed", sum); err != nil {
-			e.Log.Warnf("could not publish preflight-completed: %v", err)
-		}
-	}
-	return rep, nil
-}
-
 // probeReachedNS7 tells whether the probe logged in to NS7, and so stored
 // fresh facts for check-user-domain.
 func probeReachedNS7(rep *report.Report) bool {
@@ -230,51 +222,60 @@ func probeReachedNS7(rep *report.Report) bool {
 		return false
 	}
 	for _, f := range rep.Checks {
-		if f.ID == "ns7.ssh" {
+		if f.ID == ns7check.SSH.ID {
 			return f.Status == report.Pass
 		}
 	}
 	return false
 }
 
+// readChecklist starts reading the manual checklist (while the checks
+// run) and returns the wait for it, as manualcheck's facts.
+func (r *checkRun) readChecklist(ctx context.Context, stor *store.Store) func() manualcheck.Facts {
+	facts := manualcheck.Facts{ModuleID: r.e.Agent.ModuleID}
+	if stor == nil {
+		facts.Unavailable = "no cluster database to keep the checklist (stand-alone run outside NS8, or the leader did not answer)"
+		return func() manualcheck.Facts { return facts }
+	}
+	p := runner.Go(ctx, r.timeout, "the checklist in the cluster database", func(ctx context.Context) (map[string]store.ChecklistEntry, error) {
+		return stor.Checklist(ctx)
+	})
+	return func() manualcheck.Facts {
+		cl, o := p.Wait()
+		if o.OK() {
+			facts.Checklist = cl
+		} else {
+			facts.Unavailable = "the checklist could not be read: " + o.Err.Error()
+		}
+		return facts
+	}
+}
+
+// save stores the run (report, history entry, what changed since the last
+// run) and publishes preflight-completed; best effort, bounded by the
+// deadline: the report is printed anyway.
+func (r *checkRun) save(ctx context.Context, stor *store.Store, rep *report.Report) {
+	if stor == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if prev, err := stor.LastRun(sctx); err == nil && prev != nil {
+		rep.Changes = report.Diff(prev.Checks, rep.Checks)
+	} else {
+		rep.Changes = []report.Change{}
+	}
+	raw, _ := json.Marshal(rep)
+	sum := store.Summary{RunID: rep.RunID, StartedAt: rep.StartedAt, DurationMs: rep.DurationMs, User: r.e.Agent.TaskUser,
+		Ready: rep.Ready, Summary: rep.Summary, Changes: len(rep.Changes)}
+	if err := stor.SaveRun(sctx, *rep, raw, sum); err != nil {
+		r.e.Log.Warnf("could not store the report in the cluster database: %v", err)
+	} else if err := stor.Publish(sctx, "preflight-completed", sum); err != nil {
+		r.e.Log.Warnf("could not publish preflight-completed: %v", err)
+	}
+}
+
 // LockTTL is how long a run lock lives: longer than any run (two rounds of
 // deadlines plus margin), short enough that a crashed run does not block
 // the next for long.
 func LockTTL(timeout time.Duration) time.Duration { return 3*timeout + 30*time.Second }
-
-// ManualFindings judges the manual checklist: ticked is pass (who, when,
-// note), unticked is warn.
-func ManualFindings(cl map[string]store.ChecklistEntry, moduleID string) []report.Finding {
-	out := make([]report.Finding, 0, len(catalog.ManualItems))
-	for _, m := range catalog.ManualItems {
-		f := report.Finding{ID: "manual." + m.Item}
-		e, ok := cl[m.Item]
-		if ok && e.Done {
-			by := e.By
-			if by == "" {
-				by = "root (api-cli)"
-			}
-			f.Status = report.Pass
-			f.Message = fmt.Sprintf("confirmed by %s at %s", by, e.At)
-			if e.Note != "" {
-				f.Message += ": " + e.Note
-			}
-			f.Data = map[string]any{"by": e.By, "at": e.At, "note": e.Note}
-		} else {
-			f.Status = report.Warn
-			f.Message = "not confirmed yet: " + m.What
-			f.Remediation = &report.Remediation{Hint: "When it is done, tick it in the Checklist page (or with set-checklist)",
-				Commands: []string{fmt.Sprintf(`api-cli run module/%s/set-checklist --data '{"item":"%s","done":true,"note":"..."}'`, moduleID, m.Item)}}
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-func manualSkip(reason string) []report.Finding {
-	out := make([]report.Finding, 0, len(catalog.ManualItems))
-	for _, m := range catalog.ManualItems {
-		out = append(out, report.Finding{ID: "manual." + m.Item, Status: report.Skip, Message: reason})
-	}
-	return out
-}

@@ -13,14 +13,13 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
 )
 
 func init() {
-	register(Action{Name: "validate-fqdns", Report: true, Summary: "DNS and naming checks of the NethVoice, CTI and proxy FQDNs and of the leader's VPN endpoint", Run: validateFQDNs})
+	register(Action{Name: fqdncheck.Action, Report: true, Summary: "DNS and naming checks of the NethVoice, CTI and proxy FQDNs and of the leader's VPN endpoint", Run: validateFQDNs})
 }
 
 type validateFQDNsInput struct {
@@ -38,26 +37,6 @@ type validateFQDNsInput struct {
 // variable so that unit tests of the action can point elsewhere).
 var resolvConf = dnscheck.ResolvConf
 
-// fqdnCluster is what the cluster collector brings back for validate-fqdns.
-type fqdnCluster struct {
-	snap      *cluster.Snapshot
-	nethvoice []cluster.NethVoiceInstance
-}
-
-func collectFQDNCluster(ctx context.Context, cfg cluster.Config, timeout time.Duration) (fqdnCluster, error) {
-	rdb := cfg.Reader(timeout)
-	defer rdb.Close()
-	snap, err := cluster.Read(ctx, rdb, cfg.ModuleID)
-	if err != nil {
-		return fqdnCluster{}, err
-	}
-	nv, err := cluster.ReadNethVoice(ctx, rdb, snap)
-	if err != nil {
-		return fqdnCluster{}, err
-	}
-	return fqdnCluster{snap: snap, nethvoice: nv}, nil
-}
-
 // dnsMargin is kept between the end of the DNS questions and the action's
 // deadline, to judge and print: the report must come within the deadline
 // even when every server is silent.
@@ -70,77 +49,90 @@ func dnsMargin(timeout time.Duration) time.Duration {
 }
 
 func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
-	start := time.Now()
-	in, st, err := begin[validateFQDNsInput](e, input)
+	in, run, err := startCheck[validateFQDNsInput](e, fqdncheck.Action, input)
 	if err != nil {
 		return nil, err
 	}
-	timeout, ignores := in.timeout(st), in.ignores(st)
+	p, err := run.fqdnPlan(in)
+	if err != nil {
+		return nil, err
+	}
+	f, endpoints := run.collectFQDNs(ctx, p)
+	return run.report(ctx, fqdncheck.All(f), fqdnFacts(f, endpoints), f.Cluster != nil), nil
+}
+
+// fqdnPlan is what validate-fqdns asks: the names, the resolvers, the
+// phase, the node's expected addresses.
+type fqdnPlan struct {
+	planned              []fqdncheck.Planned
+	names                []string // the distinct valid names, to query
+	resolvers            []string
+	source, resolversErr string
+	phase, dest          string
+	expected             []string
+	letsEncrypt          bool
+}
+
+// fqdnPlan resolves the input against the settings; values the schema
+// cannot judge (a missing required name, a bad resolver) are input errors.
+func (r *checkRun) fqdnPlan(in validateFQDNsInput) (fqdnPlan, error) {
+	st := r.st
 	planned, verrs := plannedNames(in, st)
 	resolvers, source, resolvErr, rerrs := chooseResolvers(in.Resolvers, st.Resolvers)
 	if verrs = append(verrs, rerrs...); len(verrs) > 0 {
-		return nil, &ValidationError{Errors: verrs}
+		return fqdnPlan{}, &ValidationError{Errors: verrs}
 	}
-	phase := in.Phase
-	if phase == "" {
-		phase = fqdncheck.Plan
+	p := fqdnPlan{planned: planned, resolvers: resolvers, source: source, resolversErr: resolvErr,
+		phase: in.Phase, dest: r.e.Agent.NodeID, expected: in.ExpectedAddresses, letsEncrypt: in.LetsEncrypt}
+	if p.phase == "" {
+		p.phase = fqdncheck.Plan
 	}
-	expected := in.ExpectedAddresses
-	if expected == nil {
-		expected = st.ExpectedAddresses
+	if p.expected == nil {
+		p.expected = st.ExpectedAddresses
 	}
-	dest := e.Agent.NodeID
 	if st.Node > 0 {
-		dest = strconv.Itoa(st.Node)
+		p.dest = strconv.Itoa(st.Node)
 	}
-
-	// Every DNS question ends by dnsDeadline; the runner's own deadline is
-	// a backstop that turns a stuck collector into a finding.
-	dnsDeadline := start.Add(timeout - dnsMargin(timeout))
-	dctx, cancel := context.WithDeadline(ctx, dnsDeadline)
-	defer cancel()
-	col := dnscheck.Collector{Resolvers: resolvers}
-	var names []string
 	seen := map[string]bool{}
-	for _, p := range planned {
-		if p.Valid() && !seen[p.ASCII] {
-			seen[p.ASCII] = true
-			names = append(names, p.ASCII)
+	for _, n := range planned {
+		if n.Valid() && !seen[n.ASCII] {
+			seen[n.ASCII] = true
+			p.names = append(p.names, n.ASCII)
 		}
 	}
-	what := "the resolvers " + strings.Join(resolvers, ", ")
-	dnsP := runner.Go(ctx, timeout, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
-		return col.Names(dctx, names, true), nil
+	return p, nil
+}
+
+// collectFQDNs asks the resolvers about the names while the cluster is
+// read; then the VPN endpoints the cluster names. Every DNS question ends
+// by dnsDeadline; the runner's own deadline is a backstop that turns a
+// stuck collector into a finding. It returns the facts and the endpoints'
+// answers.
+func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Facts, map[string]*dnscheck.NameFacts) {
+	e := r.e
+	dnsDeadline := r.start.Add(r.timeout - dnsMargin(r.timeout))
+	dctx, cancel := context.WithDeadline(ctx, dnsDeadline)
+	defer cancel()
+	col := dnscheck.Collector{Resolvers: p.resolvers}
+	what := "the resolvers " + strings.Join(p.resolvers, ", ")
+	dnsP := runner.Go(ctx, r.timeout, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+		return col.Names(dctx, p.names, true), nil
 	})
-	cfg := e.ClusterConfig()
-	var clusterP *runner.Pending[fqdnCluster]
-	if cfg.Available() {
-		clusterP = runner.Go(ctx, timeout, "the cluster database at "+firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress), func(ctx context.Context) (fqdnCluster, error) {
-			return collectFQDNCluster(ctx, cfg, timeout)
-		})
-	}
+	clusterWait := r.readCluster(ctx, false)
 	ifaces, ifErr := dnscheck.InterfaceAddresses()
 	e.Chan.Progress(10)
 
-	f := fqdncheck.Facts{Phase: phase, LetsEncrypt: in.LetsEncrypt, Planned: planned,
-		Resolvers: resolvers, ResolversSource: source, ResolversErr: resolvErr,
-		RedisConfigured: cfg.Available(), Dest: dest}
-	var clusterOut runner.Outcome
-	if clusterP != nil {
-		var cf fqdnCluster
-		cf, clusterOut = clusterP.Wait()
-		if clusterOut.OK() {
-			f.Cluster, f.NethVoice = cf.snap, cf.nethvoice
-		} else {
-			f.ClusterErr = clusterOut.Err.Error()
-			e.Log.Warnf("cluster database: %s", f.ClusterErr)
-		}
+	f := fqdncheck.Facts{Phase: p.phase, LetsEncrypt: p.letsEncrypt, Planned: p.planned,
+		Resolvers: p.resolvers, ResolversSource: p.source, ResolversErr: p.resolversErr, Dest: p.dest}
+	f.State = clusterWait()
+	if f.Cluster != nil {
+		f.NethVoice = f.Cluster.NethVoice
 	}
 	e.Chan.Progress(40)
 
 	// The VPN endpoints: the leader's is judged, the destination's tells
 	// one of the node's addresses. Asked once the cluster says what they are.
-	leaderHost, destHost := endpointHosts(f.Cluster, dest)
+	leaderHost, destHost := endpointHosts(f.Cluster, p.dest)
 	var hosts []string
 	for _, h := range []string{leaderHost, destHost} {
 		if h != "" && (len(hosts) == 0 || hosts[0] != h) {
@@ -148,38 +140,29 @@ func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, err
 		}
 	}
 	var endpoints map[string]*dnscheck.NameFacts
-	if len(hosts) > 0 && len(resolvers) > 0 {
-		left := time.Until(start.Add(timeout))
-		endP := runner.Go(ctx, left, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+	if len(hosts) > 0 && len(p.resolvers) > 0 {
+		left := time.Until(r.start.Add(r.timeout))
+		endpoints, _ = runner.Go(ctx, left, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
 			return col.Names(dctx, hosts, false), nil
-		})
-		endpoints, _ = endP.Wait()
+		}).Wait()
 	}
 	f.Endpoint = endpoints[leaderHost]
-	dnsFacts, dnsOut := dnsP.Wait()
-	if dnsOut.OK() {
+	if dnsFacts, out := dnsP.Wait(); out.OK() {
 		f.DNS = dnsFacts
 	} else {
-		f.DNSErr = dnsOut.Err.Error()
+		f.DNSErr = out.Err.Error()
 		e.Log.Warnf("DNS: %s", f.DNSErr)
 	}
 	e.Chan.Progress(90)
+	f.NodeAddrs, f.NodeAddrsOverride, f.NodeAddrsNote = nodeAddresses(p.expected, ifaces, ifErr, e.Agent.NodeID, p.dest, f.Cluster, endpoints[destHost])
+	return f, endpoints
+}
 
-	f.NodeAddrs, f.NodeAddrsOverride, f.NodeAddrsNote = nodeAddresses(expected, ifaces, ifErr, e.Agent.NodeID, dest, f.Cluster, endpoints[destHost])
-
-	findings, err := runner.Safe(func() []report.Finding { return fqdncheck.All(f) })
-	if err != nil {
-		findings = []report.Finding{{ID: "fqdn.syntax", Subject: "internal", Status: report.Fail, Message: err.Error(),
-			Remediation: &report.Remediation{Hint: "Report this bug with the task log"}}}
-	}
-	for i := range findings {
-		if findings[i].ID == "fqdn.route-free" {
-			findings[i].DurationMs = clusterOut.Duration.Milliseconds()
-		}
-	}
+// fqdnFacts is what the judgement was made on.
+func fqdnFacts(f fqdncheck.Facts, endpoints map[string]*dnscheck.NameFacts) map[string]any {
 	facts := map[string]any{
-		"phase": phase, "names": planned, "resolvers": resolvers, "resolvers_source": source,
-		"node_addresses": f.NodeAddrs, "destination_node": dest, "lets_encrypt": in.LetsEncrypt,
+		"phase": f.Phase, "names": f.Planned, "resolvers": f.Resolvers, "resolvers_source": f.ResolversSource,
+		"node_addresses": f.NodeAddrs, "destination_node": f.Dest, "lets_encrypt": f.LetsEncrypt,
 	}
 	if f.NodeAddrsOverride {
 		facts["node_addresses_source"] = "expected_addresses"
@@ -197,7 +180,7 @@ func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, err
 		facts["nethvoice_instances"] = f.NethVoice
 		facts["leader"] = f.Cluster.Leader
 	}
-	return e.FinishReport(ctx, "validate-fqdns", start, timeout, findings, ignores, facts, f.Cluster != nil), nil
+	return facts
 }
 
 // plannedNames takes each FQDN from the input, else from the settings;

@@ -1,43 +1,60 @@
-// Package catalog is the list of every check id: its title, what it
-// verifies, the action that runs it and its anchor in docs/checks.md. Ids
-// are the contract with users and scripts; renamed ids live on as aliases.
+// Package catalog is the list of every check id, derived from the check
+// values each judge package declares (package check): the order of reports,
+// titles, doc anchors and aliases for report.Build, the entries list-checks
+// prints, and the generated docs/checks.md. Ids are the contract with users
+// and scripts; renamed ids live on as aliases.
 package catalog
 
 import (
 	"strings"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
 )
 
-// DocFile is where every id is documented; a test keeps code and doc in step.
+// DocFile is where every id is documented (generated from the checks).
 const DocFile = "docs/checks.md"
 
-// Entry describes one check id.
+// Entry is one check id as list-checks prints it.
 type Entry struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Verifies string   `json:"verifies"`
-	Action   string   `json:"action"`
-	Doc      string   `json:"doc"`
-	Aliases  []string `json:"aliases,omitempty"`
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Verifies string     `json:"verifies"`
+	Action   string     `json:"action"`
+	Area     check.Area `json:"area"`
+	Doc      string     `json:"doc"`
+	Aliases  []string   `json:"aliases,omitempty"`
 }
 
-// entries is the catalogue in display order (reports list findings in
-// this order): one slice per area, each in its own file, so that areas grow
-// without touching each other.
-var entries = concat(nodeEntries, fqdnEntries, ns7Entries, domainEntries, manualEntries)
+// metas is the catalogue in display order (reports list findings in this
+// order): the checks of each action, as their packages declare them.
+var metas = concat(
+	check.Metas(nodecheck.Checks),
+	check.Metas(fqdncheck.Checks),
+	check.Metas(ns7check.Checks),
+	check.Metas(domaincheck.Checks),
+	[]check.Meta{check.Part},
+	check.Metas(manualcheck.Checks),
+	[]check.Meta{check.Internal},
+)
 
-func concat(parts ...[]Entry) []Entry {
-	var out []Entry
+func concat(parts ...[]check.Meta) []check.Meta {
+	var out []check.Meta
 	for _, p := range parts {
 		out = append(out, p...)
 	}
 	return out
 }
 
-var byID = index(entries)
+var byID = index(metas)
 
-func index(entries []Entry) map[string]int {
+func index(ms []check.Meta) map[string]int {
 	m := map[string]int{}
-	for i, e := range entries {
+	for i, e := range ms {
 		m[e.ID] = i
 		for _, a := range e.Aliases {
 			m[a] = i
@@ -50,15 +67,22 @@ func index(entries []Entry) map[string]int {
 // ("node.cpu" -> "node-cpu").
 func Anchor(id string) string { return strings.ReplaceAll(id, ".", "-") }
 
-// All returns the catalogue in display order, doc links filled.
+func entry(m check.Meta) Entry {
+	return Entry{ID: m.ID, Title: m.Title, Verifies: m.Verifies, Action: m.Action, Area: m.Area,
+		Doc: DocFile + "#" + Anchor(m.ID), Aliases: m.Aliases}
+}
+
+// All returns the catalogue in display order.
 func All() []Entry {
-	out := make([]Entry, len(entries))
-	for i, e := range entries {
-		e.Doc = DocFile + "#" + Anchor(e.ID)
-		out[i] = e
+	out := make([]Entry, len(metas))
+	for i, m := range metas {
+		out[i] = entry(m)
 	}
 	return out
 }
+
+// Metas returns the checks' descriptions in display order.
+func Metas() []check.Meta { return append([]check.Meta(nil), metas...) }
 
 // Lookup returns the entry of an id or alias.
 func Lookup(id string) (Entry, bool) {
@@ -66,9 +90,7 @@ func Lookup(id string) (Entry, bool) {
 	if !ok {
 		return Entry{}, false
 	}
-	e := entries[i]
-	e.Doc = DocFile + "#" + Anchor(e.ID)
-	return e, true
+	return entry(metas[i]), true
 }
 
 // Catalog implements report.Catalog over the built-in entries.
@@ -87,7 +109,7 @@ func (Catalog) Order(id string) int {
 	if i, ok := byID[id]; ok {
 		return i
 	}
-	return len(entries)
+	return len(metas)
 }
 
 // Title of an id, or the id itself when unknown.

@@ -1,40 +1,63 @@
 package catalog
 
 import (
+	"encoding/json"
+	"flag"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 )
 
-// docs/checks.md and the catalogue must list the same ids, each with a
-// heading whose anchor is the one findings link to.
-func TestDocsMatchCatalogue(t *testing.T) {
-	raw, err := os.ReadFile("../../" + DocFile)
+var update = flag.Bool("update", false, "rewrite the generated docs from the code")
+
+// docs/checks.md and docs/ns7-commands.md are generated from the checks'
+// declarations and the probe's command table: a change to either that is
+// not in the pages (or an edit of a page by hand) fails here.
+func TestDocs(t *testing.T) {
+	want := generated(t, DocFile, Markdown)
+	generated(t, CommandsDocFile, CommandsMarkdown)
+	// Every heading a finding links to exists.
+	for _, e := range All() {
+		if !strings.Contains(want, "\n### "+e.ID+"\n") {
+			t.Errorf("no heading for %s", e.ID)
+		}
+	}
+}
+
+func generated(t *testing.T, file string, gen func() (string, error)) string {
+	t.Helper()
+	want, err := gen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	headings := regexp.MustCompile(`(?m)^### ([a-z0-9.-]+)\s*$`).FindAllStringSubmatch(string(raw), -1)
-	documented := map[string]bool{}
-	for _, h := range headings {
-		documented[h[1]] = true
-	}
-	for _, e := range All() {
-		if !documented[e.ID] {
-			t.Errorf("%s is in the catalogue but has no '### %s' heading in %s", e.ID, e.ID, DocFile)
+	path := "../../" + file
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		delete(documented, e.ID)
 	}
-	for id := range documented {
-		t.Errorf("%s is documented in %s but not in the catalogue", id, DocFile)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if string(got) != want {
+		t.Errorf("%s is not what the code declares: run go test ./internal/catalog -run TestDocs -update", file)
+	}
+	return want
 }
 
 func TestEntriesWellFormed(t *testing.T) {
 	idRe := regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)+$`)
+	areas := map[check.Area]bool{}
+	for _, a := range check.Areas {
+		areas[a] = true
+	}
 	seen := map[string]bool{}
-	for _, e := range All() {
-		for _, id := range append([]string{e.ID}, e.Aliases...) {
+	for _, m := range Metas() {
+		for _, id := range append([]string{m.ID}, m.Aliases...) {
 			if !idRe.MatchString(id) {
 				t.Errorf("id %q is not lower-case dotted", id)
 			}
@@ -43,23 +66,76 @@ func TestEntriesWellFormed(t *testing.T) {
 			}
 			seen[id] = true
 		}
-		if e.Title == "" || e.Verifies == "" || e.Action == "" || !strings.HasPrefix(e.Doc, DocFile+"#") {
-			t.Errorf("incomplete entry %+v", e)
+		if m.Title == "" || m.Verifies == "" || m.Doc == "" || m.Action == "" {
+			t.Errorf("incomplete declaration of %s: %+v", m.ID, m)
+		}
+		if !areas[m.Area] {
+			t.Errorf("%s: area %q is none of %v", m.ID, m.Area, check.Areas)
+		}
+	}
+}
+
+// The admin page groups findings by area and translates titles: every
+// area needs a group heading in each language, every id an Italian title
+// (English titles come from the report itself).
+func TestUITranslations(t *testing.T) {
+	type translation struct {
+		Group      map[string]string `json:"group"`
+		CheckTitle map[string]string `json:"check_title"`
+	}
+	read := func(lang string) translation {
+		raw, err := os.ReadFile("../../ui/public/i18n/" + lang + "/translation.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr translation
+		if err := json.Unmarshal(raw, &tr); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	en, it := read("en"), read("it")
+	for _, a := range check.Areas {
+		if en.Group[string(a)] == "" || it.Group[string(a)] == "" {
+			t.Errorf("area %s has no group heading in en or it (group.%s)", a, a)
+		}
+	}
+	for _, m := range Metas() {
+		key := strings.ReplaceAll(m.ID, ".", "_")
+		if it.CheckTitle[key] == "" {
+			t.Errorf("%s has no Italian title: add check_title.%s to ui/public/i18n/it/translation.json", m.ID, key)
 		}
 	}
 }
 
 func TestAliasResolves(t *testing.T) {
-	saved := entries
-	defer func() { entries = saved; byID = index(entries) }()
-	entries = append([]Entry{}, saved...)
-	entries[0].Aliases = []string{"old.name"}
-	byID = index(entries)
+	saved := metas
+	defer func() { metas = saved; byID = index(metas) }()
+	metas = append([]check.Meta{}, saved...)
+	metas[0].Aliases = []string{"old.name"}
+	byID = index(metas)
 	c := Catalog{}
-	if c.Canonical("old.name") != entries[0].ID || c.Order("old.name") != 0 {
+	if c.Canonical("old.name") != metas[0].ID || c.Order("old.name") != 0 {
 		t.Fatal("alias not resolved")
 	}
-	if c.Canonical("no.such") != "no.such" || c.Order("no.such") != len(entries) {
+	if c.Canonical("no.such") != "no.such" || c.Order("no.such") != len(metas) {
 		t.Fatal("unknown id mishandled")
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"a bb ccc", 4, "a bb\nccc"},
+		{"averyveryverylongword x", 4, "averyveryverylongword\nx"},
+		{"  spaced   words ", 80, "spaced words"},
+		{"é è ò", 3, "é è\nò"},
+	} {
+		if got := Wrap(c.in, c.width); got != c.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
 	}
 }

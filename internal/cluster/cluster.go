@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -86,10 +87,28 @@ type Snapshot struct {
 	// Domains are the user domains, internal and external, as NS8 lists
 	// them; bind passwords are never read.
 	Domains []*Domain `json:"user_domains"`
+	// NethVoice are the installed NethVoice instances and their host names.
+	NethVoice []NethVoiceInstance `json:"-"`
 	// NS7 is what the last probe-ns7 stored (own keys), nil before any.
 	NS7          *NS7Stored `json:"-"`
 	NS7DataBytes int64      `json:"ns7_data_bytes,omitempty"`
 	Source       string     `json:"source"` // address read from
+}
+
+// State is how the read of the cluster database ended, as the checks see
+// it: the snapshot, or why there is none. Judges' facts embed it.
+type State struct {
+	// RedisConfigured is false outside NS8 (no REDIS_ADDRESS).
+	RedisConfigured bool
+	// Cluster is nil when it could not be read; ClusterErr says why.
+	Cluster    *Snapshot
+	ClusterErr string
+	// LeaderErr says why the leader, where writes go, did not answer ("" when it did or was not asked).
+	LeaderErr string
+	// TimedOut is set when the read did not answer within the deadline.
+	TimedOut bool
+	// Took is how long the read took.
+	Took time.Duration
 }
 
 // Config says where the cluster database is.
@@ -171,7 +190,28 @@ func NS7FactsKey(moduleID string) string { return OwnKey(moduleID, "preflight/ns
 func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, error) {
 	s := &Snapshot{Nodes: map[string]*Node{}, Modules: map[string]*Module{}, Proxies: map[string]*Proxy{},
 		TraefikHosts: map[string][]string{}, Domains: []*Domain{}, Source: rdb.Options().Addr}
+	mods, err := s.readTop(ctx, rdb, moduleID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listNodes(ctx, rdb); err != nil {
+		return nil, err
+	}
+	if err := s.readNodesAndModules(ctx, rdb, mods); err != nil {
+		return nil, err
+	}
+	if err := s.readServices(ctx, rdb); err != nil {
+		return nil, err
+	}
+	if err := s.readNethVoice(ctx, rdb); err != nil {
+		return nil, err
+	}
+	return s, s.readAdmins(ctx, rdb)
+}
 
+// readTop reads the leader, the VPN network, the module placement and the
+// stored NS7 facts; it returns cluster/module_node.
+func (s *Snapshot) readTop(ctx context.Context, rdb *redis.Client, moduleID string) (map[string]string, error) {
 	pipe := rdb.Pipeline()
 	leader := pipe.HGet(ctx, "cluster/environment", "NODE_ID")
 	network := pipe.Get(ctx, "cluster/network")
@@ -198,10 +238,14 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 	if err != nil {
 		return nil, fmt.Errorf("read cluster/module_node: %w", err)
 	}
+	return mods, nil
+}
 
+// listNodes finds the nodes by their VPN keys, as NS8's list-nodes does.
+func (s *Snapshot) listNodes(ctx context.Context, rdb *redis.Client) error {
 	nodeKeys, err := scanAll(ctx, rdb, "node/*/vpn")
 	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", err)
+		return fmt.Errorf("list nodes: %w", err)
 	}
 	for _, k := range nodeKeys {
 		id := strings.TrimSuffix(strings.TrimPrefix(k, "node/"), "/vpn")
@@ -209,9 +253,13 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 			s.Nodes[id] = &Node{ID: id, Leader: id == s.Leader}
 		}
 	}
+	return nil
+}
 
-	// Second pass: per-node and per-module keys in one pipeline.
-	pipe = rdb.Pipeline()
+// readNodesAndModules reads the per-node and per-module keys in one
+// pipeline.
+func (s *Snapshot) readNodesAndModules(ctx context.Context, rdb *redis.Client, mods map[string]string) error {
+	pipe := rdb.Pipeline()
 	type nodeCmds struct {
 		vpn   *redis.MapStringStringCmd
 		flags *redis.StringSliceCmd
@@ -232,7 +280,7 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		urls[id] = pipe.HGet(ctx, "module/"+id+"/environment", "IMAGE_URL")
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read node and module keys: %w", err)
+		return fmt.Errorf("read node and module keys: %w", err)
 	}
 	for id, c := range nc {
 		n := s.Nodes[id]
@@ -241,11 +289,7 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		sort.Strings(n.Flags)
 		n.UIName, _ = c.name.Result()
 		n.ProxyID, _ = c.proxy.Result()
-		for _, f := range n.Flags {
-			if f == "nomodules" {
-				n.Migrating = true
-			}
-		}
+		n.Migrating = slices.Contains(n.Flags, "nomodules")
 		if n.VPN == nil {
 			n.VPN = map[string]string{}
 		}
@@ -255,21 +299,21 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		url, _ := urls[id].Result()
 		s.Modules[id] = &Module{ID: id, Node: node, Image: ImageName(url), URL: url}
 	}
+	return nil
+}
 
-	// Third pass: the proxies' SIP service, traefik hosts, user domains.
-	ldapKeys, err := scanAll(ctx, rdb, "module/*/srv/tcp/ldap")
-	if err != nil {
-		return nil, fmt.Errorf("list LDAP providers: %w", err)
+// readServices reads the proxies' SIP service, the traefik hosts and the
+// user domains.
+func (s *Snapshot) readServices(ctx context.Context, rdb *redis.Client) error {
+	var keys [3][]string
+	for i, pattern := range []string{"module/*/srv/tcp/ldap", "module/*/user_domain", "cluster/user_domain/ldap/*/conf"} {
+		var err error
+		if keys[i], err = scanAll(ctx, rdb, pattern); err != nil {
+			return fmt.Errorf("list %s: %w", pattern, err)
+		}
 	}
-	claimKeys, err := scanAll(ctx, rdb, "module/*/user_domain")
-	if err != nil {
-		return nil, fmt.Errorf("list user domain claims: %w", err)
-	}
-	extKeys, err := scanAll(ctx, rdb, "cluster/user_domain/ldap/*/conf")
-	if err != nil {
-		return nil, fmt.Errorf("list external domains: %w", err)
-	}
-	pipe = rdb.Pipeline()
+	ldapKeys, claimKeys, extKeys := keys[0], keys[1], keys[2]
+	pipe := rdb.Pipeline()
 	srv := map[string]*redis.MapStringStringCmd{}
 	hosts := map[string]*redis.StringSliceCmd{}
 	for id, m := range s.Modules {
@@ -280,7 +324,6 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 			hosts[id] = pipe.SMembers(ctx, "module/"+id+"/hosts")
 		}
 	}
-	ldapFields := []string{"domain", "schema", "base_dn", "bind_dn", "host", "port", "tls", "tls_verify", "node"}
 	ldap := map[string]*redis.SliceCmd{}
 	for _, k := range ldapKeys {
 		ldap[k] = pipe.HMGet(ctx, k, ldapFields...)
@@ -289,7 +332,6 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 	for _, k := range claimKeys {
 		claims[k] = pipe.Get(ctx, k)
 	}
-	extFields := []string{"schema", "base_dn", "bind_dn", "tls", "tls_verify"}
 	ext := map[string]*redis.SliceCmd{}
 	extProv := map[string]*redis.StringSliceCmd{}
 	for _, k := range extKeys {
@@ -297,24 +339,35 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		extProv[k] = pipe.LRange(ctx, strings.TrimSuffix(k, "/conf")+"/providers", 0, -1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read service, hosts and domain keys: %w", err)
+		return fmt.Errorf("read service, hosts and domain keys: %w", err)
 	}
 	for id, c := range hosts {
 		h, _ := c.Result()
 		sort.Strings(h)
 		s.TraefikHosts[id] = h
 	}
-	s.Domains = buildDomains(ldap, ldapFields, claims, ext, extFields, extProv)
+	s.Domains = buildDomains(ldap, claims, ext, extProv)
 	for id, c := range srv {
 		h, _ := c.Result()
 		p := &Proxy{ID: id, Node: s.Modules[id].Node, Published: len(h) > 0}
 		p.FQDN, p.Address, p.PublicAddress = h["fqdn"], h["address"], h["public_address"]
 		s.Proxies[id] = p
 	}
+	return nil
+}
 
-	// Cluster admins live under user/*. NS8's ACL does not let modules read
-	// those keys, but SCAN is not subject to key patterns, so the names are
-	// listed; where a server refuses, say so rather than guess.
+// Fields read from an LDAP provider's srv key and an external domain's
+// conf: never bind_password.
+var (
+	ldapFields = []string{"domain", "schema", "base_dn", "bind_dn", "host", "port", "tls", "tls_verify", "node"}
+	extFields  = []string{"schema", "base_dn", "bind_dn", "tls", "tls_verify"}
+)
+
+// readAdmins lists the ns7admin* cluster admins. They live under user/*:
+// NS8's ACL does not let modules read those keys, but SCAN is not subject
+// to key patterns, so the names are listed; where a server refuses, say so
+// rather than guess.
+func (s *Snapshot) readAdmins(ctx context.Context, rdb *redis.Client) error {
 	admins, err := scanAll(ctx, rdb, "user/ns7admin*")
 	switch {
 	case err == nil:
@@ -324,20 +377,19 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		sort.Strings(s.Admins)
 	case isNoPerm(err):
 		s.AdminsErr = "the cluster admin accounts (user/*) are not readable with this module's Redis permissions"
+	case ctx.Err() != nil:
+		return fmt.Errorf("list admin accounts: %w", err)
 	default:
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("list admin accounts: %w", err)
-		}
 		s.AdminsErr = "could not list the cluster admin accounts: " + err.Error()
 	}
-	return s, nil
+	return nil
 }
 
 // buildDomains merges internal providers, unconfigured claims and external
 // domains the way NS8's list_domains does: internal names override
 // external ones, and an external domain without providers is ignored.
-func buildDomains(ldap map[string]*redis.SliceCmd, lf []string, claims map[string]*redis.StringCmd,
-	ext map[string]*redis.SliceCmd, ef []string, extProv map[string]*redis.StringSliceCmd) []*Domain {
+func buildDomains(ldap map[string]*redis.SliceCmd, claims map[string]*redis.StringCmd,
+	ext map[string]*redis.SliceCmd, extProv map[string]*redis.StringSliceCmd) []*Domain {
 	byName := map[string]*Domain{}
 	fields := func(c *redis.SliceCmd, names []string) map[string]string {
 		m := map[string]string{}
@@ -350,7 +402,7 @@ func buildDomains(ldap map[string]*redis.SliceCmd, lf []string, claims map[strin
 		return m
 	}
 	for k, c := range ldap {
-		f := fields(c, lf)
+		f := fields(c, ldapFields)
 		name := strings.ToLower(f["domain"])
 		if name == "" {
 			continue
@@ -386,7 +438,7 @@ func buildDomains(ldap map[string]*redis.SliceCmd, lf []string, claims map[strin
 		if len(provs) == 0 || byName[name] != nil {
 			continue
 		}
-		f := fields(c, ef)
+		f := fields(c, extFields)
 		d := &Domain{Name: name, Location: "external", Schema: f["schema"], BaseDN: f["base_dn"], BindDN: f["bind_dn"],
 			TLS: f["tls"] == "on", TLSVerify: f["tls_verify"] == "on", Providers: []Provider{}}
 		for _, p := range provs {

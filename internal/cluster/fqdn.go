@@ -23,10 +23,10 @@ type NethVoiceInstance struct {
 // NethVoiceImage is the image name of NethVoice modules.
 const NethVoiceImage = "nethvoice"
 
-// ReadNethVoice reads the host names of every NethVoice instance of the
-// snapshot in one pipelined round trip, sorted by module id. The
-// environment hashes are readable by the default user, as IMAGE_URL is.
-func ReadNethVoice(ctx context.Context, rdb *redis.Client, s *Snapshot) ([]NethVoiceInstance, error) {
+// readNethVoice reads the host names of every NethVoice instance in one
+// pipelined round trip, sorted by module id. The environment hashes are
+// readable by the default user, as IMAGE_URL is.
+func (s *Snapshot) readNethVoice(ctx context.Context, rdb *redis.Client) error {
 	var ids []string
 	for id, m := range s.Modules {
 		if m.Image == NethVoiceImage {
@@ -35,7 +35,7 @@ func ReadNethVoice(ctx context.Context, rdb *redis.Client, s *Snapshot) ([]NethV
 	}
 	sort.Strings(ids)
 	if len(ids) == 0 {
-		return nil, nil
+		return nil
 	}
 	fields := []string{"NETHVOICE_HOST", "NETHCTI_UI_HOST", "NETHVOICE_PROXY_FQDN"}
 	pipe := rdb.Pipeline()
@@ -44,19 +44,19 @@ func ReadNethVoice(ctx context.Context, rdb *redis.Client, s *Snapshot) ([]NethV
 		cmds[i] = pipe.HMGet(ctx, "module/"+id+"/environment", fields...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read NethVoice environments: %w", err)
+		return fmt.Errorf("read NethVoice environments: %w", err)
 	}
-	out := make([]NethVoiceInstance, len(ids))
+	s.NethVoice = make([]NethVoiceInstance, len(ids))
 	for i, id := range ids {
 		vals, _ := cmds[i].Result()
 		str := func(j int) string {
 			if j < len(vals) {
-				s, _ := vals[j].(string)
-				return s
+				v, _ := vals[j].(string)
+				return v
 			}
 			return ""
 		}
-		out[i] = NethVoiceInstance{ID: id, Node: s.Modules[id].Node, Host: str(0), CTIHost: str(1), ProxyFQDN: str(2)}
+		s.NethVoice[i] = NethVoiceInstance{ID: id, Node: s.Modules[id].Node, Host: str(0), CTIHost: str(1), ProxyFQDN: str(2)}
 	}
-	return out, nil
+	return nil
 }

@@ -5,22 +5,14 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
-)
-
-// Check ids.
-const (
-	IDProvider      = "domain.provider"
-	IDNameFree      = "domain.name-free"
-	IDExternalMatch = "domain.external-match"
-	IDSameDirectory = "domain.same-directory"
-	IDReachable     = "domain.reachable"
-	IDSambaNode     = "domain.samba-node"
 )
 
 // Facts is everything check-user-domain judges.
@@ -37,9 +29,7 @@ type Facts struct {
 	// ModuleID names this module in remediation commands.
 	ModuleID string
 
-	RedisConfigured bool
-	Cluster         *cluster.Snapshot // nil when not read
-	ClusterErr      string
+	cluster.State
 
 	// Probes are the reachability results of Targets(f), in that order.
 	Probes []Probe
@@ -72,19 +62,30 @@ type Probe struct {
 	Result ldapprobe.Result `json:"result"`
 }
 
-// All runs every check-user-domain evaluator.
-func All(f Facts) []report.Finding {
-	var out []report.Finding
-	out = append(out, ProviderCheck(f), NameFree(f), ExternalMatch(f))
-	out = append(out, SameDirectory(f)...)
-	out = append(out, Reachable(f)...)
-	out = append(out, SambaNode(f))
-	return out
+// Action is the action whose report carries these checks.
+const Action = "check-user-domain"
+
+// Checks are the checks of check-user-domain, in report order.
+var Checks = []*check.Check[Facts]{ProviderCheck, NameFree, ExternalMatch, SameDirectory, Reachable, SambaNode}
+
+// All judges the facts with every check of check-user-domain.
+func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
+
+func clusterTook(f Facts) time.Duration { return f.Took }
+
+// sameDirectoryTook: the judgement reads the cluster and the probes.
+func sameDirectoryTook(f Facts) time.Duration { return f.Took + probesTook(f) }
+
+// probesTook is the longest LDAP probe (they run concurrently).
+func probesTook(f Facts) time.Duration {
+	var d time.Duration
+	for _, p := range f.Probes {
+		d = max(d, time.Duration(p.Result.DurationMs)*time.Millisecond)
+	}
+	return d
 }
 
-func hint(h string, cmds ...string) *report.Remediation {
-	return &report.Remediation{Hint: h, Commands: cmds}
-}
+var hint = check.Hint
 
 // usable returns the provider when it is known and well formed.
 func usable(f Facts) (Provider, bool) {
@@ -96,14 +97,14 @@ func usable(f Facts) (Provider, bool) {
 
 // providerSkip is the finding of a check that needs the provider when it is
 // unknown, malformed or none; nil otherwise.
-func providerSkip(f Facts, id, subject string) *report.Finding {
+func providerSkip(f Facts, subject string) *report.Finding {
 	p, ok := usable(f)
 	switch {
 	case !ok:
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+		return &report.Finding{Subject: subject, Status: report.Skip,
 			Message: "NS7's account provider is unknown or incomplete (see domain.provider)"}
 	case p.Type == None:
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
+		return &report.Finding{Subject: subject, Status: report.Skip,
 			Message: "NS7 has no account provider (see domain.provider)"}
 	}
 	return nil
@@ -111,14 +112,10 @@ func providerSkip(f Facts, id, subject string) *report.Finding {
 
 // clusterSkip is the finding of a check that needs NS8's domains when the
 // cluster could not be read; nil otherwise.
-func clusterSkip(f Facts, id, subject string) *report.Finding {
-	if !f.RedisConfigured {
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
-			Message: "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8), so NS8's user domains are unknown"}
-	}
-	if f.Cluster == nil {
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
-			Message: "the cluster database could not be read: " + f.ClusterErr}
+func clusterSkip(f Facts, subject string) *report.Finding {
+	if why := check.ClusterGap(f.State, ""); why != "" {
+		s := check.Skip(subject, why)
+		return &s
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func world() *cluster.Snapshot {
 }
 
 func facts(p *Provider) Facts {
-	return Facts{Provider: p, ProviderSource: "given in the input", ModuleID: "nethvoice-preflight1", RedisConfigured: true, Cluster: world()}
+	return Facts{Provider: p, ProviderSource: "given in the input", ModuleID: "nethvoice-preflight1", State: cluster.State{RedisConfigured: true, Cluster: world()}}
 }
 
 func remoteLDAP() *Provider {
@@ -77,235 +77,235 @@ func TestChecks(t *testing.T) {
 	}{
 		// domain.provider
 		{"provider unknown", func() Facts { f := facts(nil); f.ProviderErr = "probe-ns7 has not stored NS7's facts yet"; return f },
-			IDProvider, "account provider", report.Fail, "unknown: probe-ns7 has not stored", "probe-ns7"},
-		{"provider none", func() Facts { return facts(&Provider{Type: None}) }, IDProvider, "none", report.Fail, "NethVoice needs a user domain", "account provider"},
-		{"provider bad type", func() Facts { return facts(&Provider{Type: "nis"}) }, IDProvider, "nis", report.Fail, `unknown provider type "nis"`, "probe-ns7"},
-		{"remote ldap without base dn", func() Facts { return facts(&Provider{Type: RemoteLDAP}) }, IDProvider, "", report.Fail, "needs its base DN", ""},
-		{"ad without realm", func() Facts { return facts(&Provider{Type: LocalAD}) }, IDProvider, "", report.Fail, "needs its realm", ""},
-		{"bad ldap uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "http://x"}) }, IDProvider, "", report.Fail, "scheme must be ldap or ldaps", ""},
+			ProviderCheck.ID, "account provider", report.Fail, "unknown: probe-ns7 has not stored", "probe-ns7"},
+		{"provider none", func() Facts { return facts(&Provider{Type: None}) }, ProviderCheck.ID, "none", report.Fail, "NethVoice needs a user domain", "account provider"},
+		{"provider bad type", func() Facts { return facts(&Provider{Type: "nis"}) }, ProviderCheck.ID, "nis", report.Fail, `unknown provider type "nis"`, "probe-ns7"},
+		{"remote ldap without base dn", func() Facts { return facts(&Provider{Type: RemoteLDAP}) }, ProviderCheck.ID, "", report.Fail, "needs its base DN", ""},
+		{"ad without realm", func() Facts { return facts(&Provider{Type: LocalAD}) }, ProviderCheck.ID, "", report.Fail, "needs its realm", ""},
+		{"bad ldap uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "http://x"}) }, ProviderCheck.ID, "", report.Fail, "scheme must be ldap or ldaps", ""},
 		{"local ldap named", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP, DomainName: "example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "Voice.Example.Test", "input"
 			return f
-		}, IDProvider, "local-ldap", report.Pass, "new internal NS8 domain voice.example.test (name from ldap_domain (input); base DN dc=voice,dc=example,dc=test", ""},
+		}, ProviderCheck.ID, "local-ldap", report.Pass, "new internal NS8 domain voice.example.test (name from ldap_domain (input); base DN dc=voice,dc=example,dc=test", ""},
 		{"local ldap default name", func() Facts { return facts(&Provider{Type: LocalLDAP, DomainName: "example.test"}) },
-			IDProvider, "", report.Pass, "example.test (name from NS7's DomainName", ""},
-		{"remote ldap matched", func() Facts { return facts(remoteLDAP()) }, IDProvider, "remote-ldap", report.Pass, "will use the NS8 external domain corp.example.test", ""},
-		{"local ad", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, IDProvider, "", report.Pass, "new internal NS8 domain office.example.test", ""},
+			ProviderCheck.ID, "", report.Pass, "example.test (name from NS7's DomainName", ""},
+		{"remote ldap matched", func() Facts { return facts(remoteLDAP()) }, ProviderCheck.ID, "remote-ldap", report.Pass, "will use the NS8 external domain corp.example.test", ""},
+		{"local ad", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, ProviderCheck.ID, "", report.Pass, "new internal NS8 domain office.example.test", ""},
 		{"ldap_domain ignored for AD", func() Facts {
 			f := facts(&Provider{Type: RemoteAD, Realm: "AD.EXAMPLE.TEST"})
 			f.LDAPDomain, f.LDAPDomainFrom = "x.example.test", "input"
 			return f
-		}, IDProvider, "", report.Pass, "ldap_domain x.example.test is not used", ""},
+		}, ProviderCheck.ID, "", report.Pass, "ldap_domain x.example.test is not used", ""},
 
 		// domain.name-free
 		{"name free", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "voice.example.test", "settings"
 			return f
-		}, IDNameFree, "voice.example.test", report.Pass, "free among NS8's 3 user domains", ""},
+		}, NameFree.ID, "voice.example.test", report.Pass, "free among NS8's 3 user domains", ""},
 		{"name taken, case differs", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP, DomainName: "directory.example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "Directory.Example.Test", "input"
 			return f
-		}, IDNameFree, "directory.example.test", report.Fail, "the internal rfc2307 domain directory.example.test of openldap1 on node 1", `{"ldap_domain":"ns7.directory.example.test"}`},
+		}, NameFree.ID, "directory.example.test", report.Fail, "the internal rfc2307 domain directory.example.test of openldap1 on node 1", `{"ldap_domain":"ns7.directory.example.test"}`},
 		{"name taken by external", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP, DomainName: "corp.example.test"})
 			return f
-		}, IDNameFree, "corp.example.test", report.Fail, "the external rfc2307 domain corp.example.test (providers 192.0.2.10:636)", "ns7.corp.example.test"},
+		}, NameFree.ID, "corp.example.test", report.Fail, "the external rfc2307 domain corp.example.test (providers 192.0.2.10:636)", "ns7.corp.example.test"},
 		{"name taken, NS7 DomainName free", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP, DomainName: "example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "corp.example.test", "settings"
 			return f
-		}, IDNameFree, "", report.Fail, "is taken", `"ldap_domain":"example.test"`},
+		}, NameFree.ID, "", report.Fail, "is taken", `"ldap_domain":"example.test"`},
 		{"name claimed by unconfigured provider", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "new.example.test", "input"
 			f.Cluster.Modules["openldap2"] = &cluster.Module{ID: "openldap2", Node: "2", Image: "openldap"}
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "new.example.test", Location: "internal", Unconfigured: []string{"openldap2"}})
 			return f
-		}, IDNameFree, "", report.Fail, "openldap2 on node 2, not configured yet", ""},
+		}, NameFree.ID, "", report.Fail, "openldap2 on node 2, not configured yet", ""},
 		{"single label", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "directory", "input"
 			return f
-		}, IDNameFree, "directory", report.Fail, "NS8's OpenLDAP accepts only dotted names", "configure-module"},
+		}, NameFree.ID, "directory", report.Fail, "NS8's OpenLDAP accepts only dotted names", "configure-module"},
 		{"too long", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = strings.Repeat("a", 60)+"."+strings.Repeat("b", 60)+"."+strings.Repeat("c", 30)+".test", "input"
 			return f
-		}, IDNameFree, "", report.Fail, "157 characters: NS8's OpenLDAP accepts at most 140", ""},
+		}, NameFree.ID, "", report.Fail, "157 characters: NS8's OpenLDAP accepts at most 140", ""},
 		{"label ending in hyphen", func() Facts {
 			f := facts(&Provider{Type: LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "voice-.example.test", "input"
 			return f
-		}, IDNameFree, "", report.Fail, "the NS7 migration tool accepts only", ""},
-		{"no name at all", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, IDNameFree, "local-ldap", report.Fail, "no NS8 name is chosen", "ldap_domain"},
+		}, NameFree.ID, "", report.Fail, "the NS7 migration tool accepts only", ""},
+		{"no name at all", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, NameFree.ID, "local-ldap", report.Fail, "no NS8 name is chosen", "ldap_domain"},
 		{"local ad clash", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "AD.EXAMPLE.TEST"}) },
-			IDNameFree, "ad.example.test", report.Fail, "the internal ad domain ad.example.test of samba1 on node 2", "remove-module"},
+			NameFree.ID, "ad.example.test", report.Fail, "the internal ad domain ad.example.test of samba1 on node 2", "remove-module"},
 		{"local ad clash with external", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "Corp.Example.Test"}) },
-			IDNameFree, "corp.example.test", report.Fail, "external rfc2307 domain corp.example.test", "remove-external-domain"},
-		{"local ad free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, IDNameFree, "office.example.test", report.Pass, "is free", ""},
-		{"name-free skipped for remote", func() Facts { return facts(remoteLDAP()) }, IDNameFree, "remote-ldap", report.Skip, "does not create a new NS8 domain", ""},
+			NameFree.ID, "corp.example.test", report.Fail, "external rfc2307 domain corp.example.test", "remove-external-domain"},
+		{"local ad free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, NameFree.ID, "office.example.test", report.Pass, "is free", ""},
+		{"name-free skipped for remote", func() Facts { return facts(remoteLDAP()) }, NameFree.ID, "remote-ldap", report.Skip, "does not create a new NS8 domain", ""},
 		{"name-free without cluster", func() Facts {
 			f := facts(&Provider{Type: LocalAD, Realm: "AD.EXAMPLE.TEST"})
 			f.RedisConfigured, f.Cluster = false, nil
 			return f
-		}, IDNameFree, "", report.Skip, "REDIS_ADDRESS is not set", ""},
+		}, NameFree.ID, "", report.Skip, "REDIS_ADDRESS is not set", ""},
 
 		// domain.external-match
-		{"one match", func() Facts { return facts(remoteLDAP()) }, IDExternalMatch, corpDN, report.Pass, "exactly one external rfc2307 domain has base DN " + corpDN + ": corp.example.test", ""},
+		{"one match", func() Facts { return facts(remoteLDAP()) }, ExternalMatch.ID, corpDN, report.Pass, "exactly one external rfc2307 domain has base DN " + corpDN + ": corp.example.test", ""},
 		{"match ignoring case", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "DC=Corp,DC=Example,DC=Test"}) },
-			IDExternalMatch, "", report.Pass, ": corp.example.test", ""},
+			ExternalMatch.ID, "", report.Pass, ": corp.example.test", ""},
 		{"no match", func() Facts {
 			return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://ldap.other.test:10389", BindDN: "cn=ns7,dc=other,dc=test"})
 		},
-			IDExternalMatch, "dc=other,dc=test", report.Fail, "no NS8 external rfc2307 domain has base DN dc=other,dc=test",
+			ExternalMatch.ID, "dc=other,dc=test", report.Fail, "no NS8 external rfc2307 domain has base DN dc=other,dc=test",
 			`{"base_dn":"dc=other,dc=test","bind_dn":"cn=ns7,dc=other,dc=test","bind_password":"<its password>","domain":"other.test","host":"ldap.other.test","port":10389,"protocol":"ldap","schema":"rfc2307","tls":false,"tls_verify":false}`},
 		{"no match: written differently", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=corp, dc=example, dc=test"})
 			return f
-		}, IDExternalMatch, "", report.Fail, "the same DN written differently", "add-external-domain"},
+		}, ExternalMatch.ID, "", report.Fail, "the same DN written differently", "add-external-domain"},
 		{"no match: internal domain has the base dn", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=directory,dc=example,dc=test"}) },
-			IDExternalMatch, "", report.Fail, "directory.example.test has that base DN but is internal", ""},
+			ExternalMatch.ID, "", report.Fail, "directory.example.test has that base DN but is internal", ""},
 		{"no match: rule name has another base dn", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=corp,dc=example,dc=test"})
 			f.Cluster.Domains[1].BaseDN = "ou=x,dc=corp,dc=example,dc=test"
 			return f
-		}, IDExternalMatch, "", report.Fail, "corp.example.test is named by the BaseDN rule but has base DN ou=x", ""},
+		}, ExternalMatch.ID, "", report.Fail, "corp.example.test is named by the BaseDN rule but has base DN ou=x", ""},
 		{"no match: certificate untrusted suggests tls_verify off", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
 			return withProbes(f, ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}, CertVerifyError: "x509: certificate signed by unknown authority"})
-		}, IDExternalMatch, "", report.Fail, "no NS8 external", `"tls":true,"tls_verify":false`},
+		}, ExternalMatch.ID, "", report.Fail, "no NS8 external", `"tls":true,"tls_verify":false`},
 		{"duplicates", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://192.0.2.99"})
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "corp2.example.test", Location: "external", Schema: "rfc2307", BaseDN: "DC=corp,DC=example,DC=test",
 				Providers: []cluster.Provider{{ID: "192.0.2.99:636", Host: "192.0.2.99", Port: "636"}}})
 			return f
-		}, IDExternalMatch, "", report.Fail, "2 external rfc2307 domains have base DN", `remove-external-domain --data '{"domain":"corp.example.test"}'`},
+		}, ExternalMatch.ID, "", report.Fail, "2 external rfc2307 domains have base DN", `remove-external-domain --data '{"domain":"corp.example.test"}'`},
 		{"duplicates: keep the rule name", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN})
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "b.example.test", Location: "external", Schema: "rfc2307", BaseDN: corpDN,
 				Providers: []cluster.Provider{{ID: "192.0.2.99:636", Host: "192.0.2.99", Port: "636"}}})
 			return f
-		}, IDExternalMatch, "", report.Fail, "multiple LDAP domain matches", `(corp.example.test, named by the BaseDN rule)`},
+		}, ExternalMatch.ID, "", report.Fail, "multiple LDAP domain matches", `(corp.example.test, named by the BaseDN rule)`},
 		{"match named otherwise", func() Facts {
 			f := facts(remoteLDAP())
 			f.Cluster.Domains[1].Name = "ldap.example.test"
 			return f
-		}, IDExternalMatch, "", report.Warn, "the documented BaseDN rule would name it corp.example.test", "update the tool"},
+		}, ExternalMatch.ID, "", report.Warn, "the documented BaseDN rule would name it corp.example.test", "update the tool"},
 		{"remote ad match", func() Facts {
 			return facts(&Provider{Type: RemoteAD, Realm: "AD.EXAMPLE.TEST", BaseDN: "DC=ad,DC=example,DC=test"})
 		},
-			IDExternalMatch, "ad.example.test", report.Pass, "the internal ad domain ad.example.test exists", ""},
+			ExternalMatch.ID, "ad.example.test", report.Pass, "the internal ad domain ad.example.test exists", ""},
 		{"remote ad missing", func() Facts {
 			return facts(&Provider{Type: RemoteAD, Realm: "CORP.EXAMPLE.ORG", LDAPURI: "ldaps://dc1.corp.example.org"})
-		}, IDExternalMatch, "corp.example.org", report.Fail, "no NS8 ad domain is named corp.example.org (NS7's realm CORP.EXAMPLE.ORG lower-cased)",
+		}, ExternalMatch.ID, "corp.example.org", report.Fail, "no NS8 ad domain is named corp.example.org (NS7's realm CORP.EXAMPLE.ORG lower-cased)",
 			`"domain":"corp.example.org","host":"dc1.corp.example.org","port":636,"protocol":"ldap","schema":"ad"`},
 		{"remote ad name taken by rfc2307", func() Facts { return facts(&Provider{Type: RemoteAD, Realm: "CORP.EXAMPLE.TEST"}) },
-			IDExternalMatch, "", report.Fail, "but it is the external rfc2307 domain corp.example.test", "remove-external-domain"},
-		{"external-match skipped for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, IDExternalMatch, "local-ad", report.Skip, "no external domain is needed", ""},
-		{"external-match skipped for none", func() Facts { return facts(&Provider{Type: None}) }, IDExternalMatch, "", report.Skip, "no account provider", ""},
+			ExternalMatch.ID, "", report.Fail, "but it is the external rfc2307 domain corp.example.test", "remove-external-domain"},
+		{"external-match skipped for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, ExternalMatch.ID, "local-ad", report.Skip, "no external domain is needed", ""},
+		{"external-match skipped for none", func() Facts { return facts(&Provider{Type: None}) }, ExternalMatch.ID, "", report.Skip, "no account provider", ""},
 
 		// domain.same-directory
-		{"same host", func() Facts { return withProbes(facts(remoteLDAP())) }, IDSameDirectory, "corp.example.test", report.Pass, "provider 192.0.2.10:636 is the server NS7 uses", ""},
+		{"same host", func() Facts { return withProbes(facts(remoteLDAP())) }, SameDirectory.ID, "corp.example.test", report.Pass, "provider 192.0.2.10:636 is the server NS7 uses", ""},
 		{"same host, other port", func() Facts {
 			p := remoteLDAP()
 			p.LDAPURI = "ldap://192.0.2.10"
 			return withProbes(facts(p))
-		}, IDSameDirectory, "", report.Pass, "another port than NS7's 389", ""},
+		}, SameDirectory.ID, "", report.Pass, "another port than NS7's 389", ""},
 		{"NS7 name resolves to the provider", func() Facts {
 			p := remoteLDAP()
 			p.LDAPURI = "ldaps://ldap.corp.example.test"
 			f := withProbes(facts(p))
 			f.NS7Addresses = []string{"192.0.2.10"}
 			return f
-		}, IDSameDirectory, "", report.Pass, "is the server NS7 uses", ""},
+		}, SameDirectory.ID, "", report.Pass, "is the server NS7 uses", ""},
 		{"replica serving the base dn", func() Facts {
 			p := remoteLDAP()
 			p.LDAPURI = "ldaps://192.0.2.20"
 			return withProbes(facts(p))
-		}, IDSameDirectory, "", report.Warn, "they serve base DN " + corpDN + " too", "add-external-provider"},
+		}, SameDirectory.ID, "", report.Warn, "they serve base DN " + corpDN + " too", "add-external-provider"},
 		{"another directory", func() Facts {
 			p := remoteLDAP()
 			p.LDAPURI = "ldaps://192.0.2.20"
 			return withProbes(facts(p), ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}})
-		}, IDSameDirectory, "", report.Fail, "corp.example.test points to a different server: its providers are 192.0.2.10:636, while NS7 uses 192.0.2.20:636; they serve dc=other,dc=test",
+		}, SameDirectory.ID, "", report.Fail, "corp.example.test points to a different server: its providers are 192.0.2.10:636, while NS7 uses 192.0.2.20:636; they serve dc=other,dc=test",
 			`{"domain":"corp.example.test","host":"192.0.2.20","port":636,"protocol":"ldap"}`},
 		{"different server unreachable", func() Facts {
 			p := remoteLDAP()
 			p.LDAPURI = "ldaps://192.0.2.20"
 			return withProbes(facts(p), ldapprobe.Result{Stage: ldapprobe.StageTCP, Kind: ldapprobe.KindTimeout, Err: "timeout"})
-		}, IDSameDirectory, "", report.Fail, "points to a different server", ""},
-		{"NS7 uri unknown", func() Facts { return withProbes(facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN})) }, IDSameDirectory, "corp.example.test", report.Skip, "LDAP URI is unknown", ""},
-		{"same-directory without match", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=x,dc=test"}) }, IDSameDirectory, "", report.Skip, "no NS8 domain matches", ""},
-		{"same-directory for local", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, IDSameDirectory, "", report.Skip, "copied from NS7", ""},
+		}, SameDirectory.ID, "", report.Fail, "points to a different server", ""},
+		{"NS7 uri unknown", func() Facts { return withProbes(facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN})) }, SameDirectory.ID, "corp.example.test", report.Skip, "LDAP URI is unknown", ""},
+		{"same-directory without match", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=x,dc=test"}) }, SameDirectory.ID, "", report.Skip, "no NS8 domain matches", ""},
+		{"same-directory for local", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, SameDirectory.ID, "", report.Skip, "copied from NS7", ""},
 
 		// domain.reachable
-		{"reachable over ldaps", func() Facts { return withProbes(facts(remoteLDAP())) }, IDReachable, "192.0.2.10:636", report.Pass,
+		{"reachable over ldaps", func() Facts { return withProbes(facts(remoteLDAP())) }, Reachable.ID, "192.0.2.10:636", report.Pass,
 			"provider 192.0.2.10:636 of corp.example.test answers LDAPS (TLS 1.3, certificate verified) and serves base DN " + corpDN, ""},
 		{"reachable, verify off", func() Facts {
 			f := facts(remoteLDAP())
 			f.Cluster.Domains[1].TLSVerify = false
 			return withProbes(f, ldapprobe.Result{NamingContexts: []string{corpDN}, TLSVersion: "TLS 1.3", CertVerifyError: "unknown authority"})
-		}, IDReachable, "", report.Pass, "certificate not verified: tls_verify off", ""},
+		}, Reachable.ID, "", report.Pass, "certificate not verified: tls_verify off", ""},
 		{"certificate rejected", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageTLS, Kind: ldapprobe.KindCertificate, Err: "x509: certificate signed by unknown authority"})
-		}, IDReachable, "", report.Fail, "certificate this node does not trust (tls_verify is on)", "turn tls_verify off for domain corp.example.test"},
+		}, Reachable.ID, "", report.Fail, "certificate this node does not trust (tls_verify is on)", "turn tls_verify off for domain corp.example.test"},
 		{"silent", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageTCP, Kind: ldapprobe.KindTimeout, Err: "dial tcp: i/o timeout", DurationMs: 10000})
-		}, IDReachable, "", report.Fail, "did not answer within 10.0s: no TCP connection", "Open TCP port 636 on 192.0.2.10"},
+		}, Reachable.ID, "", report.Fail, "did not answer within 10.0s: no TCP connection", "Open TCP port 636 on 192.0.2.10"},
 		{"refused", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageTCP, Kind: ldapprobe.KindRefused, Err: "connection refused"})
-		}, IDReachable, "", report.Fail, "refused the TCP connection", "open TCP port 636"},
+		}, Reachable.ID, "", report.Fail, "refused the TCP connection", "open TCP port 636"},
 		{"unresolvable", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageResolve, Kind: ldapprobe.KindDNS, Err: "no such host"})
-		}, IDReachable, "", report.Fail, "does not resolve from this node", "getent ahosts"},
+		}, Reachable.ID, "", report.Fail, "does not resolve from this node", "getent ahosts"},
 		{"wrong tls setting", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageTLS, Kind: ldapprobe.KindHandshake, Err: "EOF"})
-		}, IDReachable, "", report.Fail, "wrong service port or TLS setting", "636 with tls on"},
+		}, Reachable.ID, "", report.Fail, "wrong service port or TLS setting", "636 with tls on"},
 		{"silent after accept", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageLDAP, Kind: ldapprobe.KindTimeout, Err: "i/o timeout", DurationMs: 2000})
-		}, IDReachable, "", report.Fail, "accepted the TCP connection but did not answer LDAPS within 2.0s", ""},
+		}, Reachable.ID, "", report.Fail, "accepted the TCP connection but did not answer LDAPS within 2.0s", ""},
 		{"abandoned by the runner", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Kind: ldapprobe.KindTimeout, Err: "the LDAP server did not answer within 2s", DurationMs: 2500})
-		}, IDReachable, "", report.Fail, "did not answer within 2.5s", ""},
+		}, Reachable.ID, "", report.Fail, "did not answer within 2.5s", ""},
 		{"another directory", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}})
-		}, IDReachable, "", report.Fail, "serves dc=other,dc=test, not base DN " + corpDN + ": another directory", ""},
+		}, Reachable.ID, "", report.Fail, "serves dc=other,dc=test, not base DN " + corpDN + ": another directory", ""},
 		{"root dse hidden", func() Facts {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageLDAP, Kind: ldapprobe.KindRootDSE, Err: "no entry"})
-		}, IDReachable, "", report.Warn, "refuses an anonymous read of its root DSE", ""},
+		}, Reachable.ID, "", report.Warn, "refuses an anonymous read of its root DSE", ""},
 		{"no match: NS7's server probed", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://198.51.100.7"})
 			return withProbes(f)
-		}, IDReachable, "198.51.100.7:389", report.Pass, "the LDAP server NS7 uses, 198.51.100.7:389, answers plain LDAP and serves base DN dc=other,dc=test", ""},
+		}, Reachable.ID, "198.51.100.7:389", report.Pass, "the LDAP server NS7 uses, 198.51.100.7:389, answers plain LDAP and serves base DN dc=other,dc=test", ""},
 		{"no match: NS7's server certificate untrusted", func() Facts {
 			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
 			return withProbes(f, ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}, TLSVersion: "TLS 1.3", CertVerifyError: "unknown authority"})
-		}, IDReachable, "", report.Warn, "answers LDAPS", "tls_verify off"},
-		{"no match, no uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test"}) }, IDReachable, "remote-ldap", report.Skip, "NS7's LDAP URI is unknown", ""},
+		}, Reachable.ID, "", report.Warn, "answers LDAPS", "tls_verify off"},
+		{"no match, no uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test"}) }, Reachable.ID, "remote-ldap", report.Skip, "NS7's LDAP URI is unknown", ""},
 		{"stand-alone: NS7's server probed", func() Facts {
 			f := facts(remoteLDAP())
 			f.RedisConfigured, f.Cluster = false, nil
 			return withProbes(f)
-		}, IDReachable, "192.0.2.10:636", report.Pass, "the LDAP server NS7 uses", ""},
-		{"reachable for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, IDReachable, "local-ad", report.Skip, "through the cluster VPN", ""},
+		}, Reachable.ID, "192.0.2.10:636", report.Pass, "the LDAP server NS7 uses", ""},
+		{"reachable for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, Reachable.ID, "local-ad", report.Skip, "through the cluster VPN", ""},
 
 		// domain.samba-node
-		{"samba node free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, IDSambaNode, "nodes", report.Pass, "node 1 has no Samba provider", ""},
+		{"samba node free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, SambaNode.ID, "nodes", report.Pass, "node 1 has no Samba provider", ""},
 		{"no samba node", func() Facts {
 			f := facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
 			f.Cluster.Modules["samba2"] = &cluster.Module{ID: "samba2", Node: "1", Image: "samba"}
 			f.Cluster.Nodes["3"] = &cluster.Node{ID: "3", Migrating: true}
 			return f
-		}, IDSambaNode, "nodes", report.Fail, "every node already hosts a Samba provider (samba2 on node 1, samba1 on node 2)", "Add a node"},
-		{"samba-node for ldap", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, IDSambaNode, "local-ldap", report.Skip, "only a local Active Directory", ""},
+		}, SambaNode.ID, "nodes", report.Fail, "every node already hosts a Samba provider (samba2 on node 1, samba1 on node 2)", "Add a node"},
+		{"samba-node for ldap", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, SambaNode.ID, "local-ldap", report.Skip, "only a local Active Directory", ""},
 		{"samba-node, redis failed", func() Facts {
 			f := facts(&Provider{Type: LocalAD, Realm: "X.TEST"})
 			f.Cluster, f.ClusterErr = nil, "did not answer within 10s"
 			return f
-		}, IDSambaNode, "", report.Skip, "could not be read: did not answer within 10s", ""},
+		}, SambaNode.ID, "", report.Skip, "could not be read: did not answer within 10s", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -423,10 +423,10 @@ func TestIPv6Provider(t *testing.T) {
 		t.Fatalf("%+v", ts)
 	}
 	f = withProbes(f)
-	if got := find(t, All(f), IDSameDirectory, ""); got.Status != report.Pass || !strings.Contains(got.Message, "provider [2001:db8::10]:636 is the server") {
+	if got := find(t, All(f), SameDirectory.ID, ""); got.Status != report.Pass || !strings.Contains(got.Message, "provider [2001:db8::10]:636 is the server") {
 		t.Fatalf("%s %q", got.Status, got.Message)
 	}
-	if got := find(t, All(f), IDReachable, "[2001:db8::10]:636"); got.Status != report.Pass {
+	if got := find(t, All(f), Reachable.ID, "[2001:db8::10]:636"); got.Status != report.Pass {
 		t.Fatalf("%s %q", got.Status, got.Message)
 	}
 }

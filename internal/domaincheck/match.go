@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -51,25 +52,41 @@ func Matches(f Facts) []*cluster.Domain {
 	return nil
 }
 
-// ExternalMatch judges domain.external-match.
-func ExternalMatch(f Facts) report.Finding {
-	if s := providerSkip(f, IDExternalMatch, "account provider"); s != nil {
+var ExternalMatch = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.external-match", Title: "Matching external domain on NS8", Action: Action, Area: check.Account,
+	Verifies: "For a remote LDAP, exactly one external rfc2307 domain has NS7's base DN; for a remote AD, an ad " +
+		"domain is named as the lower-cased realm. Warns where the name differs from the BaseDN rule.",
+	Doc: "A remote provider needs its domain on NS8 before the join. Remote LDAP: exactly one external " +
+		"`rfc2307` domain whose `base_dn` equals NS7's BaseDN, ignoring case (as the tool compares it: " +
+		"text, not DN syntax). None: `fail`, with the `add-external-domain` settings to use (host, port " +
+		"and TLS from NS7's LDAP URI, `tls_verify` off when the probe found the certificate untrusted) " +
+		"and the domains that nearly match (same DN written differently, internal, other schema, named by " +
+		"the rule with another base DN). Two or more: `fail` (the tool stops with \"multiple LDAP domain " +
+		"matches\"), naming them and the one to keep (its provider is NS7's server, else the one named by " +
+		"the rule). Remote AD: a domain of schema `ad` named as the lower-cased realm. `warn` when the " +
+		"matched name differs from the documented BaseDN-to-name rule (`dc=corp,dc=example,dc=com` gives " +
+		"`corp.example.com`): current tools match by BaseDN, older ones used the rule's name.",
+}, Eval: check.One(externalMatch), Took: clusterTook}
+
+// externalMatch judges domain.external-match.
+func externalMatch(f Facts) report.Finding {
+	if s := providerSkip(f, "account provider"); s != nil {
 		return *s
 	}
 	p, _ := usable(f)
 	if !p.Remote() {
-		return report.Finding{ID: IDExternalMatch, Subject: p.Type, Status: report.Skip,
+		return report.Finding{Subject: p.Type, Status: report.Skip,
 			Message: "a local provider becomes a new NS8 domain: no external domain is needed (see domain.name-free)"}
 	}
 	subject := p.BaseDN
 	if p.Type == RemoteAD {
 		subject = p.ADName()
 	}
-	if s := clusterSkip(f, IDExternalMatch, subject); s != nil {
+	if s := clusterSkip(f, subject); s != nil {
 		return *s
 	}
 	matches := Matches(f)
-	fd := report.Finding{ID: IDExternalMatch, Subject: subject, Data: map[string]any{"matches": domainNames(matches)}}
+	fd := report.Finding{Subject: subject, Data: map[string]any{"matches": domainNames(matches)}}
 	if p.Type == RemoteAD {
 		return adMatch(f, p, fd, matches)
 	}
@@ -258,30 +275,40 @@ func keepReason(m *cluster.Domain, p Provider) string {
 	return "the first by name"
 }
 
-// SameDirectory judges domain.same-directory: the matched domain's
+var SameDirectory = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.same-directory", Title: "Matched domain is NS7's directory", Action: Action, Area: check.Account,
+	Verifies: "The providers of the matched NS8 domain are the LDAP server NS7 uses (same host or address).",
+	Doc: "A provider of the matched domain is the server of NS7's LDAP URI: the same host name, or the " +
+		"same address (names are resolved from this node). Another port of the same host is fine (NS7 on " +
+		"389, NS8 on LDAPS 636). `warn` when no provider is that server but the providers serve NS7's " +
+		"base DN (a replica, or another directory with the same suffix); `fail` when they are other " +
+		"servers, with what they serve. `skip` for local providers, and when nothing matched.",
+}, Eval: sameDirectoryChecks, Took: sameDirectoryTook}
+
+// sameDirectoryChecks judges domain.same-directory: the matched domain's
 // providers are the LDAP server NS7 uses.
-func SameDirectory(f Facts) []report.Finding {
-	if s := providerSkip(f, IDSameDirectory, "account provider"); s != nil {
+func sameDirectoryChecks(f Facts) []report.Finding {
+	if s := providerSkip(f, "account provider"); s != nil {
 		return []report.Finding{*s}
 	}
 	p, _ := usable(f)
 	if !p.Remote() {
-		return []report.Finding{{ID: IDSameDirectory, Subject: p.Type, Status: report.Skip,
+		return []report.Finding{{Subject: p.Type, Status: report.Skip,
 			Message: "a local provider's directory is copied from NS7 itself by the migration: no NS8 domain to compare"}}
 	}
-	if s := clusterSkip(f, IDSameDirectory, "account provider"); s != nil {
+	if s := clusterSkip(f, "account provider"); s != nil {
 		return []report.Finding{*s}
 	}
 	matches := Matches(f)
 	if len(matches) == 0 {
-		return []report.Finding{{ID: IDSameDirectory, Subject: p.Type, Status: report.Skip,
+		return []report.Finding{{Subject: p.Type, Status: report.Skip,
 			Message: "no NS8 domain matches NS7's provider yet (see domain.external-match)"}}
 	}
 	u, err := ParseLDAPURI(p.LDAPURI)
 	if err != nil {
 		var out []report.Finding
 		for _, m := range matches {
-			out = append(out, report.Finding{ID: IDSameDirectory, Subject: m.Name, Status: report.Skip,
+			out = append(out, report.Finding{Subject: m.Name, Status: report.Skip,
 				Message: "NS7's LDAP URI is unknown, so the server it uses cannot be compared: run probe-ns7, or give provider.ldap_uri"})
 		}
 		return out
@@ -294,7 +321,7 @@ func SameDirectory(f Facts) []report.Finding {
 }
 
 func sameDirectory(f Facts, p Provider, u LDAPURI, m *cluster.Domain) report.Finding {
-	fd := report.Finding{ID: IDSameDirectory, Subject: m.Name}
+	fd := report.Finding{Subject: m.Name}
 	ns7 := hostSet(u.Host, f.NS7Addresses)
 	var same, servesBase []string
 	var provs []string

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -39,9 +40,20 @@ func NS8Name(f Facts) (name, from string) {
 
 func normName(s string) string { return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), ".")) }
 
-// ProviderCheck judges domain.provider.
-func ProviderCheck(f Facts) report.Finding {
-	fd := report.Finding{ID: IDProvider, Subject: "account provider"}
+var ProviderCheck = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.provider", Title: "NS7 account provider", Action: Action, Area: check.Account,
+	Verifies: "NS7's account provider is known (local-ldap, local-ad, remote-ldap, remote-ad) and not none, and " +
+		"says which NS8 domain it becomes.",
+	Doc: "The provider is known and complete (a realm for AD, a base DN for a remote LDAP), and is not " +
+		"`none`: NethVoice needs a user domain, and its migration stops when the migration tool found " +
+		"none (`USER_DOMAIN` empty). The message says which NS8 domain it becomes and where the name " +
+		"comes from. `fail` when neither the input nor a stored `probe-ns7` gives the provider: run " +
+		"`probe-ns7`, or pass `provider`.",
+}, Eval: check.One(providerCheck), Took: clusterTook}
+
+// providerCheck judges domain.provider.
+func providerCheck(f Facts) report.Finding {
+	fd := report.Finding{Subject: "account provider"}
 	if f.Provider == nil {
 		fd.Status = report.Fail
 		why := f.ProviderErr
@@ -114,25 +126,41 @@ func orUnknown(s string) string {
 	return s
 }
 
-// NameFree judges domain.name-free: a local provider's NS8 name is valid
+var NameFree = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.name-free", Title: "Domain name free on NS8", Action: Action, Area: check.Account,
+	Verifies: "For a local provider, the NS8 name (ldap_domain, or the lower-cased AD realm) is valid and not " +
+		"already an internal or external NS8 domain, compared ignoring case.",
+	Doc: "Local providers become a new internal NS8 domain. Its name must not be any internal or external " +
+		"domain of the cluster, compared ignoring case (else the migration tool stops with " +
+		"`domain_exists`); the message names the clashing domain and where it comes from (the provider " +
+		"modules and their nodes, an unconfigured provider, or the external domain and its servers). For " +
+		"a local OpenLDAP the name must also pass NS8 OpenLDAP's domain pattern (dotted labels of " +
+		"letters, digits and hyphens, at most 140 characters) and the NS7 tool's field validator; on a " +
+		"clash the remedy proposes a free name (NS7's `DomainName`, `ns7.<name>`, `<label>2.<rest>`, ...) " +
+		"to type in the tool's \"LDAP user domain\" field and store as `ldap_domain`. An AD realm cannot be " +
+		"renamed: the remedy is to remove the NS8 domain when it is a leftover, or to use another " +
+		"cluster.",
+}, Eval: check.One(nameFree), Took: clusterTook}
+
+// nameFree judges domain.name-free: a local provider's NS8 name is valid
 // and not taken by any internal or external domain.
-func NameFree(f Facts) report.Finding {
-	if s := providerSkip(f, IDNameFree, "account provider"); s != nil {
+func nameFree(f Facts) report.Finding {
+	if s := providerSkip(f, "account provider"); s != nil {
 		return *s
 	}
 	p, _ := usable(f)
 	if !p.Local() {
-		return report.Finding{ID: IDNameFree, Subject: p.Type, Status: report.Skip,
+		return report.Finding{Subject: p.Type, Status: report.Skip,
 			Message: "a remote provider does not create a new NS8 domain: it uses an existing one (see domain.external-match)"}
 	}
 	name, from := NS8Name(f)
 	if name == "" {
-		return report.Finding{ID: IDNameFree, Subject: p.Type, Status: report.Fail,
+		return report.Finding{Subject: p.Type, Status: report.Fail,
 			Message: "no NS8 name is chosen for NS7's OpenLDAP: ldap_domain is not set and NS7's DomainName is unknown",
 			Remediation: hint("Choose the NS8 domain name NS7's OpenLDAP will get (the \"LDAP user domain\" field of the NS7 migration tool) and store it as ldap_domain",
 				cmdModule(f, "configure-module", map[string]any{"ldap_domain": "directory.example.com"}))}
 	}
-	fd := report.Finding{ID: IDNameFree, Subject: name, Data: map[string]any{"name": name, "from": from}}
+	fd := report.Finding{Subject: name, Data: map[string]any{"name": name, "from": from}}
 	if p.Type == LocalLDAP {
 		if prob := NameProblem(name); prob != "" {
 			fd.Status = report.Fail
@@ -142,7 +170,7 @@ func NameFree(f Facts) report.Finding {
 			return fd
 		}
 	}
-	if s := clusterSkip(f, IDNameFree, name); s != nil {
+	if s := clusterSkip(f, name); s != nil {
 		return *s
 	}
 	taken := domainByName(f.Cluster.Domains, name)

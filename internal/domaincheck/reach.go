@@ -8,6 +8,7 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -58,14 +59,32 @@ func NS7HostToResolve(f Facts) string {
 	return u.Host
 }
 
-// Reachable judges domain.reachable, one finding per probed server.
-func Reachable(f Facts) []report.Finding {
-	if s := providerSkip(f, IDReachable, "account provider"); s != nil {
+var Reachable = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.reachable", Title: "LDAP provider reachable from this node", Action: Action, Area: check.Account,
+	Verifies: "Each provider answers from this node: TCP, TLS when the domain uses it (honouring tls_verify), " +
+		"and an anonymous root DSE read whose naming contexts hold the base DN.",
+	Doc: "For a remote provider, each provider of the matched domain (subject `host:port`), or, when no " +
+		"NS8 domain matches yet, the server of NS7's LDAP URI (the one the missing domain must point to): " +
+		"the host resolves, TCP connects, TLS is spoken from the first byte when the domain has `tls` on " +
+		"(LDAPS, as NS8 does), the certificate is verified against this node's roots when `tls_verify` is " +
+		"on (its verification is recorded either way), and an anonymous read of the root DSE lists a " +
+		"naming context that is the base DN or holds it. Failures say what did not answer and how: the " +
+		"name does not resolve, the port refuses, nothing answers within the deadline (a dropping " +
+		"firewall: open the port), the certificate is not trusted (install the CA or turn `tls_verify` " +
+		"off), the port does not speak LDAP with that TLS setting (use 636 with TLS, 389 without), or the " +
+		"server holds another directory. `warn` when the server refuses the anonymous root DSE read (the " +
+		"base DN is then unverified). A local provider is reached through the cluster VPN once NS7 has " +
+		"joined: `skip`.",
+}, Eval: reachableChecks, Took: probesTook}
+
+// reachableChecks judges domain.reachable, one finding per probed server.
+func reachableChecks(f Facts) []report.Finding {
+	if s := providerSkip(f, "account provider"); s != nil {
 		return []report.Finding{*s}
 	}
 	p, _ := usable(f)
 	if !p.Remote() {
-		return []report.Finding{{ID: IDReachable, Subject: p.Type, Status: report.Skip,
+		return []report.Finding{{Subject: p.Type, Status: report.Skip,
 			Message: "a local provider is reached by NS8 through the cluster VPN once NS7 has joined (the migration tool adds it as a temporary external domain): nothing to reach before the join"}}
 	}
 	targets := Targets(f)
@@ -74,7 +93,7 @@ func Reachable(f Facts) []report.Finding {
 		if m := Matches(f); len(m) > 0 {
 			msg = fmt.Sprintf("the matched domain %s lists no provider with an address", strings.Join(domainNames(m), ", "))
 		}
-		return []report.Finding{{ID: IDReachable, Subject: p.Type, Status: report.Skip, Message: msg}}
+		return []report.Finding{{Subject: p.Type, Status: report.Skip, Message: msg}}
 	}
 	domains := map[string]bool{}
 	for _, t := range targets {
@@ -86,13 +105,17 @@ func Reachable(f Facts) []report.Finding {
 		if i < len(f.Probes) && f.Probes[i].Target == t {
 			res = &f.Probes[i].Result
 		}
-		out = append(out, reachable(f, t, res, len(domains) > 1))
+		fd := reachable(f, t, res, len(domains) > 1)
+		if res != nil {
+			fd.DurationMs = max(res.DurationMs, 1) // its own probe, not the slowest
+		}
+		out = append(out, fd)
 	}
 	return out
 }
 
 func reachable(f Facts, t Target, r *ldapprobe.Result, multi bool) report.Finding {
-	fd := report.Finding{ID: IDReachable, Subject: t.subject(multi)}
+	fd := report.Finding{Subject: t.subject(multi)}
 	what := "provider " + t.Addr() + " of " + t.Domain
 	setting := fmt.Sprintf("domain %s (tls %s, tls_verify %s)", t.Domain, onOff(t.TLS), onOff(t.TLSVerify))
 	if t.Domain == "" {

@@ -6,22 +6,31 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
-// SambaNode judges domain.samba-node: a local AD needs a node that does not
+var SambaNode = &check.Check[Facts]{Meta: check.Meta{
+	ID: "domain.samba-node", Title: "A node free for Samba", Action: Action, Area: check.Account,
+	Verifies: "For a local Active Directory, a node (not an NS7 migration node) hosts no Samba provider yet.",
+	Doc: "A local Active Directory is re-created as a Samba provider, one per node: at least one node (not " +
+		"an NS7 joined as `nomodules`) must host no `samba` module yet, else the tool stops with " +
+		"`no_available_node_for_samba_provider`. Whether the node is online is not judged.",
+}, Eval: check.One(sambaNode), Took: clusterTook}
+
+// sambaNode judges domain.samba-node: a local AD needs a node that does not
 // host a Samba provider yet (NS8 runs one Samba DC per node).
-func SambaNode(f Facts) report.Finding {
-	if s := providerSkip(f, IDSambaNode, "account provider"); s != nil {
+func sambaNode(f Facts) report.Finding {
+	if s := providerSkip(f, "account provider"); s != nil {
 		return *s
 	}
 	p, _ := usable(f)
 	if p.Type != LocalAD {
-		return report.Finding{ID: IDSambaNode, Subject: p.Type, Status: report.Skip,
+		return report.Finding{Subject: p.Type, Status: report.Skip,
 			Message: "only a local Active Directory is re-created as a Samba provider on an NS8 node"}
 	}
-	if s := clusterSkip(f, IDSambaNode, "nodes"); s != nil {
+	if s := clusterSkip(f, "nodes"); s != nil {
 		return *s
 	}
 	sambaOn := map[string][]string{}
@@ -43,7 +52,7 @@ func SambaNode(f Facts) report.Finding {
 			free = append(free, id)
 		}
 	}
-	fd := report.Finding{ID: IDSambaNode, Subject: "nodes", Data: map[string]any{"free_nodes": free, "samba_providers": busy}}
+	fd := report.Finding{Subject: "nodes", Data: map[string]any{"free_nodes": free, "samba_providers": busy}}
 	if len(free) > 0 {
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("node %s has no Samba provider: NS8 can host the migrated Active Directory there", strings.Join(free, ", "))

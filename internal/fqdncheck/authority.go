@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -31,14 +32,27 @@ func worse(a, b report.Status) report.Status {
 	return a
 }
 
-// CheckAuthoritative judges fqdn.authoritative: the zone's servers, asked
+var CheckAuthoritative = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.authoritative", Title: "Authoritative servers agree with the resolvers", Action: Action, Area: check.DNS,
+	Verifies: "The zone's servers, found through NS records and asked directly, answer and agree with each " +
+		"other and with the resolvers; stale resolver caches are named with the seconds they still hold " +
+		"the old answer.",
+	Doc: "The zone's servers (up to 6 NS hosts, 2 addresses each), asked directly without recursion, " +
+		"answer authoritatively, agree among themselves (else a secondary is not updated) and with every " +
+		"resolver. A resolver holding another answer holds an old one in its cache: the message names it, " +
+		"the answer it gives, and how many seconds it keeps it (its remaining TTL): propagation in " +
+		"progress, a `warn` in `plan` and a `fail` in `cutover`. A server that is silent, refuses or is " +
+		"not authoritative (lame) is a `warn` when others answer, a `fail` when none does.",
+}, Eval: checkAuthoritative}
+
+// checkAuthoritative judges fqdn.authoritative: the zone's servers, asked
 // directly, answer and agree among themselves and with the resolvers.
 // A resolver that disagrees still holds an older answer in its cache: the
 // message says which and for how many seconds more (its remaining TTL);
 // a warn in plan, a fail in cutover, where it means users still reach the
 // old address.
-func CheckAuthoritative(f Facts) []report.Finding {
-	return f.perName("fqdn.authoritative", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func checkAuthoritative(f Facts) []report.Finding {
+	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		return authoritative(f, s, nf, fd)
 	})
 }
@@ -199,12 +213,23 @@ func truthText(truth map[string]map[string]bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// CheckTTL judges fqdn.ttl: the TTL of each record of the name as the
+var CheckTTL = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.ttl", Title: "TTL low enough for the cutover", Action: Action, Area: check.DNS,
+	Verifies: "The TTL of each record of the FQDN as the zone publishes it is at most 3600 s in plan, and a " +
+		"missing record is not hidden long by the zone's negative TTL.",
+	Doc: "The TTL of each record of the name (CNAMEs included) as the zone publishes it (a resolver's " +
+		"remaining TTL when no server answered, said so). Above 3600 s is a `warn` in `plan`: lower it at " +
+		"least one old TTL before the cutover, so caches drop the old address in time. Without a record " +
+		"in `plan`, a negative TTL (SOA minimum) above 3600 s is a `warn`: a resolver that asked early " +
+		"keeps \"does not exist\" that long after the record is created.",
+}, Eval: checkTTL}
+
+// checkTTL judges fqdn.ttl: the TTL of each record of the name as the
 // zone publishes it. Above an hour is a warn in plan: it must be lowered
 // at least one old TTL before the cutover. Without a record in plan, the
 // zone's negative TTL says how long an early lookup hides a new record.
-func CheckTTL(f Facts) []report.Finding {
-	return f.perName("fqdn.ttl", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func checkTTL(f Facts) []report.Finding {
+	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		recs, from, neg, answered := publishedTTLs(nf)
 		var list []map[string]any
 		var max int64 = -1
@@ -306,19 +331,29 @@ func dedupRecords(recs []dnscheck.Record) []dnscheck.Record {
 	return out
 }
 
-// CheckVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
+var CheckVPNEndpoint = &check.Check[Facts]{Meta: check.Meta{
+	ID: "vpn.endpoint", Title: "Leader VPN endpoint resolves to IPv4", Action: Action, Area: check.Network,
+	Verifies: "The leader's VPN endpoint (node/<leader>/vpn endpoint) is set, not under .invalid, and is or " +
+		"resolves to an IPv4 address, as NS7 needs to join.",
+	Doc: "The leader's VPN endpoint (`node/<leader>/vpn` `endpoint`) is set, not under `.invalid` " +
+		"(`leader.invalid` is what a cluster created without a public name has), not an IPv6 address, and " +
+		"its host resolves to an IPv4 address at the resolvers: NS7's `ns8-join` resolves it for IPv4 " +
+		"only and gives up otherwise. `skip` stand-alone.",
+}, Eval: checkVPNEndpoint}
+
+// checkVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
 // (node/<leader>/vpn endpoint) is set, not under .invalid, and its host
 // is, or resolves to, an IPv4 address: NS7's ns8-join resolves it for
 // IPv4 only.
-func CheckVPNEndpoint(f Facts) []report.Finding {
+func checkVPNEndpoint(f Facts) []report.Finding {
 	s := subject{Name: "leader"}
-	if sk := f.clusterSkip("vpn.endpoint", s); sk != nil {
+	if sk := f.clusterSkip(s); sk != nil {
 		sk.Data = nil
 		return []report.Finding{*sk}
 	}
 	leader := f.Cluster.Leader
 	n := f.Cluster.Nodes[leader]
-	fd := report.Finding{ID: "vpn.endpoint", Subject: "node " + leader, Status: report.Pass}
+	fd := report.Finding{Subject: "node " + leader, Status: report.Pass}
 	if n == nil {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader is node %q, but the cluster has no VPN record for it (node/%s/vpn)", leader, leader)

@@ -59,11 +59,9 @@ type Facts struct {
 	NodeAddrsOverride bool
 	NodeAddrsNote     string // what could not be used, for messages
 
-	RedisConfigured bool
-	Cluster         *cluster.Snapshot
-	ClusterErr      string
-	NethVoice       []cluster.NethVoiceInstance
-	Dest            string // destination node id
+	cluster.State
+	NethVoice []cluster.NethVoiceInstance
+	Dest      string // destination node id
 
 	// Endpoint is how the resolvers answer for the host of the leader's
 	// VPN endpoint (nil: not a host name, or no cluster).

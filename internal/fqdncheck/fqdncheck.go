@@ -6,22 +6,26 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
-// All runs every validate-fqdns evaluator.
-func All(f Facts) []report.Finding {
-	var out []report.Finding
-	for _, check := range []func(Facts) []report.Finding{
-		CheckSyntax, CheckDistinct, CheckRouteFree, CheckResolves, CheckPointsToNode,
-		CheckAAAA, CheckCNAME, CheckAuthoritative, CheckTTL, CheckVPNEndpoint,
-	} {
-		out = append(out, check(f)...)
-	}
-	return out
+// Action is the action whose report carries these checks.
+const Action = "validate-fqdns"
+
+// Checks are the checks of validate-fqdns, in report order.
+var Checks = []*check.Check[Facts]{
+	CheckSyntax, CheckDistinct, CheckRouteFree, CheckResolves, CheckPointsToNode,
+	CheckAAAA, CheckCNAME, CheckAuthoritative, CheckTTL, CheckVPNEndpoint,
 }
+
+// All judges the facts with every check of validate-fqdns.
+func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
+
+func clusterTook(f Facts) time.Duration { return f.Took }
 
 var roleTitle = map[string]string{RoleNethVoice: "NethVoice", RoleCTI: "CTI", RoleProxy: "proxy"}
 
@@ -33,13 +37,11 @@ func rolesText(roles []string) string {
 	return strings.Join(t, " and ") + " FQDN"
 }
 
-func newFinding(id string, s subject, st report.Status, msg string) report.Finding {
-	return report.Finding{ID: id, Subject: s.Name, Status: st, Message: msg, Data: map[string]any{"roles": s.Roles}}
+func newFinding(s subject, st report.Status, msg string) report.Finding {
+	return report.Finding{Subject: s.Name, Status: st, Message: msg, Data: map[string]any{"roles": s.Roles}}
 }
 
-func hint(h string, cmds ...string) *report.Remediation {
-	return &report.Remediation{Hint: h, Commands: cmds}
-}
+var hint = check.Hint
 
 // dig is the command that shows what a server answers (ip:port).
 func dig(server, name, typ string, norec bool) string {
@@ -69,24 +71,24 @@ func (f Facts) digResolver(name, typ string) string {
 // why there are none.
 // perName runs judge on every planned name that has DNS facts, with a
 // pass finding to fill in; the other names get dnsOf's skip.
-func (f Facts) perName(id string, judge func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding) []report.Finding {
+func (f Facts) perName(judge func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding) []report.Finding {
 	var out []report.Finding
 	for _, s := range f.subjects() {
-		nf, sk := f.dnsOf(id, s)
+		nf, sk := f.dnsOf(s)
 		if sk != nil {
 			out = append(out, *sk)
 			continue
 		}
-		fd := newFinding(id, s, report.Pass, "")
+		fd := newFinding(s, report.Pass, "")
 		fd.DurationMs = nf.ElapsedMs
 		out = append(out, judge(s, nf, fd))
 	}
 	return out
 }
 
-func (f Facts) dnsOf(id string, s subject) (*dnscheck.NameFacts, *report.Finding) {
+func (f Facts) dnsOf(s subject) (*dnscheck.NameFacts, *report.Finding) {
 	skip := func(msg string) (*dnscheck.NameFacts, *report.Finding) {
-		fd := newFinding(id, s, report.Skip, msg)
+		fd := newFinding(s, report.Skip, msg)
 		return nil, &fd
 	}
 	if !s.Valid() {
@@ -106,11 +108,23 @@ func (f Facts) dnsOf(id string, s subject) (*dnscheck.NameFacts, *report.Finding
 	return nf, nil
 }
 
-// CheckSyntax judges fqdn.syntax for each planned name.
-func CheckSyntax(f Facts) []report.Finding {
+var CheckSyntax = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.syntax", Title: "FQDN is a valid host name", Action: Action, Area: check.DNS,
+	Verifies: "Each planned FQDN is an RFC 1123 host name: at most 253 characters, labels of 1-63 letters, " +
+		"digits and hyphens, at least one dot, not an IP address, not under .invalid or localhost; an " +
+		"internationalized name is converted to its A-label form and said so.",
+	Doc: "Per planned name: an RFC 1123 host name of at most 253 characters, labels of 1-63 letters, " +
+		"digits and hyphens (no hyphen at either end; `--` in positions 3-4 only in a valid `xn--` " +
+		"A-label), at least one dot, not an IP address, a top-level label that is not numeric, not under " +
+		"`.invalid` or `localhost` (RFC 6761). Upper case and one final dot are accepted. A name in " +
+		"Unicode is a `warn` (see above). An invalid name is not queried: its other checks are `skip`.",
+}, Eval: checkSyntax}
+
+// checkSyntax judges fqdn.syntax for each planned name.
+func checkSyntax(f Facts) []report.Finding {
 	var out []report.Finding
 	for _, s := range f.subjects() {
-		fd := newFinding("fqdn.syntax", s, report.Pass, "")
+		fd := newFinding(s, report.Pass, "")
 		fd.Data["input"] = sanitize(s.Input)
 		switch {
 		case !s.Valid():
@@ -134,11 +148,21 @@ func CheckSyntax(f Facts) []report.Finding {
 	return out
 }
 
-// CheckDistinct judges fqdn.distinct, one finding per name that plays the
+var CheckDistinct = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.distinct", Title: "FQDNs are distinct", Action: Action, Area: check.DNS,
+	Verifies: "The CTI FQDN differs from the NethVoice FQDN (case and final dot ignored); the proxy FQDN " +
+		"differs from CTI's and equals the NethVoice FQDN only for a single NethVoice instance.",
+	Doc: "Subject the CTI FQDN: it differs from the NethVoice FQDN (compared without case and final dot). " +
+		"Subject the proxy FQDN: it differs from CTI's, and equals the NethVoice FQDN only while " +
+		"NethVoice is alone behind the proxy (`fail` when the destination node hosts several NethVoice " +
+		"instances; instances are not counted stand-alone).",
+}, Eval: checkDistinct}
+
+// checkDistinct judges fqdn.distinct, one finding per name that plays the
 // CTI or proxy role: the CTI FQDN differs from the NethVoice FQDN; the
 // proxy FQDN differs from CTI's, and equals the NethVoice FQDN only when
 // NethVoice is alone behind the proxy.
-func CheckDistinct(f Facts) []report.Finding {
+func checkDistinct(f Facts) []report.Finding {
 	nvName := ""
 	for _, s := range f.subjects() {
 		if s.has(RoleNethVoice) {
@@ -150,7 +174,7 @@ func CheckDistinct(f Facts) []report.Finding {
 		if !s.has(RoleCTI) && !s.has(RoleProxy) {
 			continue
 		}
-		fd := newFinding("fqdn.distinct", s, report.Pass, "")
+		fd := newFinding(s, report.Pass, "")
 		switch {
 		case s.has(RoleCTI) && s.has(RoleNethVoice):
 			fd.Status = report.Fail
@@ -208,34 +232,42 @@ func parentOf(name string) string {
 }
 
 // clusterSkip is the finding of a cluster-based check without a cluster.
-func (f Facts) clusterSkip(id string, s subject) *report.Finding {
-	var msg string
-	switch {
-	case !f.RedisConfigured:
-		msg = "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8)"
-	case f.Cluster == nil:
-		msg = "the cluster database could not be read: " + f.ClusterErr
-	default:
+func (f Facts) clusterSkip(s subject) *report.Finding {
+	msg := check.ClusterGap(f.State, "")
+	if msg == "" {
 		return nil
 	}
-	fd := newFinding(id, s, report.Skip, msg)
+	fd := newFinding(s, report.Skip, msg)
 	return &fd
 }
 
-// CheckRouteFree judges fqdn.route-free for the NethVoice and CTI FQDNs:
+var CheckRouteFree = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.route-free", Title: "FQDN not used by another route", Action: Action, Area: check.DNS,
+	Verifies: "The NethVoice and CTI FQDNs are not already hosts of an HTTP route on NS8 " +
+		"(module/traefik<N>/hosts); in cutover, the route of the NethVoice instance configured with the " +
+		"name is expected.",
+	Doc: "The NethVoice and CTI FQDNs are not hosts of an HTTP route on NS8 (the sets " +
+		"`module/traefik<N>/hosts`, all nodes). A name that a NethVoice instance is configured with " +
+		"(`NETHVOICE_HOST`, `NETHCTI_UI_HOST` of its environment) is a `fail` in `plan` (another instance " +
+		"has it) and a `pass` in `cutover` (the migrated instance's route, expected after Finish). A " +
+		"route of any other module is a `fail`: `list-routes` of that Traefik shows which module owns it. " +
+		"The proxy FQDN is not checked (the proxy answers SIP, not HTTP routes). `skip` stand-alone.",
+}, Eval: checkRouteFree, Took: clusterTook}
+
+// checkRouteFree judges fqdn.route-free for the NethVoice and CTI FQDNs:
 // no HTTP route of NS8 (module/traefik<N>/hosts) uses the name yet; in
 // cutover, the route of a NethVoice instance configured with it is expected.
-func CheckRouteFree(f Facts) []report.Finding {
+func checkRouteFree(f Facts) []report.Finding {
 	var out []report.Finding
 	for _, s := range f.subjects() {
 		if !s.has(RoleNethVoice) && !s.has(RoleCTI) {
 			continue // the proxy answers SIP, not HTTP routes
 		}
 		if !s.Valid() {
-			out = append(out, newFinding("fqdn.route-free", s, report.Skip, fmt.Sprintf("not checked: %q is not a valid host name (see fqdn.syntax)", s.Name)))
+			out = append(out, newFinding(s, report.Skip, fmt.Sprintf("not checked: %q is not a valid host name (see fqdn.syntax)", s.Name)))
 			continue
 		}
-		if sk := f.clusterSkip("fqdn.route-free", s); sk != nil {
+		if sk := f.clusterSkip(s); sk != nil {
 			out = append(out, *sk)
 			continue
 		}
@@ -262,7 +294,7 @@ func CheckRouteFree(f Facts) []report.Finding {
 				}
 			}
 		}
-		fd := newFinding("fqdn.route-free", s, report.Pass, "")
+		fd := newFinding(s, report.Pass, "")
 		fd.Data["traefik"] = traefiks
 		fd.Data["routed_by"] = routedBy
 		fd.Data["nethvoice_claims"] = claims
@@ -366,19 +398,30 @@ func zoneOf(nf *dnscheck.NameFacts) string {
 	return parentOf(nf.Name)
 }
 
-// CheckResolves judges fqdn.resolves: every resolver gives A records.
+var CheckResolves = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.resolves", Title: "FQDN resolves", Action: Action, Area: check.DNS,
+	Verifies: "Every resolver (the node's own or the ones given) answers A records for the FQDN; NXDOMAIN, " +
+		"NODATA, SERVFAIL, REFUSED and silence are told apart. In plan a missing record passes and says " +
+		"what to create.",
+	Doc: "Every resolver answers A records for the name (CNAMEs followed). SERVFAIL, REFUSED, a CNAME loop " +
+		"and silence (with how long and how many tries) are a `fail`. No record (NXDOMAIN or NODATA): in " +
+		"`plan` a `pass` that says which A record to create at cutover; in `cutover` a `fail`, or, when " +
+		"other resolvers already answer, a `fail` that says how long the absence stays cached.",
+}, Eval: checkResolves}
+
+// checkResolves judges fqdn.resolves: every resolver gives A records.
 // NXDOMAIN, SERVFAIL and silence are told apart; in plan a missing record
 // is expected and the message says what to create at cutover.
-func CheckResolves(f Facts) []report.Finding {
+func checkResolves(f Facts) []report.Finding {
 	var out []report.Finding
 	for _, s := range f.subjects() {
 		if s.Valid() && len(f.Resolvers) == 0 {
-			fd := newFinding("fqdn.resolves", s, report.Fail, "no resolver to ask: "+orText(f.ResolversErr, "none configured"))
+			fd := newFinding(s, report.Fail, "no resolver to ask: "+orText(f.ResolversErr, "none configured"))
 			fd.Remediation = hint("Give the resolvers to use (resolvers: [\"ip[:port]\"]) or fix the nameserver lines of /etc/resolv.conf", "cat /etc/resolv.conf")
 			out = append(out, fd)
 			continue
 		}
-		nf, sk := f.dnsOf("fqdn.resolves", s)
+		nf, sk := f.dnsOf(s)
 		if sk != nil {
 			out = append(out, *sk)
 			continue
@@ -395,7 +438,7 @@ func CheckResolves(f Facts) []report.Finding {
 				bad = append(bad, v)
 			}
 		}
-		fd := newFinding("fqdn.resolves", s, report.Pass, "")
+		fd := newFinding(s, report.Pass, "")
 		fd.DurationMs = nf.ElapsedMs
 		fd.Data["answers"] = answersData(vs)
 		fd.Data["resolvers"] = f.Resolvers
@@ -501,11 +544,23 @@ func published(nf *dnscheck.NameFacts, typ string) ([]string, string) {
 	return sortedKeys(set), "the resolvers"
 }
 
-// CheckPointsToNode judges fqdn.points-to-node: the published A records are
+var CheckPointsToNode = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.points-to-node", Title: "FQDN points to this node", Action: Action, Area: check.DNS,
+	Verifies: "The published A records are addresses of the destination node (its interfaces, its VPN " +
+		"endpoint's address, its proxy's public address, or expected_addresses): a warn in plan, a fail " +
+		"in cutover.",
+	Doc: "The A records the zone publishes (the authoritative servers' answers; the resolvers' when the " +
+		"name is a CNAME out of the zone) are all addresses of the destination node. Elsewhere (e.g. " +
+		"still the NS7 host) is a `warn` in `plan` (it must change at cutover) and a `fail` in `cutover`. " +
+		"With `lets_encrypt`, a private address is a `warn`: Let's Encrypt validates over the Internet. " +
+		"`skip` when there is no A record or no known node address.",
+}, Eval: checkPointsToNode}
+
+// checkPointsToNode judges fqdn.points-to-node: the published A records are
 // addresses of the destination node. Elsewhere (e.g. still NS7) is a warn
 // in plan, a fail in cutover.
-func CheckPointsToNode(f Facts) []report.Finding {
-	return f.perName("fqdn.points-to-node", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func checkPointsToNode(f Facts) []report.Finding {
+	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		addrs, from := published(nf, "A")
 		expected := make([]string, 0, len(f.NodeAddrs))
 		for _, a := range f.NodeAddrs {
@@ -567,10 +622,19 @@ func nonPublic(addrs []string) []string {
 	return out
 }
 
-// CheckAAAA judges fqdn.aaaa: an AAAA record that does not reach the node
+var CheckAAAA = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.aaaa", Title: "No AAAA record elsewhere", Action: Action, Area: check.DNS,
+	Verifies: "An AAAA record of the FQDN, if any, is an address of the node (clients try IPv6 first); a " +
+		"failing AAAA question is a warn too.",
+	Doc: "An AAAA record that is not an address of the node is a `warn`: clients try IPv6 first and reach " +
+		"another host or nothing. A failing AAAA question (SERVFAIL, silence) is a `warn` too; no AAAA " +
+		"record at all is a `pass`.",
+}, Eval: checkAAAA}
+
+// checkAAAA judges fqdn.aaaa: an AAAA record that does not reach the node
 // is a warn (clients try IPv6 first), as is an AAAA question that fails.
-func CheckAAAA(f Facts) []report.Finding {
-	return f.perName("fqdn.aaaa", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func checkAAAA(f Facts) []report.Finding {
+	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "AAAA")
 		fd.Data["answers"] = answersData(vs)
 		addrs, from := published(nf, "AAAA")
@@ -619,11 +683,20 @@ func allFailed(vs []view) bool {
 	return true
 }
 
-// CheckCNAME judges fqdn.cname: CNAME chains, as the resolvers and the
+var CheckCNAME = &check.Check[Facts]{Meta: check.Meta{
+	ID: "fqdn.cname", Title: "CNAME chain ends at an address", Action: Action, Area: check.DNS,
+	Verifies: "CNAME chains are followed to their end; loops, chains longer than 8 links and targets without an " +
+		"address fail.",
+	Doc: "CNAME chains, as the resolvers and the authoritative servers show them, are followed to their " +
+		"end (at most 8 links). A loop, a longer chain, and a target that does not exist or has no A " +
+		"record are a `fail`; a chain that ends at an address, or no CNAME, a `pass`.",
+}, Eval: checkCNAME}
+
+// checkCNAME judges fqdn.cname: CNAME chains, as the resolvers and the
 // authoritative servers show them, end at addresses; loops, chains too
 // long and dangling targets fail.
-func CheckCNAME(f Facts) []report.Finding {
-	return f.perName("fqdn.cname", func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func checkCNAME(f Facts) []report.Finding {
+	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "A")
 		var auth []view
 		for _, a := range nf.Authorities {

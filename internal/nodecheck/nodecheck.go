@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -33,55 +35,61 @@ type Facts struct {
 	ThisNode string // the node this module runs on (NODE_ID)
 	Dest     string // the destination node of NethVoice
 
-	Node    *node.Facts // nil when the measure failed
-	NodeErr string
+	Node     *node.Facts // nil when the measure failed
+	NodeErr  string
+	NodeTook time.Duration
 
-	RedisConfigured bool
-	Cluster         *cluster.Snapshot // nil when the read failed
-	ClusterErr      string
-	LeaderErr       string // the leader address did not answer (writes go there)
-	TimedOut        bool
-	ReadAddress     string
-	WriteAddress    string
+	// The cluster database as read from the replica; LeaderErr says
+	// whether the leader, where writes go, answered.
+	cluster.State
+	ReadAddress  string
+	WriteAddress string
 }
 
-// All runs every check-node evaluator.
-func All(f Facts) []report.Finding {
-	var out []report.Finding
-	out = append(out, Redis(f))
-	out = append(out, CPU(f), Memory(f), Disk(f))
-	out = append(out, Proxy(f))
-	out = append(out, Leftovers(f)...)
-	return out
-}
+// Action is the action whose report carries these checks.
+const Action = "check-node"
+
+// Checks are the checks of check-node, in report order.
+var Checks = []*check.Check[Facts]{Redis, CPU, Memory, Disk, Proxy, Leftovers}
+
+// All judges the facts with every check of check-node.
+func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
+
+func nodeTook(f Facts) time.Duration    { return f.NodeTook }
+func clusterTook(f Facts) time.Duration { return f.Took }
 
 func subjectNode(id string) string { return "node " + id }
 
-func hint(h string, cmds ...string) *report.Remediation {
-	return &report.Remediation{Hint: h, Commands: cmds}
-}
+var hint = check.Hint
 
 // measured returns a skip finding when the measured node is not the
 // destination or the measure failed, nil otherwise.
-func measured(f Facts, id string) *report.Finding {
+func measured(f Facts) *report.Finding {
 	if f.Dest != "" && f.ThisNode != "" && f.Dest != f.ThisNode {
-		return &report.Finding{ID: id, Subject: subjectNode(f.Dest), Status: report.Skip,
+		return &report.Finding{Subject: subjectNode(f.Dest), Status: report.Skip,
 			Message: fmt.Sprintf("this module runs on node %s, the destination is node %s: only the node the module runs on can be measured; install nethvoice-preflight on node %s to measure it", f.ThisNode, f.Dest, f.Dest)}
 	}
 	if f.Node == nil {
-		return &report.Finding{ID: id, Subject: subjectNode(f.ThisNode), Status: report.Fail,
+		return &report.Finding{Subject: subjectNode(f.ThisNode), Status: report.Fail,
 			Message:     "the node could not be measured: " + f.NodeErr,
 			Remediation: hint("Check that /proc is readable and the volumes path exists, then run the check again")}
 	}
 	return nil
 }
 
-// CPU judges node.cpu.
-func CPU(f Facts) report.Finding {
-	if s := measured(f, "node.cpu"); s != nil {
+var CPU = &check.Check[Facts]{Meta: check.Meta{
+	ID: "node.cpu", Title: "Enough CPU cores", Action: Action, Area: check.System,
+	Verifies: "The destination node has at least 4 CPU cores.",
+	Doc: "The node has at least 4 CPU cores (counted from `/proc/cpuinfo`), the NethVoice minimum. `skip` " +
+		"when the destination node is not the node the module runs on.",
+}, Eval: check.One(cpu), Took: nodeTook}
+
+// cpu judges node.cpu.
+func cpu(f Facts) report.Finding {
+	if s := measured(f); s != nil {
 		return *s
 	}
-	fd := report.Finding{ID: "node.cpu", Subject: subjectNode(f.ThisNode),
+	fd := report.Finding{Subject: subjectNode(f.ThisNode),
 		Data: map[string]any{"cpus": f.Node.CPUs, "minimum": MinCPUs}}
 	if f.Node.CPUs >= MinCPUs {
 		fd.Status = report.Pass
@@ -94,20 +102,27 @@ func CPU(f Facts) report.Finding {
 	return fd
 }
 
-// Memory judges node.memory.
-func Memory(f Facts) report.Finding {
-	if s := measured(f, "node.memory"); s != nil {
+var Memory = &check.Check[Facts]{Meta: check.Meta{
+	ID: "node.memory", Title: "Enough memory", Action: Action, Area: check.System,
+	Verifies: "The destination node has at least 8 GiB of RAM.",
+	Doc: "The node has at least 8 GiB of RAM. `MemTotal` of an 8 GiB machine reads a little less (the " +
+		"kernel keeps part of it), so 7.5 GiB and more count as 8 GiB.",
+}, Eval: check.One(memory), Took: nodeTook}
+
+// memory judges node.memory.
+func memory(f Facts) report.Finding {
+	if s := measured(f); s != nil {
 		return *s
 	}
-	fd := report.Finding{ID: "node.memory", Subject: subjectNode(f.ThisNode),
+	fd := report.Finding{Subject: subjectNode(f.ThisNode),
 		Data: map[string]any{"memory_bytes": f.Node.MemTotalBytes, "minimum_bytes": MinMemNominal}}
 	if f.Node.MemTotalBytes >= MinMemBytes {
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("%s of RAM (at least 8 GiB needed)", HumanBytes(f.Node.MemTotalBytes))
+		fd.Message = fmt.Sprintf("%s of RAM (at least 8 GiB needed)", check.Bytes(f.Node.MemTotalBytes))
 		return fd
 	}
 	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("%s of RAM; NethVoice needs at least 8 GiB", HumanBytes(f.Node.MemTotalBytes))
+	fd.Message = fmt.Sprintf("%s of RAM; NethVoice needs at least 8 GiB", check.Bytes(f.Node.MemTotalBytes))
 	fd.Remediation = hint("Give the node at least 8 GiB of RAM (or choose another destination node)", "free -h")
 	return fd
 }
@@ -122,9 +137,20 @@ func DiskNeed(ns7Data int64) uint64 {
 	return need
 }
 
-// Disk judges node.disk.
-func Disk(f Facts) report.Finding {
-	if s := measured(f, "node.disk"); s != nil {
+var Disk = &check.Check[Facts]{Meta: check.Meta{
+	ID: "node.disk", Title: "Enough free disk for module volumes", Action: Action, Area: check.System,
+	Verifies: "Free space on the filesystem that holds module volumes is at least max(100 GiB, measured NS7 " +
+		"data x 2).",
+	Doc: "Free space (for unprivileged users) on the filesystem that holds module volumes is at least " +
+		"max(100 GiB, measured NS7 data x 2): the data is copied once and the database dumps are imported " +
+		"in background. The path is the home base directory of rootless modules (the parent of the " +
+		"module's `HOME`, normally `/home`) or the `volumes_path` setting; a path that does not exist yet " +
+		"is measured on its nearest existing parent. The NS7 data size comes from the last `probe-ns7`.",
+}, Eval: check.One(disk), Took: nodeTook}
+
+// disk judges node.disk.
+func disk(f Facts) report.Finding {
+	if s := measured(f); s != nil {
 		return *s
 	}
 	var ns7 int64
@@ -132,42 +158,48 @@ func Disk(f Facts) report.Finding {
 		ns7 = f.Cluster.NS7DataBytes
 	}
 	need := DiskNeed(ns7)
-	fd := report.Finding{ID: "node.disk", Subject: f.Node.MeasuredPath,
+	fd := report.Finding{Subject: f.Node.MeasuredPath,
 		Data: map[string]any{"free_bytes": f.Node.DiskFreeBytes, "size_bytes": f.Node.DiskSizeBytes,
 			"needed_bytes": need, "ns7_data_bytes": ns7, "path": f.Node.VolumesPath, "measured_path": f.Node.MeasuredPath}}
 	basis := "the 100 GiB minimum; NS7 data not measured yet: run probe-ns7"
 	if ns7 > 0 {
-		basis = fmt.Sprintf("max(100 GiB, NS7 data %s x %d)", HumanBytes(uint64(ns7)), DiskFactor)
+		basis = fmt.Sprintf("max(100 GiB, NS7 data %s x %d)", check.Bytes(uint64(ns7)), DiskFactor)
 	}
 	if f.Node.DiskFreeBytes >= need {
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", HumanBytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, HumanBytes(need), basis)
+		fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
 		return fd
 	}
 	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", HumanBytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, HumanBytes(need), basis)
+	fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
 	fd.Remediation = hint(fmt.Sprintf("Free or add %s on the filesystem of %s (or choose another destination node)",
-		HumanBytes(need-f.Node.DiskFreeBytes), f.Node.MeasuredPath), "df -h "+f.Node.MeasuredPath)
+		check.Bytes(need-f.Node.DiskFreeBytes), f.Node.MeasuredPath), "df -h "+f.Node.MeasuredPath)
 	return fd
 }
 
 // clusterSkip is the finding of a cluster check when the cluster could not
 // be read; the cause itself is reported once, by cluster.redis.
-func clusterSkip(f Facts, id, subject string) *report.Finding {
-	if !f.RedisConfigured {
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
-			Message: "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8)"}
-	}
-	if f.Cluster == nil {
-		return &report.Finding{ID: id, Subject: subject, Status: report.Skip,
-			Message: "the cluster database could not be read (see cluster.redis): " + f.ClusterErr}
+func clusterSkip(f Facts, subject string) *report.Finding {
+	if why := check.ClusterGap(f.State, Redis.ID); why != "" {
+		s := check.Skip(subject, why)
+		return &s
 	}
 	return nil
 }
 
-// Redis judges cluster.redis.
-func Redis(f Facts) report.Finding {
-	fd := report.Finding{ID: "cluster.redis", Subject: "cluster"}
+var Redis = &check.Check[Facts]{Meta: check.Meta{
+	ID: "cluster.redis", Title: "Cluster database answers", Action: Action, Area: check.System,
+	Verifies: "The cluster Redis (local replica and leader) answers within the deadline and the leader node is " +
+		"known.",
+	Doc: "The local Redis replica answers within the deadline, the leader's Redis (where reports are " +
+		"written) answers to the module's credentials, and the leader node is known " +
+		"(`cluster/environment` `NODE_ID` set and `node/<leader>/vpn` present). `skip` outside NS8 (no " +
+		"`REDIS_ADDRESS`). When this fails, the other cluster checks are `skip` with the same cause.",
+}, Eval: check.One(redis), Took: clusterTook}
+
+// redis judges cluster.redis.
+func redis(f Facts) report.Finding {
+	fd := report.Finding{Subject: "cluster"}
 	if !f.RedisConfigured {
 		fd.Status = report.Skip
 		fd.Message = "no cluster database: REDIS_ADDRESS is not set (stand-alone run outside NS8)"
@@ -205,16 +237,27 @@ func Redis(f Facts) report.Finding {
 	return fd
 }
 
-// Proxy judges node.proxy on the destination node.
-func Proxy(f Facts) report.Finding {
+var Proxy = &check.Check[Facts]{Meta: check.Meta{
+	ID: "node.proxy", Title: "NethVoice proxy installed and configured", Action: Action, Area: check.System,
+	Verifies: "A nethvoice-proxy instance runs on the destination node and is configured (FQDN not *.invalid, " +
+		"address not 127.0.0.1).",
+	Doc: "A `nethvoice-proxy` instance is the default instance of the destination node " +
+		"(`node/<n>/default_instance/nethvoice-proxy`), publishes its SIP service " +
+		"(`module/<proxy>/srv/tcp/sip`) and is configured: its FQDN does not end in `.invalid` and its " +
+		"address is not `127.0.0.1` (the values a freshly installed proxy has). NethVoice's configuration " +
+		"fails, or calls do not work, without it.",
+}, Eval: check.One(proxy), Took: clusterTook}
+
+// proxy judges node.proxy on the destination node.
+func proxy(f Facts) report.Finding {
 	dest := f.Dest
 	if dest == "" {
 		dest = f.ThisNode
 	}
-	if s := clusterSkip(f, "node.proxy", subjectNode(dest)); s != nil {
+	if s := clusterSkip(f, subjectNode(dest)); s != nil {
 		return *s
 	}
-	fd := report.Finding{ID: "node.proxy", Subject: subjectNode(dest)}
+	fd := report.Finding{Subject: subjectNode(dest)}
 	n := f.Cluster.Nodes[dest]
 	proxyID := ""
 	if n != nil {
@@ -263,10 +306,21 @@ func Proxy(f Facts) report.Finding {
 	return fd
 }
 
-// Leftovers judges node.leftovers: NS7 migration nodes already joined, and
+var Leftovers = &check.Check[Facts]{Meta: check.Meta{
+	ID: "node.leftovers", Title: "No leftovers of an earlier migration", Action: Action, Area: check.System,
+	Verifies: "No NS7 is already joined as a nomodules node and no stale ns7admin accounts are left.",
+	Doc: "Subject `nodes`: no node carries the `nomodules` flag, the mark of an NS7 joined by the " +
+		"migration tool (`warn`: it may be this migration's NS7, or an earlier one never removed). " +
+		"Subject `accounts`: no stale `ns7adminN` cluster admin account without a joined NS7 node N. The " +
+		"account names are listed with `SCAN user/ns7admin*` (NS8's ACL forbids modules to read `user/*` " +
+		"keys, but a key-name scan is not subject to key patterns); where a server refuses it, this " +
+		"subject is `skip` with the command to check by hand.",
+}, Eval: leftovers, Took: clusterTook}
+
+// leftovers judges node.leftovers: NS7 migration nodes already joined, and
 // stale ns7admin accounts (when the module can read them).
-func Leftovers(f Facts) []report.Finding {
-	if s := clusterSkip(f, "node.leftovers", "nodes"); s != nil {
+func leftovers(f Facts) []report.Finding {
+	if s := clusterSkip(f, "nodes"); s != nil {
 		return []report.Finding{*s}
 	}
 	var mig []string
@@ -276,7 +330,7 @@ func Leftovers(f Facts) []report.Finding {
 		}
 	}
 	sort.Strings(mig)
-	nodes := report.Finding{ID: "node.leftovers", Subject: "nodes", Data: map[string]any{"ns7_nodes": mig}}
+	nodes := report.Finding{Subject: "nodes", Data: map[string]any{"ns7_nodes": mig}}
 	if len(mig) == 0 {
 		nodes.Status = report.Pass
 		nodes.Message = "no NS7 is joined to the cluster (no node has the nomodules flag)"
@@ -286,7 +340,7 @@ func Leftovers(f Facts) []report.Finding {
 		nodes.Remediation = hint("If it is not the NS7 you are migrating now, run 'Leave NS8' in the NS7 migration tool (or remove the node from the cluster) before starting",
 			"api-cli run cluster/list-nodes")
 	}
-	accounts := report.Finding{ID: "node.leftovers", Subject: "accounts"}
+	accounts := report.Finding{Subject: "accounts"}
 	switch {
 	case f.Cluster.AdminsErr != "":
 		accounts.Status = report.Skip
@@ -322,18 +376,4 @@ func staleAdmins(s *cluster.Snapshot) []string {
 		}
 	}
 	return out
-}
-
-// HumanBytes formats a size with binary units.
-func HumanBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit && exp < 5; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }

@@ -13,9 +13,9 @@ import (
 func healthy() Facts {
 	return Facts{
 		ThisNode: "1", Dest: "1",
-		Node:            &node.Facts{CPUs: 4, MemTotalBytes: 7_900_000 * 1024, VolumesPath: "/home", MeasuredPath: "/home", DiskFreeBytes: 200 * GiB, DiskSizeBytes: 250 * GiB},
-		RedisConfigured: true, ReadAddress: "127.0.0.1:6379", WriteAddress: "cluster-leader:6379",
-		Cluster: &cluster.Snapshot{
+		Node:        &node.Facts{CPUs: 4, MemTotalBytes: 7_900_000 * 1024, VolumesPath: "/home", MeasuredPath: "/home", DiskFreeBytes: 200 * GiB, DiskSizeBytes: 250 * GiB},
+		ReadAddress: "127.0.0.1:6379", WriteAddress: "cluster-leader:6379",
+		State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{
 			Leader: "1",
 			Nodes: map[string]*cluster.Node{
 				"1": {ID: "1", ProxyID: "nethvoice-proxy1", Leader: true},
@@ -23,7 +23,7 @@ func healthy() Facts {
 			},
 			Modules: map[string]*cluster.Module{"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1", Image: "nethvoice-proxy"}},
 			Proxies: map[string]*cluster.Proxy{"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1", FQDN: "proxy.example.com", Address: "192.0.2.10", PublicAddress: "198.51.100.10", Published: true}},
-		},
+		}},
 	}
 }
 
@@ -108,13 +108,5 @@ func TestChecks(t *testing.T) {
 				t.Fatalf("%s without remediation", got.Status)
 			}
 		})
-	}
-}
-
-func TestHumanBytes(t *testing.T) {
-	for in, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 100 * GiB: "100.0 GiB", 3 << 40: "3.0 TiB"} {
-		if got := HumanBytes(in); got != want {
-			t.Errorf("%d: %s, want %s", in, got, want)
-		}
 	}
 }

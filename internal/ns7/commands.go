@@ -27,6 +27,15 @@ type Command struct {
 	// Slow commands (yum, du, find over large trees) get SlowFactor times the
 	// per-command deadline.
 	Slow bool
+	// Reads says what the answer holds (docs/ns7-commands.md).
+	Reads string
+	// AnyExit: the output is the answer whatever the exit code (rpm -q exits
+	// with the number of missing packages, systemctl is-active with 3 for a
+	// stopped unit, yum check-update with 100 for pending updates).
+	AnyExit bool
+	// Parse reads the answer into the facts; nil for a command whose
+	// status alone is the answer.
+	Parse func(out string, exit int, f *Facts)
 }
 
 // SlowFactor multiplies the per-command deadline of slow commands.
@@ -150,48 +159,135 @@ func mysql(sql string) []string {
 	return []string{"mysql", mysqlDefaults, "-N", "-B", "-e", sql}
 }
 
-// Commands returns the command set of a plan, in the order NS7 runs them.
-func (p Plan) Commands() []Command {
+// fixedCommands are the commands every probe runs, in the order NS7 runs
+// them (the plan's host commands and the slow ones follow, see Commands).
+func fixedCommands() []Command {
 	cmds := []Command{
-		{ID: CmdRelease, Argv: []string{"cat", "/etc/nethserver-release"}},
-		{ID: CmdHostname, Argv: []string{"hostname", "-f"}},
-		{ID: CmdKernel, Argv: []string{"uname", "-r"}},
-		{ID: CmdKernels, Argv: []string{"rpm", "-q", "--qf", `%{VERSION}-%{RELEASE}.%{ARCH}\n`, "kernel"}},
-		{ID: CmdPackages, Argv: append([]string{"rpm", "-q", "--qf", `%{NAME} %{VERSION}-%{RELEASE}\n`}, Packages...)},
-		{ID: CmdServices, Argv: append([]string{"systemctl", "is-active"}, Units...)},
-		{ID: CmdListen, Argv: []string{"ss", "-ltn"}},
-		{ID: CmdProvider, Argv: []string{"/usr/sbin/account-provider-test", "dump"}},
+		{ID: CmdRelease, Argv: []string{"cat", "/etc/nethserver-release"}, Reads: "the release line",
+			Parse: func(out string, _ int, f *Facts) { f.Release, f.ReleaseLine = ParseRelease(out) }},
+		{ID: CmdHostname, Argv: []string{"hostname", "-f"}, Reads: "NS7's FQDN",
+			Parse: func(out string, _ int, f *Facts) { f.Hostname = clip(strings.TrimSpace(out), 253) }},
+		{ID: CmdKernel, Argv: []string{"uname", "-r"}, Reads: "the running kernel",
+			Parse: func(out string, _ int, f *Facts) { f.Kernel = clip(strings.TrimSpace(out), 100) }},
+		{ID: CmdKernels, Argv: []string{"rpm", "-q", "--qf", `%{VERSION}-%{RELEASE}.%{ARCH}\n`, "kernel"}, Reads: "the installed kernels",
+			Parse: func(out string, _ int, f *Facts) { f.Kernels = ParseLines(out) }},
+		{ID: CmdPackages, Argv: append([]string{"rpm", "-q", "--qf", `%{NAME} %{VERSION}-%{RELEASE}\n`}, Packages...), Reads: "installed versions",
+			AnyExit: true, Parse: func(out string, _ int, f *Facts) { f.Packages, _ = ParseRPMQuery(out) }},
+		{ID: CmdServices, Argv: append([]string{"systemctl", "is-active"}, Units...), Reads: "unit states",
+			AnyExit: true, Parse: func(out string, _ int, f *Facts) { f.Services = ParseIsActive(out, Units) }},
+		{ID: CmdListen, Argv: []string{"ss", "-ltn"}, Reads: "listening TCP sockets",
+			Parse: func(out string, _ int, f *Facts) { f.Cockpit9090 = ParseListening(out, 9090) }},
+		{ID: CmdProvider, Argv: []string{"/usr/sbin/account-provider-test", "dump"}, Reads: "isAD, isLdap, BaseDN, LdapURI, BindDN... (BindPassword dropped)",
+			Parse: func(out string, _ int, f *Facts) {
+				if p, err := ParseProviderDump(out); err == nil {
+					f.Provider = &p
+				}
+			}},
 	}
 	for _, k := range ConfigKeys {
-		cmds = append(cmds, Command{ID: CmdConfig + k, Argv: []string{"/sbin/e-smith/config", "printjson", k}})
+		cmds = append(cmds, Command{ID: CmdConfig + k, Argv: []string{"/sbin/e-smith/config", "printjson", k}, Reads: configReads[k],
+			Parse: func(out string, _ int, f *Facts) {
+				if rec, err := ParseConfigJSON(k, out); err == nil && rec != nil {
+					f.Config[k] = rec
+				}
+			}})
 	}
-	cmds = append(cmds,
-		Command{ID: CmdTimeZone, Argv: []string{"/sbin/e-smith/config", "get", "TimeZone"}},
-		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}},
-		Command{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}},
-		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes)},
-		Command{ID: CmdPhones, Argv: mysql(sqlPhones)},
-		Command{ID: CmdGateways, Argv: mysql(sqlGateways)},
-		Command{ID: CmdTrunks, Argv: mysql(sqlTrunks)},
-		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions)},
-		Command{ID: CmdLegacy, Argv: mysql(sqlLegacy)},
-		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`}},
+	return append(cmds,
+		Command{ID: CmdTimeZone, Argv: []string{"/sbin/e-smith/config", "get", "TimeZone"}, Reads: "the time zone",
+			Parse: func(out string, _ int, f *Facts) { f.TimeZone = clip(strings.TrimSpace(out), 100) }},
+		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}, Reads: "the proposed LDAP domain name",
+			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }},
+		Command{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
+			Parse: func(out string, _ int, f *Facts) {
+				if d, err := ParseDF(out); err == nil {
+					f.DumpSpace = &d
+				}
+			}},
+		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "database sizes", Parse: parseDBSizes},
+		Command{ID: CmdPhones, Argv: mysql(sqlPhones), Reads: "phone models", Parse: func(out string, _ int, f *Facts) {
+			for _, row := range ParseTSV(out, 3) {
+				n, _ := strconv.Atoi(row[2])
+				f.Phones = append(f.Phones, Phone{Vendor: row[0], Model: row[1], Count: n})
+			}
+		}},
+		Command{ID: CmdGateways, Argv: mysql(sqlGateways), Reads: "gateways and models", Parse: func(out string, _ int, f *Facts) {
+			for _, row := range ParseTSV(out, 4) {
+				f.Gateways = append(f.Gateways, Gateway{Name: row[0], Manufacturer: row[1], Model: row[2], Address: row[3]})
+			}
+		}},
+		Command{ID: CmdTrunks, Argv: mysql(sqlTrunks), Reads: "trunks and SIP servers", Parse: func(out string, _ int, f *Facts) {
+			for _, row := range ParseTSV(out, 5) {
+				f.Trunks = append(f.Trunks, Trunk{ID: row[0], Tech: row[1], Name: row[2], Disabled: row[3] == "on" || row[3] == "1", SIPServer: row[4]})
+			}
+		}},
+		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions), Reads: "extension numbers and names", Parse: func(out string, _ int, f *Facts) {
+			for _, row := range ParseTSV(out, 2) {
+				f.Extensions = append(f.Extensions, Extension{Number: row[0], Name: row[1]})
+			}
+		}},
+		Command{ID: CmdLegacy, Argv: mysql(sqlLegacy), Reads: "phones of the old engine",
+			Parse: func(out string, _ int, f *Facts) { f.LegacyPhones, _ = ParseInt(out) }},
+		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`},
+			Reads: "non-empty custom Asterisk files", Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
 		// AGI scripts no package owns are the site's own.
-		Command{ID: CmdCustomAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true},
+		Command{ID: CmdCustomAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
+			Reads: "AGI scripts no package owns", Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
 		Command{ID: CmdCards, Argv: append([]string{"find", "/var/lib/nethserver/nethcti/templates/customer_card", "-maxdepth", "1", "-type", "f"},
-			append(notNames(stockCards), "-printf", `%s %p\n`)...)},
-		Command{ID: CmdClock, Argv: []string{"date", "+%s"}},
-		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}},
+			append(notNames(stockCards), "-printf", `%s %p\n`)...),
+			Reads: "customer cards other than the stock ones", Parse: func(out string, _ int, f *Facts) { f.CustomerCards = ParseFiles(out) }},
+		Command{ID: CmdClock, Argv: []string{"date", "+%s"}, Reads: "NS7's clock",
+			Parse: func(out string, _ int, f *Facts) { f.Clock, _ = ParseInt(out) }},
+		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}, Reads: "WireGuard handshake times",
+			Parse: func(out string, _ int, f *Facts) { f.Handshakes = ParseHandshakes(out) }},
 	)
+}
+
+// configReads says what each configuration key's record gives.
+var configReads = map[string]string{
+	"sssd":             "Provider, LdapURI, Realm, BaseDN (BindPassword dropped)",
+	"nsdc":             "IpAddress, status (local Samba DC)",
+	"slapd":            "status (local OpenLDAP)",
+	"nethvoice":        "ProvisioningEngine, LegacyMode, BrandName, PublicHost",
+	"nethvoice-report": "international_prefix",
+	"ns8":              "Host, User, LeaderIpAddress, TLSVerify (Password dropped)",
+	"wg-quick@ns8":     "Address, RemoteEndpoint, RemoteNetwork, status",
+}
+
+func parseDBSizes(out string, _ int, f *Facts) {
+	for _, row := range ParseTSV(out, 2) {
+		if n, err := strconv.ParseInt(row[1], 10, 64); err == nil && n >= 0 {
+			f.Data.Databases[row[0]] = n
+			f.Data.DatabaseBytes += n
+		}
+	}
+}
+
+func parseDataSize(out string, _ int, f *Facts) {
+	f.Paths = ParseDU(out)
+	for _, p := range f.Paths {
+		c := categoryOf(p.Path)
+		f.Data.Categories[c] += p.Bytes
+		f.Data.FilesBytes += p.Bytes
+	}
+}
+
+// Commands returns the command set of a plan, in the order NS7 runs them.
+func (p Plan) Commands() []Command {
+	cmds := fixedCommands()
 	if p.LeaderHost != "" {
 		cmds = append(cmds,
-			Command{ID: CmdLeaderDNS, Argv: []string{"getent", "ahostsv4", p.LeaderHost}},
+			Command{ID: CmdLeaderDNS, Argv: []string{"getent", "ahostsv4", p.LeaderHost}, Reads: "the addresses NS7 resolves",
+				Parse: func(out string, _ int, f *Facts) { f.LeaderAddrs = ParseGetent(out) }},
 			// bash's /dev/tcp: a TCP connect and nothing sent. The host is an
 			// argument of a constant script, never part of the script.
-			Command{ID: CmdLeaderTCP, Argv: []string{"bash", "-c", `exec 3<>"/dev/tcp/$1/$2"`, "leader-https", p.LeaderHost, "443"}})
+			Command{ID: CmdLeaderTCP, Argv: []string{"bash", "-c", `exec 3<>"/dev/tcp/$1/$2"`, "leader-https", p.LeaderHost, "443"},
+				Reads: "whether a TCP connection opens (nothing is sent)"})
 	}
-	for i, f := range p.FQDNs {
-		cmds = append(cmds, Command{ID: CmdFQDN + strconv.Itoa(i), Argv: []string{"getent", "ahostsv4", f}})
+	for i, name := range p.FQDNs {
+		cmds = append(cmds, Command{ID: CmdFQDN + strconv.Itoa(i), Argv: []string{"getent", "ahostsv4", name}, Reads: "NS7's answer for each FQDN",
+			AnyExit: true, Parse: func(out string, _ int, f *Facts) {
+				f.FQDNs = append(f.FQDNs, FQDNAnswer{Name: name, Addresses: nonNil(ParseGetent(out))})
+			}})
 	}
 	// du last: on a big spool it is the slowest, and whatever it costs the
 	// other answers are already in.
@@ -199,11 +295,16 @@ func (p Plan) Commands() []Command {
 	for _, d := range DataPaths {
 		globs = append(globs, d.Glob)
 	}
-	cmds = append(cmds,
-		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true},
-		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(globs, " ") + " 2>/dev/null; true", Slow: true},
+	return append(cmds,
+		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true, Reads: "pending updates (exit 100)",
+			AnyExit: true, Parse: func(out string, exit int, f *Facts) {
+				if u, err := ParseYumCheckUpdate(out, exit); err == nil {
+					f.Updates = &u
+				}
+			}},
+		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(globs, " ") + " 2>/dev/null; true", Slow: true,
+			Reads: "bytes of what the migration copies", Parse: parseDataSize},
 	)
-	return cmds
 }
 
 func notNames(names []string) []string {

@@ -3,8 +3,6 @@ package ns7
 import (
 	"path"
 	"sort"
-	"strconv"
-	"strings"
 )
 
 // Facts is everything the probe learned, typed and sanitized: no secret
@@ -146,137 +144,24 @@ func (f *Facts) Answered(id string) bool {
 	return s == StatusOK || s == StatusFailed
 }
 
-// Fill parses every result into the facts. Outputs are dropped once read:
-// only what the parsers extract stays.
+// Fill parses every result into the facts, each command by its own parser
+// (Command.Parse) when it answered. Outputs are dropped once read: only
+// what the parsers extract stays.
 func (f *Facts) Fill(results []Result) {
 	f.cmd = map[string]Result{}
 	for _, r := range results {
 		f.cmd[r.ID] = r
 	}
-	out := func(id string) (string, bool) {
-		r := f.cmd[id]
-		return r.Output, r.Status == StatusOK
-	}
-	if s, ok := out(CmdRelease); ok {
-		f.Release, f.ReleaseLine = ParseRelease(s)
-	}
-	if s, ok := out(CmdHostname); ok {
-		f.Hostname = clip(strings.TrimSpace(s), 253)
-	}
-	if s, ok := out(CmdKernel); ok {
-		f.Kernel = clip(strings.TrimSpace(s), 100)
-	}
-	if s, ok := out(CmdKernels); ok {
-		f.Kernels = ParseLines(s)
-	}
-	// rpm -q exits with the number of missing packages: read it anyway.
-	if r := f.cmd[CmdPackages]; f.Answered(CmdPackages) {
-		f.Packages, _ = ParseRPMQuery(r.Output)
-	}
-	if r := f.cmd[CmdUpdates]; f.Answered(CmdUpdates) {
-		if u, err := ParseYumCheckUpdate(r.Output, r.Exit); err == nil {
-			f.Updates = &u
-		}
-	}
-	// is-active exits 3 when a unit is not active: the lines are the answer.
-	if r := f.cmd[CmdServices]; f.Answered(CmdServices) {
-		f.Services = ParseIsActive(r.Output, Units)
-	}
-	if s, ok := out(CmdListen); ok {
-		f.Cockpit9090 = ParseListening(s, 9090)
-	}
-	if s, ok := out(CmdProvider); ok {
-		if p, err := ParseProviderDump(s); err == nil {
-			f.Provider = &p
-		}
-	}
 	f.Config = map[string]*ConfigRecord{}
-	for _, k := range ConfigKeys {
-		if s, ok := out(CmdConfig + k); ok {
-			if rec, err := ParseConfigJSON(k, s); err == nil && rec != nil {
-				f.Config[k] = rec
-			}
-		}
-	}
-	if s, ok := out(CmdTimeZone); ok {
-		f.TimeZone = clip(strings.TrimSpace(s), 100)
-	}
-	if s, ok := out(CmdDomainName); ok {
-		f.DomainName = clip(strings.TrimSpace(s), 253)
-	}
 	f.Data = DataSizes{Categories: map[string]int64{}, Databases: map[string]int64{}}
-	if r := f.cmd[CmdDataSize]; r.Status == StatusOK {
-		f.Paths = ParseDU(r.Output)
-		for _, p := range f.Paths {
-			c := categoryOf(p.Path)
-			f.Data.Categories[c] += p.Bytes
-			f.Data.FilesBytes += p.Bytes
-		}
-	}
-	if s, ok := out(CmdDBSizes); ok {
-		for _, row := range ParseTSV(s, 2) {
-			if n, err := strconv.ParseInt(row[1], 10, 64); err == nil && n >= 0 {
-				f.Data.Databases[row[0]] = n
-				f.Data.DatabaseBytes += n
-			}
+	for _, c := range Plan(f.Plan).Commands() {
+		r, ok := f.cmd[c.ID]
+		if ok && c.Parse != nil && (r.Status == StatusOK || c.AnyExit && r.Status == StatusFailed) {
+			c.Parse(r.Output, r.Exit, f)
 		}
 	}
 	f.Data.TotalBytes = f.Data.FilesBytes + f.Data.DatabaseBytes
-	if s, ok := out(CmdDumpSpace); ok {
-		if d, err := ParseDF(s); err == nil {
-			f.DumpSpace = &d
-		}
-	}
-	if s, ok := out(CmdPhones); ok {
-		for _, row := range ParseTSV(s, 3) {
-			n, _ := strconv.Atoi(row[2])
-			f.Phones = append(f.Phones, Phone{Vendor: row[0], Model: row[1], Count: n})
-		}
-	}
-	if s, ok := out(CmdGateways); ok {
-		for _, row := range ParseTSV(s, 4) {
-			f.Gateways = append(f.Gateways, Gateway{Name: row[0], Manufacturer: row[1], Model: row[2], Address: row[3]})
-		}
-	}
-	if s, ok := out(CmdTrunks); ok {
-		for _, row := range ParseTSV(s, 5) {
-			f.Trunks = append(f.Trunks, Trunk{ID: row[0], Tech: row[1], Name: row[2], Disabled: row[3] == "on" || row[3] == "1", SIPServer: row[4]})
-		}
-	}
-	if s, ok := out(CmdExtensions); ok {
-		for _, row := range ParseTSV(s, 2) {
-			f.Extensions = append(f.Extensions, Extension{Number: row[0], Name: row[1]})
-		}
-	}
-	if s, ok := out(CmdLegacy); ok {
-		f.LegacyPhones, _ = ParseInt(s)
-	}
-	if s, ok := out(CmdCustomConf); ok {
-		f.CustomConf = ParseFiles(s)
-	}
-	if s, ok := out(CmdCustomAGI); ok {
-		f.CustomAGI = ParseFiles(s)
-	}
-	if s, ok := out(CmdCards); ok {
-		f.CustomerCards = ParseFiles(s)
-	}
-	if s, ok := out(CmdClock); ok {
-		f.Clock, _ = ParseInt(s)
-	}
-	if s, ok := out(CmdWG); ok {
-		f.Handshakes = ParseHandshakes(s)
-	}
-	if s, ok := out(CmdLeaderDNS); ok {
-		f.LeaderAddrs = ParseGetent(s)
-	}
 	f.LeaderHTTPS = f.cmd[CmdLeaderTCP].Status == StatusOK
-	for i, name := range f.Plan.FQDNs {
-		id := CmdFQDN + strconv.Itoa(i)
-		if f.Answered(id) {
-			s, _ := out(id)
-			f.FQDNs = append(f.FQDNs, FQDNAnswer{Name: name, Addresses: nonNil(ParseGetent(s))})
-		}
-	}
 	// Drop the raw outputs: what is kept is what was parsed above.
 	f.Commands = make([]Result, 0, len(results))
 	for _, r := range results {

@@ -6,25 +6,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
-func human(b int64) string {
-	if b < 0 {
-		b = 0
-	}
-	return nodecheck.HumanBytes(uint64(b))
-}
+func human(b int64) string { return check.Bytes(b) }
 
-// DataSize judges ns7.data-size.
-func DataSize(f Facts) report.Finding {
-	if g := gate(f, "ns7.data-size", ns7.CmdDataSize, ns7.CmdDBSizes); g != nil {
-		return *g
-	}
+var DataSize = gated(check.Meta{
+	ID: "ns7.data-size", Title: "NS7 data measured", Action: Action, Area: check.Data,
+	Verifies: "Bytes of recordings, voicemail, sounds, music on hold, Tancredi, configuration and each " +
+		"database, and the total.",
+	Doc: "`du -sb` of what the migration copies, by category (recordings, voicemail, sounds, moh, " +
+		"tancredi, config) plus the size of each NethVoice database (`information_schema`), and the " +
+		"total. Database sizes that cannot be read warn (the total is then too low).",
+}, dataSize, ns7.CmdDataSize, ns7.CmdDBSizes)
+
+// dataSize judges ns7.data-size.
+func dataSize(f Facts) report.Finding {
 	d := f.NS7.Data
-	fd := report.Finding{ID: "ns7.data-size", Subject: f.Subject(),
+	fd := report.Finding{Subject: f.Subject(),
 		Data: map[string]any{"categories": d.Categories, "databases": d.Databases, "files_bytes": d.FilesBytes,
 			"database_bytes": d.DatabaseBytes, "total_bytes": d.TotalBytes}}
 	var parts []string
@@ -49,13 +50,17 @@ func DataSize(f Facts) report.Finding {
 	return fd
 }
 
-// DumpSpace judges ns7.dump-space.
-func DumpSpace(f Facts) report.Finding {
-	if g := gate(f, "ns7.dump-space", ns7.CmdDumpSpace, ns7.CmdDBSizes); g != nil {
-		return *g
-	}
+var DumpSpace = gated(check.Meta{
+	ID: "ns7.dump-space", Title: "Room for the database dumps on NS7", Action: Action, Area: check.Data,
+	Verifies: "Free space under /var/lib/asterisk on NS7 covers the database dumps written at Finish.",
+	Doc: "Free space under `/var/lib/asterisk` (`df -PB1`) is at least the databases' size x 1.2: Finish " +
+		"writes the SQL dumps there before copying them.",
+}, dumpSpace, ns7.CmdDumpSpace, ns7.CmdDBSizes)
+
+// dumpSpace judges ns7.dump-space.
+func dumpSpace(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.dump-space", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	if n.DumpSpace == nil || n.Cmd(ns7.CmdDBSizes).Status != ns7.StatusOK {
 		fd.Status = report.Warn
 		fd.Message = "the free space under " + ns7.DumpDir + " or the database sizes could not be read"
@@ -77,16 +82,20 @@ func DumpSpace(f Facts) report.Finding {
 	return fd
 }
 
-// Prefix judges ns7.prefix.
-func Prefix(f Facts) report.Finding {
-	if g := gate(f, "ns7.prefix", ns7.CmdConfig+"nethvoice-report"); g != nil {
-		return *g
-	}
+var Prefix = gated(check.Meta{
+	ID: "ns7.prefix", Title: "International prefix accepted by NS8", Action: Action, Area: check.Data,
+	Verifies: "nethvoice-report international_prefix matches ^(00\\d{1,4}|\\+\\d{1,4})$.",
+	Doc: "`nethvoice-report international_prefix` matches `^(00\\d{1,4}|\\+\\d{1,4})$`, NS8's pattern; " +
+		"anything else (empty included) would make Finish's `configure-module` fail validation.",
+}, prefix, ns7.CmdConfig+"nethvoice-report")
+
+// prefix judges ns7.prefix.
+func prefix(f Facts) report.Finding {
 	v := ""
 	if r := f.NS7.Config["nethvoice-report"]; r != nil {
 		v = r.Props["international_prefix"]
 	}
-	fd := report.Finding{ID: "ns7.prefix", Subject: f.Subject(), Data: map[string]any{"international_prefix": v}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"international_prefix": v}}
 	if PrefixRe.MatchString(v) {
 		fd.Status, fd.Message = report.Pass, fmt.Sprintf("international prefix %q is accepted by NS8", v)
 		return fd
@@ -97,13 +106,17 @@ func Prefix(f Facts) report.Finding {
 	return fd
 }
 
-// TimeZone judges ns7.timezone against the tz database.
-func TimeZone(f Facts) report.Finding {
-	if g := gate(f, "ns7.timezone", ns7.CmdTimeZone); g != nil {
-		return *g
-	}
+var TimeZone = gated(check.Meta{
+	ID: "ns7.timezone", Title: "Time zone accepted by NS8", Action: Action, Area: check.Data,
+	Verifies: "NS7's TimeZone exists in the tz database.",
+	Doc: "NS7's `TimeZone` names a zone of the tz database (NS8 refuses others with " +
+		"`timezone_not_available`).",
+}, timeZone, ns7.CmdTimeZone)
+
+// timeZone judges ns7.timezone against the tz database.
+func timeZone(f Facts) report.Finding {
 	tz := f.NS7.TimeZone
-	fd := report.Finding{ID: "ns7.timezone", Subject: f.Subject(), Data: map[string]any{"timezone": tz}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"timezone": tz}}
 	if ValidTimeZone(tz) {
 		fd.Status, fd.Message = report.Pass, fmt.Sprintf("time zone %s exists in the tz database", tz)
 		return fd
@@ -123,16 +136,20 @@ func ValidTimeZone(tz string) bool {
 	return err == nil
 }
 
-// Provisioning judges ns7.provisioning.
-func Provisioning(f Facts) report.Finding {
-	if g := gate(f, "ns7.provisioning", ns7.CmdConfig+"nethvoice"); g != nil {
-		return *g
-	}
+var Provisioning = gated(check.Meta{
+	ID: "ns7.provisioning", Title: "Phones provisioned by Tancredi", Action: Action, Area: check.Data,
+	Verifies: "The provisioning engine is Tancredi; phones of the old engine are not migrated (warn).",
+	Doc: "`nethvoice ProvisioningEngine` is `tancredi`. The old engine (`freepbx`, Endpoint Manager) warns " +
+		"with the number of its phones: they are not migrated.",
+}, provisioning, ns7.CmdConfig+"nethvoice")
+
+// provisioning judges ns7.provisioning.
+func provisioning(f Facts) report.Finding {
 	eng := ""
 	if r := f.NS7.Config["nethvoice"]; r != nil {
 		eng = r.Props["ProvisioningEngine"]
 	}
-	fd := report.Finding{ID: "ns7.provisioning", Subject: f.Subject(), Data: map[string]any{"engine": eng, "legacy_phones": f.NS7.LegacyPhones}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"engine": eng, "legacy_phones": f.NS7.LegacyPhones}}
 	switch eng {
 	case "tancredi":
 		fd.Status, fd.Message = report.Pass, "phones are provisioned by Tancredi, which NS8 migrates"
@@ -148,12 +165,16 @@ func Provisioning(f Facts) report.Finding {
 	return fd
 }
 
-// Phones judges ns7.phones.
-func Phones(f Facts) report.Finding {
-	if g := gate(f, "ns7.phones", ns7.CmdPhones); g != nil {
-		return *g
-	}
-	fd := report.Finding{ID: "ns7.phones", Subject: f.Subject()}
+var Phones = gated(check.Meta{
+	ID: "ns7.phones", Title: "Phones supported on NS8", Action: Action, Area: check.Data,
+	Verifies: "Every physical phone model is on NethVoice's supported list.",
+	Doc: "Physical phones (`rest_devices_phones`) grouped by vendor and model, checked against the " +
+		"supported list (NethPhone, Fanvil, Yealink, Snom, Gigaset models); others warn.",
+}, phones, ns7.CmdPhones)
+
+// phones judges ns7.phones.
+func phones(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject()}
 	var unsupported []string
 	total := 0
 	models := []map[string]any{}
@@ -182,13 +203,18 @@ func Phones(f Facts) report.Finding {
 	return fd
 }
 
-// Gateways judges ns7.gateways: a gateway of a model NS8 deletes at first
+var Gateways = gated(check.Meta{
+	ID: "ns7.gateways", Title: "Gateways kept by NS8", Action: Action, Area: check.Data,
+	Verifies: "No gateway is of a model NS8 deletes at first start (its configuration would be lost).",
+	Doc: "At first start NS8 rebuilds the gateway models keeping only Patton Trinity (`TRI_*`) and " +
+		"Grandstream HT80x/HT81x/GXW42xx; gateways of any other model are deleted with their " +
+		"configuration: fail, naming them. Note their configuration, then ignore the id with a reason.",
+}, gateways, ns7.CmdGateways)
+
+// gateways judges ns7.gateways: a gateway of a model NS8 deletes at first
 // start loses its configuration.
-func Gateways(f Facts) report.Finding {
-	if g := gate(f, "ns7.gateways", ns7.CmdGateways); g != nil {
-		return *g
-	}
-	fd := report.Finding{ID: "ns7.gateways", Subject: f.Subject()}
+func gateways(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject()}
 	var lost []string
 	list := []map[string]any{}
 	for _, g := range f.NS7.Gateways {
@@ -218,12 +244,16 @@ func Gateways(f Facts) report.Finding {
 	return fd
 }
 
-// Trunks judges ns7.trunks.
-func Trunks(f Facts) report.Finding {
-	if g := gate(f, "ns7.trunks", ns7.CmdTrunks); g != nil {
-		return *g
-	}
-	fd := report.Finding{ID: "ns7.trunks", Subject: f.Subject()}
+var Trunks = gated(check.Meta{
+	ID: "ns7.trunks", Title: "Trunks supported on NS8", Action: Action, Area: check.Data,
+	Verifies: "Every enabled trunk is PJSIP with a provider on the supported list.",
+	Doc: "Enabled trunks are PJSIP and their SIP server belongs to a known provider; chan_sip/IAX trunks " +
+		"and unknown providers warn (record their credentials, check their certification).",
+}, trunks, ns7.CmdTrunks)
+
+// trunks judges ns7.trunks.
+func trunks(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject()}
 	var odd []string
 	list := []map[string]any{}
 	for _, t := range f.NS7.Trunks {
@@ -266,12 +296,16 @@ func orNone(s string) string {
 	return s
 }
 
-// Extensions judges ns7.extensions (the list is in the facts).
-func Extensions(f Facts) report.Finding {
-	if g := gate(f, "ns7.extensions", ns7.CmdExtensions); g != nil {
-		return *g
-	}
-	fd := report.Finding{ID: "ns7.extensions", Subject: f.Subject(), Data: map[string]any{"count": len(f.NS7.Extensions)}}
+var Extensions = gated(check.Meta{
+	ID: "ns7.extensions", Title: "Extension list", Action: Action, Area: check.Data,
+	Verifies: "The extensions (number, name) are listed in the report's facts for the administrator's records.",
+	Doc: "The extensions (number, name) from `asterisk.users` are in the report's `facts.ns7.extensions`, " +
+		"for the administrator's records; none at all warns.",
+}, extensions, ns7.CmdExtensions)
+
+// extensions judges ns7.extensions (the list is in the facts).
+func extensions(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"count": len(f.NS7.Extensions)}}
 	if f.NS7.Cmd(ns7.CmdExtensions).Status != ns7.StatusOK || len(f.NS7.Extensions) == 0 {
 		fd.Status = report.Warn
 		fd.Message = "no extension could be listed (asterisk.users): is this the NethVoice in production?"
@@ -283,13 +317,17 @@ func Extensions(f Facts) report.Finding {
 	return fd
 }
 
-// CustomConfig judges ns7.custom-config.
-func CustomConfig(f Facts) report.Finding {
-	if g := gate(f, "ns7.custom-config", ns7.CmdCustomConf, ns7.CmdCustomAGI, ns7.CmdCards); g != nil {
-		return *g
-	}
+var CustomConfig = gated(check.Meta{
+	ID: "ns7.custom-config", Title: "Customizations noted", Action: Action, Area: check.Data,
+	Verifies: "Non-empty *_custom.conf files, custom AGI scripts and customer cards are listed.",
+	Doc: "Non-empty `/etc/asterisk/*_custom.conf`, AGI scripts no package owns, and customer cards other " +
+		"than the stock ones are listed (warn) so that they can be checked after the migration.",
+}, customConfig, ns7.CmdCustomConf, ns7.CmdCustomAGI, ns7.CmdCards)
+
+// customConfig judges ns7.custom-config.
+func customConfig(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.custom-config", Subject: f.Subject(),
+	fd := report.Finding{Subject: f.Subject(),
 		Data: map[string]any{"custom_conf": files(n.CustomConf), "custom_agi": files(n.CustomAGI), "customer_cards": files(n.CustomerCards)}}
 	var all []string
 	for _, x := range [][]ns7.File{n.CustomConf, n.CustomAGI, n.CustomerCards} {
@@ -323,13 +361,20 @@ func SyncEstimate(total int64, bps float64) time.Duration {
 	return time.Duration(float64(total) / bps * float64(time.Second))
 }
 
-// Bandwidth judges ns7.bandwidth.
-func Bandwidth(f Facts) report.Finding {
-	if g := gate(f, "ns7.bandwidth"); g != nil {
-		return *g
-	}
+var Bandwidth = gated(check.Meta{
+	ID: "ns7.bandwidth", Title: "Throughput and initial sync time", Action: Action, Area: check.Network,
+	Verifies: "A bounded sample over the SSH connection gives the NS7 to NS8 throughput and the estimated " +
+		"initial sync time of the measured data.",
+	Doc: "A bounded sample (8 MiB of zeros, at most 3 s) streamed from NS7 over the same SSH connection " +
+		"gives the throughput; the initial sync time is the measured data divided by it. Above 4 hours " +
+		"warns (start the initial sync days ahead); a sample that fails, or never runs because the " +
+		"connection dropped, fails.",
+}, bandwidth)
+
+// bandwidth judges ns7.bandwidth.
+func bandwidth(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.bandwidth", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	b := n.Bandwidth
 	switch {
 	case b == nil:

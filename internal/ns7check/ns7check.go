@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -41,32 +42,60 @@ type Facts struct {
 	// PublicKey is the module's authorized_keys line ("" before create-module).
 	PublicKey string
 
+	// ProbeTook is how long the probe took.
+	ProbeTook time.Duration
+
 	// What NS8 knows.
-	RedisConfigured bool
-	Cluster         *cluster.Snapshot
-	ClusterErr      string
-	LeaderHost      string   // host of node/<leader>/vpn endpoint
-	LeaderVPNIP     string   // node/<leader>/vpn ip_address
-	LeaderNS8Addrs  []string // LeaderHost as NS8 resolves it
-	LeaderNS8Err    string
-	FQDNNS8         map[string][]string // the FQDNs as NS8 resolves them
-	FQDNNS8Err      map[string]string
-	LDAPDomain      string // the NS8 name chosen for a local OpenLDAP
+	cluster.State
+	LeaderHost     string   // host of node/<leader>/vpn endpoint
+	LeaderVPNIP    string   // node/<leader>/vpn ip_address
+	LeaderNS8Addrs []string // LeaderHost as NS8 resolves it
+	LeaderNS8Err   string
+	FQDNNS8        map[string][]string // the FQDNs as NS8 resolves them
+	FQDNNS8Err     map[string]string
+	LDAPDomain     string // the NS8 name chosen for a local OpenLDAP
 }
 
-// All runs every evaluator.
-func All(f Facts) []report.Finding {
-	out := []report.Finding{SSH(f), HostKey(f), Release(f), Updates(f), Reboot(f), Cockpit(f), NethVoice(f), Services(f),
-		MigrationTool(f), AccountProvider(f), LeaderDNS(f), LeaderHTTPS(f), VPNUDP(f)}
-	out = append(out, FQDNDNS(f)...)
-	out = append(out, DataSize(f), DumpSpace(f), Prefix(f), TimeZone(f), Provisioning(f), Phones(f), Gateways(f), Trunks(f),
-		Extensions(f), CustomConfig(f), Bandwidth(f))
-	return out
+// Action is the action whose report carries these checks.
+const Action = "probe-ns7"
+
+// Checks are the checks of probe-ns7, in report order.
+var Checks = []*check.Check[Facts]{SSH, HostKey, Release, Updates, Reboot, Cockpit, NethVoice, Services,
+	MigrationTool, AccountProvider, LeaderDNS, LeaderHTTPS, VPNUDP, FQDNDNS,
+	DataSize, DumpSpace, Prefix, TimeZone, Provisioning, Phones, Gateways, Trunks, Extensions, CustomConfig, Bandwidth}
+
+// All judges the facts with every check of probe-ns7.
+func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
+
+// reads lists, by check id, the NS7 commands whose answers the check reads
+// (docs/ns7-commands.md says why each command runs).
+var reads = map[string][]string{}
+
+// Reads returns the ids of the NS7 commands a check reads.
+func Reads(id string) []string { return reads[id] }
+
+// gated declares a check that judges the answers of the given NS7
+// commands: when NS7 was not probed, or one of them did not answer, its
+// finding says so (see gate) instead of judging a value it does not have.
+func gated(m check.Meta, eval func(Facts) report.Finding, needs ...string) *check.Check[Facts] {
+	reads[m.ID] = needs
+	return &check.Check[Facts]{Meta: m, Took: probeTook, Eval: func(f Facts) []report.Finding {
+		if g := gate(f, needs...); g != nil {
+			return []report.Finding{*g}
+		}
+		return []report.Finding{eval(f)}
+	}}
 }
 
-func hint(h string, cmds ...string) *report.Remediation {
-	return &report.Remediation{Hint: h, Commands: cmds}
+// ungated declares a check that decides itself what it can judge.
+func ungated(m check.Meta, eval func(Facts) []report.Finding, cmds ...string) *check.Check[Facts] {
+	reads[m.ID] = cmds
+	return &check.Check[Facts]{Meta: m, Took: probeTook, Eval: eval}
 }
+
+func probeTook(f Facts) time.Duration { return f.ProbeTook }
+
+var hint = check.Hint
 
 // Subject is the NS7 address of every finding but the per-FQDN ones.
 func (f Facts) Subject() string {
@@ -78,8 +107,8 @@ func (f Facts) Subject() string {
 
 // gate is the finding of a check that cannot judge because nothing was
 // asked of NS7, or because the commands it reads did not answer.
-func gate(f Facts, id string, cmds ...string) *report.Finding {
-	fd := &report.Finding{ID: id, Subject: f.Subject()}
+func gate(f Facts, cmds ...string) *report.Finding {
+	fd := &report.Finding{Subject: f.Subject()}
 	if f.NS7 == nil {
 		fd.Status, fd.Message = report.Skip, "NS7 was not probed: "+f.ProbeErr
 		return fd
@@ -121,9 +150,21 @@ func lostCause(f *ns7.Facts) string {
 	return "the probe ended first"
 }
 
-// SSH judges ns7.ssh.
-func SSH(f Facts) report.Finding {
-	fd := report.Finding{ID: "ns7.ssh", Subject: f.Subject()}
+var SSH = ungated(check.Meta{
+	ID: "ns7.ssh", Title: "NS7 reachable over SSH", Action: Action, Area: check.Network,
+	Verifies: "NS7 answers on its SSH port and accepts the module's key (or a one-time password, never stored); " +
+		"the whole probe uses this one connection.",
+	Doc: "TCP reach of the NS7 host and port, the SSH handshake, and authentication as the configured user " +
+		"(default `root`) with the module's key (authorize the public key shown by `get-configuration` in " +
+		"`/root/.ssh/authorized_keys` on NS7) or with the one-time `password` of the input. A silent host " +
+		"fails within `timeout_s`. A connection that drops during the probe fails here, naming the " +
+		"commands that were lost. `data.round_trips` counts the command sessions (one batch and one " +
+		"throughput sample).",
+}, check.One(ssh))
+
+// ssh judges ns7.ssh.
+func ssh(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject()}
 	if f.NS7 == nil {
 		fd.Status, fd.Message = report.Fail, "NS7 was not probed: "+f.ProbeErr
 		fd.Remediation = hint("Set the NS7 host with configure-module or in the probe-ns7 input")
@@ -173,9 +214,21 @@ func SSH(f Facts) report.Finding {
 	return fd
 }
 
-// HostKey judges ns7.host-key.
-func HostKey(f Facts) report.Finding {
-	fd := report.Finding{ID: "ns7.host-key", Subject: f.Subject()}
+var HostKey = ungated(check.Meta{
+	ID: "ns7.host-key", Title: "NS7 host key pinned", Action: Action, Area: check.Network,
+	Verifies: "The first contact pins NS7's host key in the module's known_hosts; a changed key fails and no " +
+		"command is sent.",
+	Doc: "On first contact the host key is pinned in `$AGENT_STATE_DIR/known_hosts` (OpenSSH format; " +
+		"`get-configuration` shows its fingerprint as `ns7_host_key`): compare it with `ssh-keygen -lf " +
+		"/etc/ssh/ssh_host_ed25519_key.pub` on NS7. A later different key fails and **no command is " +
+		"sent**. If NS7 was reinstalled, check the new fingerprint on NS7 and run `probe-ns7` with " +
+		"`accept_host_key` set to it: that key replaces the pin. `accept_host_key` on first contact " +
+		"accepts only that fingerprint.",
+}, check.One(hostKey))
+
+// hostKey judges ns7.host-key.
+func hostKey(f Facts) report.Finding {
+	fd := report.Finding{Subject: f.Subject()}
 	if f.NS7 == nil || f.NS7.HostKey.Fingerprint == "" {
 		fd.Status, fd.Message = report.Skip, "NS7 presented no host key: the connection did not get that far (see ns7.ssh)"
 		return fd
@@ -207,13 +260,17 @@ func HostKey(f Facts) report.Finding {
 	return fd
 }
 
-// Release judges ns7.release.
-func Release(f Facts) report.Finding {
-	if g := gate(f, "ns7.release", ns7.CmdRelease); g != nil {
-		return *g
-	}
+var Release = gated(check.Meta{
+	ID: "ns7.release", Title: "NethServer 7.9.2009", Action: Action, Area: check.System,
+	Verifies: "/etc/nethserver-release says NethServer 7.9.2009.",
+	Doc: "`/etc/nethserver-release` reads `NethServer release 7.9.2009`; any other release (or no such " +
+		"file: not a NethServer) fails.",
+}, release, ns7.CmdRelease)
+
+// release judges ns7.release.
+func release(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.release", Subject: f.Subject(), Data: map[string]any{"release": n.Release, "line": n.ReleaseLine}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"release": n.Release, "line": n.ReleaseLine}}
 	switch {
 	case n.Cmd(ns7.CmdRelease).Status != ns7.StatusOK:
 		fd.Status = report.Fail
@@ -229,13 +286,17 @@ func Release(f Facts) report.Finding {
 	return fd
 }
 
-// Updates judges ns7.updates.
-func Updates(f Facts) report.Finding {
-	if g := gate(f, "ns7.updates", ns7.CmdUpdates); g != nil {
-		return *g
-	}
+var Updates = gated(check.Meta{
+	ID: "ns7.updates", Title: "NS7 fully updated", Action: Action, Area: check.System,
+	Verifies: "yum check-update lists no pending update.",
+	Doc: "`yum -q check-update` exits 0 (nothing pending); exit 100 fails with the number and names of the " +
+		"pending packages; another exit code warns (the check could not tell).",
+}, updates, ns7.CmdUpdates)
+
+// updates judges ns7.updates.
+func updates(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.updates", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	if n.Updates == nil {
 		fd.Status = report.Warn
 		fd.Message = fmt.Sprintf("yum check-update failed (exit %d): cannot tell whether updates are pending", n.Cmd(ns7.CmdUpdates).Exit)
@@ -260,13 +321,18 @@ func listed(items []string, max int) string {
 	return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
 }
 
-// Reboot judges ns7.reboot.
-func Reboot(f Facts) report.Finding {
-	if g := gate(f, "ns7.reboot", ns7.CmdKernel, ns7.CmdKernels); g != nil {
-		return *g
-	}
+var Reboot = gated(check.Meta{
+	ID: "ns7.reboot", Title: "No reboot pending on NS7", Action: Action, Area: check.System,
+	Verifies: "The running kernel is the newest installed one.",
+	Doc: "The running kernel (`uname -r`) is the newest installed `kernel` package (rpm version order). A " +
+		"newer installed kernel fails: the migration tool's WireGuard module is built for the running " +
+		"kernel.",
+}, reboot, ns7.CmdKernel, ns7.CmdKernels)
+
+// reboot judges ns7.reboot.
+func reboot(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.reboot", Subject: f.Subject(), Data: map[string]any{"running": n.Kernel, "installed": n.Kernels}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"running": n.Kernel, "installed": n.Kernels}}
 	newest := ""
 	for _, k := range n.Kernels {
 		if newest == "" || rpmVerCmp(k, newest) > 0 {
@@ -289,14 +355,18 @@ func Reboot(f Facts) report.Finding {
 	return fd
 }
 
-// Cockpit judges ns7.cockpit.
-func Cockpit(f Facts) report.Finding {
-	if g := gate(f, "ns7.cockpit", ns7.CmdServices, ns7.CmdListen); g != nil {
-		return *g
-	}
+var Cockpit = gated(check.Meta{
+	ID: "ns7.cockpit", Title: "Cockpit available on NS7", Action: Action, Area: check.System,
+	Verifies: "cockpit.socket is active and listens on port 9090 (the migration tool runs in Cockpit).",
+	Doc: "`cockpit.socket` is active and a socket listens on TCP 9090: the migration tool is installed and " +
+		"run from Cockpit.",
+}, cockpit, ns7.CmdServices, ns7.CmdListen)
+
+// cockpit judges ns7.cockpit.
+func cockpit(f Facts) report.Finding {
 	n := f.NS7
 	state := n.Services["cockpit.socket"]
-	fd := report.Finding{ID: "ns7.cockpit", Subject: f.Subject(), Data: map[string]any{"socket": state, "listening_9090": n.Cockpit9090}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"socket": state, "listening_9090": n.Cockpit9090}}
 	if state == "active" && n.Cockpit9090 {
 		fd.Status, fd.Message = report.Pass, "cockpit.socket is active and listens on port 9090"
 		return fd
@@ -307,13 +377,17 @@ func Cockpit(f Facts) report.Finding {
 	return fd
 }
 
-// NethVoice judges ns7.nethvoice.
-func NethVoice(f Facts) report.Finding {
-	if g := gate(f, "ns7.nethvoice", ns7.CmdPackages); g != nil {
-		return *g
-	}
+var NethVoice = gated(check.Meta{
+	ID: "ns7.nethvoice", Title: "NethVoice installed on NS7", Action: Action, Area: check.System,
+	Verifies: "nethserver-nethvoice14 is installed; the versions of NethVoice's packages are reported.",
+	Doc: "`nethserver-nethvoice14` is installed; the message and `data` report the versions of NethVoice's " +
+		"packages (FreePBX, CTI, Janus, Asterisk, Tancredi...).",
+}, nethVoice, ns7.CmdPackages)
+
+// nethVoice judges ns7.nethvoice.
+func nethVoice(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.nethvoice", Subject: f.Subject(), Data: map[string]any{"packages": n.Packages}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"packages": n.Packages}}
 	v, ok := n.Packages["nethserver-nethvoice14"]
 	if !ok {
 		fd.Status = report.Fail
@@ -335,13 +409,17 @@ func NethVoice(f Facts) report.Finding {
 	return fd
 }
 
-// Services judges ns7.services.
-func Services(f Facts) report.Finding {
-	if g := gate(f, "ns7.services", ns7.CmdServices); g != nil {
-		return *g
-	}
+var Services = gated(check.Meta{
+	ID: "ns7.services", Title: "NethVoice services running", Action: Action, Area: check.System,
+	Verifies: "asterisk, httpd-fpbx, nethcti-server, janus-gateway and mariadb are active.",
+	Doc: "`asterisk`, `httpd-fpbx`, `nethcti-server`, `janus-gateway` and `mariadb` are `active`; any " +
+		"other state fails, naming each unit and its state.",
+}, services, ns7.CmdServices)
+
+// services judges ns7.services.
+func services(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.services", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	states := map[string]string{}
 	var down []string
 	for _, s := range NethVoiceServices {
@@ -370,13 +448,20 @@ func joined(n *ns7.Facts) *ns7.ConfigRecord {
 	return r
 }
 
-// MigrationTool judges ns7.migration-tool.
-func MigrationTool(f Facts) report.Finding {
-	if g := gate(f, "ns7.migration-tool", ns7.CmdPackages, ns7.CmdConfig+"ns8"); g != nil {
-		return *g
-	}
+var MigrationTool = gated(check.Meta{
+	ID: "ns7.migration-tool", Title: "Migration tool state", Action: Action, Area: check.System,
+	Verifies: "nethserver-ns8-migration is installed (version), and NS7 is not joined, or joined to this " +
+		"cluster's leader.",
+	Doc: "`nethserver-ns8-migration` installed (version) and not joined: pass; not installed: warn (it is " +
+		"installed as the first step of the migration); joined (`config ns8` has `Host` and `User`) to " +
+		"this cluster's leader (endpoint host or leader VPN address): pass; joined to another cluster: " +
+		"fail.",
+}, migrationTool, ns7.CmdPackages, ns7.CmdConfig+"ns8")
+
+// migrationTool judges ns7.migration-tool.
+func migrationTool(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.migration-tool", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	v, ok := n.Packages["nethserver-ns8-migration"]
 	if !ok {
 		fd.Status = report.Warn
@@ -474,19 +559,37 @@ func NS8Domain(p Provider, ldapDomain string) string {
 	return ""
 }
 
-// AccountProvider judges ns7.account-provider.
-func AccountProvider(f Facts) report.Finding {
-	if g := gate(f, "ns7.account-provider", ns7.CmdConfig+"sssd", ns7.CmdConfig+"nsdc"); g != nil {
-		return *g
-	}
+var AccountProvider = gated(check.Meta{
+	ID: "ns7.account-provider", Title: "NS7 account provider", Action: Action, Area: check.Account,
+	Verifies: "The account provider is local-ldap, local-ad, remote-ldap or remote-ad (none fails), with base " +
+		"DN, realm, LDAP URI and the NS8 domain it becomes.",
+	Doc: "Classified as `ns8-join` does from `account-provider-test dump`, `config printjson sssd` and " +
+		"`nsdc`: `local-ad` (AD with a local Samba DC), `remote-ad`, `local-ldap` (LDAP URI on " +
+		"127.0.0.1/localhost), `remote-ldap`, or `none` (fail: NethVoice's migration needs a user " +
+		"domain). Reports base DN, realm, LDAP URI and the NS8 domain name it becomes (AD: the " +
+		"lower-cased realm; local LDAP: the `ldap_domain` setting, else NS7's `DomainName`; remote LDAP: " +
+		"the documented base-DN rule, `dc=directory,dc=nh` → `directory.nh`). The bind password is " +
+		"dropped when the dump is parsed.",
+}, accountProvider, ns7.CmdConfig+"sssd", ns7.CmdConfig+"nsdc")
+
+// Checks that read more than they are gated on.
+func init() {
+	reads[AccountProvider.ID] = append(reads[AccountProvider.ID], ns7.CmdProvider, ns7.CmdDomainName)
+	reads[VPNUDP.ID] = append(reads[VPNUDP.ID], ns7.CmdClock)
+	reads[Provisioning.ID] = append(reads[Provisioning.ID], ns7.CmdLegacy)
+	reads[Bandwidth.ID] = append(reads[Bandwidth.ID], ns7.CmdDataSize, ns7.CmdDBSizes)
+}
+
+// accountProvider judges ns7.account-provider.
+func accountProvider(f Facts) report.Finding {
 	if f.NS7.Provider == nil {
-		if g := gate(f, "ns7.account-provider", ns7.CmdProvider); g != nil {
+		if g := gate(f, ns7.CmdProvider); g != nil {
 			return *g
 		}
 	}
 	p := Classify(f.NS7)
 	name := NS8Domain(p, f.LDAPDomain)
-	fd := report.Finding{ID: "ns7.account-provider", Subject: f.Subject(),
+	fd := report.Finding{Subject: f.Subject(),
 		Data: map[string]any{"type": p.Type, "base_dn": p.BaseDN, "realm": p.Realm, "ldap_uri": p.LdapURI, "domain_name": p.DomainName, "ns8_domain": name}}
 	switch p.Type {
 	case "none":
@@ -512,32 +615,37 @@ func AccountProvider(f Facts) report.Finding {
 	return fd
 }
 
-func leaderGate(f Facts, id string) *report.Finding {
-	if !f.RedisConfigured {
-		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
-			Message: "no cluster database: the leader's VPN endpoint is unknown (stand-alone run outside NS8)"}
-	}
-	if f.Cluster == nil {
-		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
-			Message: "the cluster database could not be read: " + f.ClusterErr}
+func leaderGate(f Facts) *report.Finding {
+	if why := check.ClusterGap(f.State, ""); why != "" {
+		s := check.Skip(f.Subject(), why)
+		return &s
 	}
 	if f.LeaderHost == "" {
-		return &report.Finding{ID: id, Subject: f.Subject(), Status: report.Skip,
+		return &report.Finding{Subject: f.Subject(), Status: report.Skip,
 			Message: "the leader's VPN endpoint is not set (node/<leader>/vpn endpoint)"}
 	}
 	return nil
 }
 
-// LeaderDNS judges ns7.leader-dns.
-func LeaderDNS(f Facts) report.Finding {
-	if g := leaderGate(f, "ns7.leader-dns"); g != nil {
+var LeaderDNS = ungated(check.Meta{
+	ID: "ns7.leader-dns", Title: "NS7 resolves the leader's VPN endpoint", Action: Action, Area: check.Network,
+	Verifies: "From NS7, the leader's VPN endpoint host resolves to IPv4, to the address NS8 sees.",
+	Doc: "`getent ahostsv4 <endpoint host>` on NS7 answers at least one IPv4 address (else fail: the join " +
+		"aborts), and one of them is an address NS8 resolves the same host to (through the first " +
+		"configured `resolvers` entry, else the system resolver); a different address warns. `skip` " +
+		"without a cluster database.",
+}, check.One(leaderDNS), ns7.CmdLeaderDNS)
+
+// leaderDNS judges ns7.leader-dns.
+func leaderDNS(f Facts) report.Finding {
+	if g := leaderGate(f); g != nil {
 		return *g
 	}
-	if g := gate(f, "ns7.leader-dns", ns7.CmdLeaderDNS); g != nil {
+	if g := gate(f, ns7.CmdLeaderDNS); g != nil {
 		return *g
 	}
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.leader-dns", Subject: f.Subject(),
+	fd := report.Finding{Subject: f.Subject(),
 		Data: map[string]any{"host": f.LeaderHost, "ns7_addresses": nonNil(n.LeaderAddrs), "ns8_addresses": nonNil(f.LeaderNS8Addrs)}}
 	if len(n.LeaderAddrs) == 0 {
 		fd.Status = report.Fail
@@ -581,23 +689,31 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// LeaderHTTPS judges ns7.leader-https.
-func LeaderHTTPS(f Facts) report.Finding {
-	if g := leaderGate(f, "ns7.leader-https"); g != nil {
+var LeaderHTTPS = ungated(check.Meta{
+	ID: "ns7.leader-https", Title: "NS7 reaches the leader on HTTPS", Action: Action, Area: check.Network,
+	Verifies: "From NS7, TCP port 443 of the leader's endpoint answers.",
+	Doc: "From NS7, a TCP connection to port 443 of the leader's endpoint host opens (the migration tool " +
+		"logs in there). Refused, unreachable or unresolvable fails; no answer within the deadline fails " +
+		"saying the packets are dropped.",
+}, check.One(leaderHTTPS), ns7.CmdLeaderTCP)
+
+// leaderHTTPS judges ns7.leader-https.
+func leaderHTTPS(f Facts) report.Finding {
+	if g := leaderGate(f); g != nil {
 		return *g
 	}
-	if g := gate(f, "ns7.leader-https", ns7.CmdLeaderTCP); g != nil && g.Status == report.Skip {
+	if g := gate(f, ns7.CmdLeaderTCP); g != nil && g.Status == report.Skip {
 		return *g
 	}
 	n := f.NS7
 	r := n.Cmd(ns7.CmdLeaderTCP)
-	fd := report.Finding{ID: "ns7.leader-https", Subject: f.Subject(), Data: map[string]any{"host": f.LeaderHost, "port": 443}}
+	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"host": f.LeaderHost, "port": 443}}
 	switch {
 	case n.LeaderHTTPS:
 		fd.Status, fd.Message = report.Pass, fmt.Sprintf("NS7 opened a TCP connection to %s port 443", f.LeaderHost)
 		return fd
 	case r.Status == ns7.StatusLost || r.Status == ns7.StatusNotRun:
-		return *gate(f, "ns7.leader-https", ns7.CmdLeaderTCP)
+		return *gate(f, ns7.CmdLeaderTCP)
 	case r.Status == ns7.StatusTimeout:
 		fd.Message = fmt.Sprintf("NS7 got no answer from %s port 443 within %s (packets dropped)", f.LeaderHost, f.Timeout)
 	default:
@@ -608,15 +724,22 @@ func LeaderHTTPS(f Facts) report.Finding {
 	return fd
 }
 
-// VPNUDP judges ns7.vpn-udp: UDP 55820 cannot be proven open before the
+var VPNUDP = gated(check.Meta{
+	ID: "ns7.vpn-udp", Title: "VPN traffic gets through (UDP 55820)", Action: Action, Area: check.Network,
+	Verifies: "Before the join UDP 55820 cannot be proven open (said so); once joined, the WireGuard handshake " +
+		"on interface ns8 is recent.",
+	Doc: "Before the join this is `skip`, honestly: WireGuard answers only authenticated packets, so UDP " +
+		"55820 cannot be proven open (the documented `nc -zv` tests TCP). Once joined, the latest " +
+		"handshake on interface `ns8` (`wg show ns8 latest-handshakes`) must be at most 180 s old (NS7's " +
+		"clock); older, never, or the interface down fails.",
+}, vpnUDP, ns7.CmdWG, ns7.CmdConfig+"ns8")
+
+// vpnUDP judges ns7.vpn-udp: UDP 55820 cannot be proven open before the
 // join (WireGuard answers only authenticated packets); once joined, the
 // age of the last handshake on interface ns8 tells.
-func VPNUDP(f Facts) report.Finding {
-	if g := gate(f, "ns7.vpn-udp", ns7.CmdWG, ns7.CmdConfig+"ns8"); g != nil {
-		return *g
-	}
+func vpnUDP(f Facts) report.Finding {
 	n := f.NS7
-	fd := report.Finding{ID: "ns7.vpn-udp", Subject: f.Subject()}
+	fd := report.Finding{Subject: f.Subject()}
 	j := joined(n)
 	if j == nil && len(n.Handshakes) == 0 {
 		fd.Status = report.Skip
@@ -654,16 +777,24 @@ func VPNUDP(f Facts) report.Finding {
 	return fd
 }
 
-// FQDNDNS judges ns7.fqdn-dns, one finding per FQDN.
-func FQDNDNS(f Facts) []report.Finding {
+var FQDNDNS = ungated(check.Meta{
+	ID: "ns7.fqdn-dns", Title: "FQDNs as NS7 resolves them", Action: Action, Area: check.DNS,
+	Verifies: "The NethVoice and CTI FQDNs resolve from NS7 as they do from NS8.",
+	Doc: "One finding per configured NethVoice/CTI FQDN: NS7's `getent ahostsv4` answers compared with " +
+		"NS8's. The same addresses (or none on both sides, to be created at cutover) pass; one side only, " +
+		"or different addresses, warn (split or stale DNS). `skip` when no FQDN is configured.",
+}, fqdnDNS, ns7.CmdFQDN+"<n>")
+
+// fqdnDNS judges ns7.fqdn-dns, one finding per FQDN.
+func fqdnDNS(f Facts) []report.Finding {
 	if f.NS7 == nil || len(f.NS7.Plan.FQDNs) == 0 {
-		return []report.Finding{{ID: "ns7.fqdn-dns", Subject: "fqdns", Status: report.Skip,
+		return []report.Finding{{Subject: "fqdns", Status: report.Skip,
 			Message: "no NethVoice or CTI FQDN is configured (configure-module fqdns)"}}
 	}
 	var out []report.Finding
 	for i, name := range f.NS7.Plan.FQDNs {
-		fd := report.Finding{ID: "ns7.fqdn-dns", Subject: name}
-		if g := gate(f, "ns7.fqdn-dns", ns7.CmdFQDN+fmt.Sprint(i)); g != nil {
+		fd := report.Finding{Subject: name}
+		if g := gate(f, ns7.CmdFQDN+fmt.Sprint(i)); g != nil {
 			g.Subject = name
 			out = append(out, *g)
 			continue

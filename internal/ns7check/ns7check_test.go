@@ -58,7 +58,7 @@ func factsWith(change func(out map[string]ns7.Result, n *ns7.Facts, f *Facts)) F
 		HostKey:   ns7.HostKey{Status: ns7.KeyMatches, Fingerprint: "SHA256:abc", Type: "ssh-ed25519"},
 		Plan:      ns7.PlanFacts{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"}},
 		Bandwidth: &ns7.Bandwidth{Bytes: 8 << 20, Seconds: 0.1, BytesPerSecond: 80 << 20}}
-	f := Facts{Timeout: 10 * time.Second, RedisConfigured: true, Cluster: &cluster.Snapshot{}, LeaderHost: "leader.example.test",
+	f := Facts{Timeout: 10 * time.Second, State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{}}, LeaderHost: "leader.example.test",
 		LeaderVPNIP: "10.5.4.1", LeaderNS8Addrs: []string{"10.5.4.1"}, FQDNNS8: map[string][]string{"voice.example.org": {"198.51.100.10"}}}
 	if change != nil {
 		change(out, n, &f)

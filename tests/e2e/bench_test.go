@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
@@ -42,7 +42,7 @@ func fullWorld(t testing.TB, v ns7world.Variant, timeoutS int) *ns7Env {
 	}); res.ExitCode != 0 {
 		t.Fatalf("%s", res)
 	}
-	for _, m := range catalog.ManualItems {
+	for _, m := range manualcheck.Items {
 		if res, _ := e.run(t, "set-checklist", map[string]any{"item": m.Item, "done": true}); res.ExitCode != 0 {
 			t.Fatalf("%s", res)
 		}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
@@ -29,7 +29,7 @@ func TestRunPreflightFullWorld(t *testing.T) {
 	}); res.ExitCode != 0 {
 		t.Fatalf("%s", res)
 	}
-	for _, m := range catalog.ManualItems {
+	for _, m := range manualcheck.Items {
 		if res, _ := e.run(t, "set-checklist", map[string]any{"item": m.Item, "done": true, "note": "done in the test"}); res.ExitCode != 0 {
 			t.Fatalf("%s", res)
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
 )
 
@@ -55,7 +55,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"ns7": map[string]any{"host": e.ns7.IP}, "fqdns": map[string]any{"nethvoice": voiceFQDN, "cti": ctiFQDN},
 		"resolvers": []string{e.dns.addr}, "volumes_path": e.volumes, "ldap_domain": "voice.example.org", "timeout_s": 5,
 	})
-	run("set-checklist", map[string]any{"item": catalog.ManualItems[0].Item, "done": true})
+	run("set-checklist", map[string]any{"item": manualcheck.Items[0].Item, "done": true})
 	run("probe-ns7", e.input(map[string]any{"password": otp}))
 	run("check-user-domain", nil)
 	run("run-preflight", map[string]any{"password": otp})

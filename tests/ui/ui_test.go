@@ -47,8 +47,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
@@ -568,7 +568,7 @@ func (s *server) seedRecorded(rw http.ResponseWriter, r *http.Request) {
 		apiError(rw, http.StatusInternalServerError, err.Error())
 		return
 	}
-	findings := append(rec.Findings, actions.ManualFindings(cl, moduleID)...)
+	findings := append(rec.Findings, manualcheck.All(manualcheck.Facts{Checklist: cl, ModuleID: moduleID})...)
 	started := time.Now().Add(-time.Duration(rec.Duration) * time.Millisecond)
 	rep := report.Build(catalog.Catalog{}, "run-preflight", uuid.NewString(), started, findings, rec.Ignore, rec.Facts)
 	rep.DurationMs = rec.Duration

@@ -1,0 +1,122 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
+)
+
+// checkRun is one run of a check action. Each check action reads as a
+// short plan: resolve (startCheck: input, settings, deadline, ignore list),
+// collect (typed facts, each collector's duration in them), judge (the
+// action's check values, package check) and report (run.report).
+type checkRun struct {
+	e       *Env
+	action  string
+	start   time.Time
+	st      settings.Settings
+	timeout time.Duration
+	ignores []report.Ignore
+}
+
+// startCheck resolves a check action's input and settings.
+func startCheck[T interface{ common() commonInput }](e *Env, action string, input json.RawMessage) (T, *checkRun, error) {
+	start := time.Now()
+	in, st, err := begin[T](e, input)
+	if err != nil {
+		return in, nil, err
+	}
+	c := in.common()
+	ignores := c.Ignore
+	if ignores == nil {
+		ignores = st.Ignore
+	}
+	return in, &checkRun{e: e, action: action, start: start, st: st, timeout: timeoutOf(c.TimeoutS, st.TimeoutS), ignores: ignores}, nil
+}
+
+// report builds the report of the run (see FinishReport).
+func (r *checkRun) report(ctx context.Context, findings []report.Finding, facts map[string]any, store bool) report.Report {
+	return r.e.FinishReport(ctx, r.action, r.start, r.timeout, findings, r.ignores, facts, store)
+}
+
+// readCluster starts collecting the cluster database under the run's
+// deadline (the snapshot from the replica, and with pingLeader whether the
+// leader, where writes go, answers to the module's credentials) and returns
+// the wait for it. A database that is not configured or does not answer is a fact
+// (cluster.State says which), not an error.
+func (r *checkRun) readCluster(ctx context.Context, pingLeader bool) func() cluster.State {
+	cfg := r.e.ClusterConfig()
+	if !cfg.Available() {
+		return func() cluster.State { return cluster.State{} }
+	}
+	what := "the cluster database at " + firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress)
+	p := runner.Go(ctx, r.timeout, what, func(ctx context.Context) (cluster.State, error) {
+		rdb := cfg.Reader(r.timeout)
+		defer rdb.Close()
+		snap, err := cluster.Read(ctx, rdb, cfg.ModuleID)
+		if err != nil {
+			return cluster.State{}, err
+		}
+		s := cluster.State{Cluster: snap}
+		if pingLeader && cfg.WriteAddress != "" {
+			w := cfg.Writer(r.timeout)
+			defer w.Close()
+			if err := cluster.Ping(ctx, w); err != nil {
+				s.LeaderErr = err.Error()
+			}
+		}
+		return s, nil
+	})
+	return func() cluster.State {
+		s, o := p.Wait()
+		if !o.OK() {
+			s = cluster.State{ClusterErr: o.Err.Error(), TimedOut: o.TimedOut}
+			r.e.Log.Warnf("cluster database: %s", s.ClusterErr)
+		}
+		s.RedisConfigured, s.Took = true, o.Duration
+		return s
+	}
+}
+
+// FinishReport builds the report of a check action (catalog titles, ignore
+// list, order, summary) and, when store is set, keeps it as the action's
+// last report under the module's own keys on the leader. Storing is best
+// effort and bounded by timeout: the report is printed anyway.
+func (e *Env) FinishReport(ctx context.Context, action string, start time.Time, timeout time.Duration,
+	findings []report.Finding, ignores []report.Ignore, facts map[string]any, store bool) report.Report {
+	rep := report.Build(catalog.Catalog{}, action, e.RunID(), start, findings, ignores, facts)
+	cfg := e.ClusterConfig()
+	if !store || cfg.WriteAddress == "" || cfg.ModuleID == "" {
+		return rep
+	}
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		return rep
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	w := cfg.Writer(timeout)
+	defer w.Close()
+	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, LastReportKey(rep.Action), string(raw)); err != nil {
+		e.Log.Warnf("could not store the report in the cluster database: %v", err)
+	}
+	return rep
+}
+
+// LastReportKey is the own-key suffix of an action's last report.
+func LastReportKey(action string) string { return "preflight/last/" + action }
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
