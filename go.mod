@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	al.essio.dev/pkg/shellescape v1.6.1
 	github.com/alicebob/miniredis/v2 v2.40.0
+	github.com/fzipp/gocyclo v0.6.0
 	github.com/go-ldap/ldap/v3 v3.4.15
 	github.com/google/uuid v1.6.0
 	github.com/miekg/dns v1.1.73

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
@@ -18,8 +19,8 @@ func init() {
 }
 
 type checkUserDomainInput struct {
-	Provider   *domaincheck.Provider `json:"provider"`
-	LDAPDomain string                `json:"ldap_domain"`
+	Provider   *accountprovider.Provider `json:"provider"`
+	LDAPDomain string                    `json:"ldap_domain"`
 	commonInput
 }
 
@@ -92,7 +93,7 @@ func (r *checkRun) collectUserDomain(ctx context.Context, f domaincheck.Facts) d
 
 // storedProvider reads NS7's account provider from the facts the last
 // probe-ns7 stored, and says where it came from or why there is none.
-func storedProvider(f domaincheck.Facts) (*domaincheck.Provider, string, string) {
+func storedProvider(f domaincheck.Facts) (*accountprovider.Provider, string, string) {
 	switch {
 	case !f.RedisConfigured:
 		return nil, "", "no provider in the input, and without the cluster database (stand-alone run) the facts of probe-ns7 cannot be read"
@@ -102,7 +103,7 @@ func storedProvider(f domaincheck.Facts) (*domaincheck.Provider, string, string)
 		return nil, "", "no provider in the input, and probe-ns7 has not stored NS7's facts yet"
 	}
 	raw := f.Cluster.NS7.AccountProvider
-	var p domaincheck.Provider
+	var p accountprovider.Provider
 	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &p) != nil || p.Type == "" {
 		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider", describeProbe(f.Cluster.NS7))
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
@@ -231,7 +232,7 @@ func probeFacts(f ns7check.Facts) map[string]any {
 	if f.NS7 != nil {
 		facts["ns7"] = f.NS7
 		if f.NS7.Connected {
-			facts["account_provider"] = ns7check.Classify(f.NS7)
+			facts["account_provider"] = accountprovider.Classify(f.NS7)
 		}
 	}
 	if f.LeaderHost != "" {
@@ -248,7 +249,7 @@ func (e *Env) storeNS7Facts(ctx context.Context, timeout time.Duration, f ns7che
 	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
 		return
 	}
-	prov, err := json.Marshal(ns7check.Classify(f.NS7))
+	prov, err := json.Marshal(accountprovider.Classify(f.NS7))
 	if err != nil {
 		return
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
@@ -35,7 +35,7 @@ type validateFQDNsInput struct {
 
 // resolvConf is the file the node's own resolvers are read from (a
 // variable so that unit tests of the action can point elsewhere).
-var resolvConf = dnscheck.ResolvConf
+var resolvConf = dnsprobe.ResolvConf
 
 // dnsMargin is kept between the end of the DNS questions and the action's
 // deadline, to judge and print: the report must come within the deadline
@@ -108,18 +108,18 @@ func (r *checkRun) fqdnPlan(in validateFQDNsInput) (fqdnPlan, error) {
 // by dnsDeadline; the runner's own deadline is a backstop that turns a
 // stuck collector into a finding. It returns the facts and the endpoints'
 // answers.
-func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Facts, map[string]*dnscheck.NameFacts) {
+func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Facts, map[string]*dnsprobe.NameFacts) {
 	e := r.e
 	dnsDeadline := r.start.Add(r.timeout - dnsMargin(r.timeout))
 	dctx, cancel := context.WithDeadline(ctx, dnsDeadline)
 	defer cancel()
-	col := dnscheck.Collector{Resolvers: p.resolvers}
+	col := dnsprobe.Collector{Resolvers: p.resolvers}
 	what := "the resolvers " + strings.Join(p.resolvers, ", ")
-	dnsP := runner.Go(ctx, r.timeout, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+	dnsP := runner.Go(ctx, r.timeout, what, func(context.Context) (map[string]*dnsprobe.NameFacts, error) {
 		return col.Names(dctx, p.names, true), nil
 	})
 	clusterWait := r.readCluster(ctx, false)
-	ifaces, ifErr := dnscheck.InterfaceAddresses()
+	ifaces, ifErr := dnsprobe.InterfaceAddresses()
 	e.Chan.Progress(10)
 
 	f := fqdncheck.Facts{Phase: p.phase, LetsEncrypt: p.letsEncrypt, Planned: p.planned,
@@ -139,10 +139,10 @@ func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Fact
 			hosts = append(hosts, h)
 		}
 	}
-	var endpoints map[string]*dnscheck.NameFacts
+	var endpoints map[string]*dnsprobe.NameFacts
 	if len(hosts) > 0 && len(p.resolvers) > 0 {
 		left := time.Until(r.start.Add(r.timeout))
-		endpoints, _ = runner.Go(ctx, left, what, func(context.Context) (map[string]*dnscheck.NameFacts, error) {
+		endpoints, _ = runner.Go(ctx, left, what, func(context.Context) (map[string]*dnsprobe.NameFacts, error) {
 			return col.Names(dctx, hosts, false), nil
 		}).Wait()
 	}
@@ -159,7 +159,7 @@ func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Fact
 }
 
 // fqdnFacts is what the judgement was made on.
-func fqdnFacts(f fqdncheck.Facts, endpoints map[string]*dnscheck.NameFacts) map[string]any {
+func fqdnFacts(f fqdncheck.Facts, endpoints map[string]*dnsprobe.NameFacts) map[string]any {
 	facts := map[string]any{
 		"phase": f.Phase, "names": f.Planned, "resolvers": f.Resolvers, "resolvers_source": f.ResolversSource,
 		"node_addresses": f.NodeAddrs, "destination_node": f.Dest, "lets_encrypt": f.LetsEncrypt,
@@ -221,7 +221,7 @@ func chooseResolvers(given, stored []string) ([]string, string, string, []schema
 		list, source = stored, "settings"
 	}
 	if len(list) == 0 {
-		rs, err := dnscheck.SystemResolvers(resolvConf)
+		rs, err := dnsprobe.SystemResolvers(resolvConf)
 		if err != nil {
 			return nil, resolvConf, err.Error(), nil
 		}
@@ -230,7 +230,7 @@ func chooseResolvers(given, stored []string) ([]string, string, string, []schema
 	var out []string
 	var errs []schema.FieldError
 	for i, s := range list {
-		r, err := dnscheck.ParseResolver(s)
+		r, err := dnsprobe.ParseResolver(s)
 		if err != nil {
 			errs = append(errs, schema.FieldError{Field: fmt.Sprintf("%s.%d", param, i), Parameter: param, Value: s, Error: param + "_invalid_address"})
 			continue
@@ -283,67 +283,84 @@ func endpointHost(ep string) string {
 // public and interface address of the node's NethVoice proxy, the
 // address its VPN endpoint resolves to, and this machine's interfaces when
 // this machine is the destination (or a stand-alone run).
-func nodeAddresses(expected []string, ifaces []dnscheck.LocalAddr, ifErr error, thisNode, dest string,
-	snap *cluster.Snapshot, endpoint *dnscheck.NameFacts) ([]fqdncheck.NodeAddr, bool, string) {
-	var out []fqdncheck.NodeAddr
-	idx := map[string]int{}
-	add := func(ip, source string) {
-		a, err := netip.ParseAddr(ip)
-		if err != nil || !dnscheck.Routable(a.Unmap()) {
-			return
-		}
-		k := a.Unmap().String()
-		if i, ok := idx[k]; ok {
-			if !strings.Contains(out[i].Source, source) {
-				out[i].Source += ", " + source
-			}
-			return
-		}
-		idx[k] = len(out)
-		out = append(out, fqdncheck.NodeAddr{IP: k, Source: source})
-	}
+func nodeAddresses(expected []string, ifaces []dnsprobe.LocalAddr, ifErr error, thisNode, dest string,
+	snap *cluster.Snapshot, endpoint *dnsprobe.NameFacts) ([]fqdncheck.NodeAddr, bool, string) {
+	var as addrSet
 	if len(expected) > 0 {
 		for _, ip := range expected {
-			add(ip, "expected_addresses")
+			as.add(ip, "expected_addresses")
 		}
-		return out, true, ""
+		return as.list, true, ""
 	}
-	var notes []string
 	if snap != nil {
-		var ids []string
-		for id, p := range snap.Proxies {
-			if p.Node == dest {
-				ids = append(ids, id)
-			}
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			add(snap.Proxies[id].PublicAddress, "public address of "+id)
-			add(snap.Proxies[id].Address, "address of "+id)
-		}
-		if endpoint != nil {
-			for _, r := range endpoint.Resolvers {
-				for _, res := range []dnscheck.Resolution{r.A, r.AAAA} {
-					for _, d := range res.Chain().Data {
-						add(d.Data, "VPN endpoint "+endpoint.Name+" of node "+dest)
-					}
-				}
-			}
-		}
+		as.addCluster(snap, dest, endpoint)
 	}
+	var note string
 	switch {
 	case snap != nil && thisNode != "" && thisNode != dest:
-		notes = append(notes, fmt.Sprintf("this module runs on node %s, not on the destination node %s: its interfaces are not the destination's", thisNode, dest))
+		note = fmt.Sprintf("this module runs on node %s, not on the destination node %s: its interfaces are not the destination's", thisNode, dest)
 	case ifErr != nil:
-		notes = append(notes, "the interfaces could not be read: "+ifErr.Error())
+		note = "the interfaces could not be read: " + ifErr.Error()
 	default:
 		source := "interface"
 		if snap == nil {
 			source = "interface of this machine"
 		}
 		for _, a := range ifaces {
-			add(a.IP, strings.Replace(a.Source, "interface", source, 1))
+			as.add(a.IP, strings.Replace(a.Source, "interface", source, 1))
 		}
 	}
-	return out, false, strings.Join(notes, "; ")
+	return as.list, false, note
+}
+
+// addrSet is a list of routable addresses, each once, with every source it
+// was found in.
+type addrSet struct {
+	list []fqdncheck.NodeAddr
+	idx  map[string]int
+}
+
+func (as *addrSet) add(ip, source string) {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !dnsprobe.Routable(a.Unmap()) {
+		return
+	}
+	if as.idx == nil {
+		as.idx = map[string]int{}
+	}
+	k := a.Unmap().String()
+	if i, ok := as.idx[k]; ok {
+		if !strings.Contains(as.list[i].Source, source) {
+			as.list[i].Source += ", " + source
+		}
+		return
+	}
+	as.idx[k] = len(as.list)
+	as.list = append(as.list, fqdncheck.NodeAddr{IP: k, Source: source})
+}
+
+// addCluster adds what the cluster knows of the destination node: its
+// proxies' addresses and what its VPN endpoint resolves to.
+func (as *addrSet) addCluster(snap *cluster.Snapshot, dest string, endpoint *dnsprobe.NameFacts) {
+	var ids []string
+	for id, p := range snap.Proxies {
+		if p.Node == dest {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		as.add(snap.Proxies[id].PublicAddress, "public address of "+id)
+		as.add(snap.Proxies[id].Address, "address of "+id)
+	}
+	if endpoint == nil {
+		return
+	}
+	for _, r := range endpoint.Resolvers {
+		for _, res := range []dnsprobe.Resolution{r.A, r.AAAA} {
+			for _, d := range res.Chain().Data {
+				as.add(d.Data, "VPN endpoint "+endpoint.Name+" of node "+dest)
+			}
+		}
+	}
 }

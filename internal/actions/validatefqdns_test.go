@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
 )
 
@@ -56,14 +56,14 @@ func TestChooseResolvers(t *testing.T) {
 }
 
 func TestNodeAddresses(t *testing.T) {
-	ifaces := []dnscheck.LocalAddr{{IP: "192.0.2.2", Source: "interface eth0"}, {IP: "198.51.100.10", Source: "interface eth1"}}
+	ifaces := []dnsprobe.LocalAddr{{IP: "192.0.2.2", Source: "interface eth0"}, {IP: "198.51.100.10", Source: "interface eth1"}}
 	snap := &cluster.Snapshot{Proxies: map[string]*cluster.Proxy{
 		"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1", Address: "192.0.2.2", PublicAddress: "198.51.100.10"},
 		"nethvoice-proxy2": {ID: "nethvoice-proxy2", Node: "2", Address: "127.0.0.1", PublicAddress: "203.0.113.99"},
 	}}
-	ep := &dnscheck.NameFacts{Name: "leader.example.com", Resolvers: []dnscheck.ServerAnswers{{Server: "192.0.2.53:53",
-		A: dnscheck.Resolution{Name: "leader.example.com", Type: "A", Queries: []dnscheck.Query{{Outcome: dnscheck.Answer,
-			Records: []dnscheck.Record{{Name: "leader.example.com", Type: "A", Data: "198.51.100.10"}}}}}}}}
+	ep := &dnsprobe.NameFacts{Name: "leader.example.com", Resolvers: []dnsprobe.ServerAnswers{{Server: "192.0.2.53:53",
+		A: dnsprobe.Resolution{Name: "leader.example.com", Type: "A", Queries: []dnsprobe.Query{{Outcome: dnsprobe.Answer,
+			Records: []dnsprobe.Record{{Name: "leader.example.com", Type: "A", Data: "198.51.100.10"}}}}}}}}
 	addrs, override, note := nodeAddresses(nil, ifaces, nil, "1", "1", snap, ep)
 	if override || note != "" || len(addrs) != 2 || addrs[0].IP != "198.51.100.10" ||
 		addrs[0].Source != "public address of nethvoice-proxy1, VPN endpoint leader.example.com of node 1, interface eth1" ||

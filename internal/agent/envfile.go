@@ -94,18 +94,8 @@ func UpdateEnvironment(stateDir string, set map[string]*string) error {
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
 
 	path := filepath.Join(stateDir, EnvironmentFile)
-	mode := os.FileMode(0o644)
-	var cur map[string]string
-	raw, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		cur = parseEnv(raw)
-		if st, err := os.Stat(path); err == nil {
-			mode = st.Mode().Perm()
-		}
-	case errors.Is(err, os.ErrNotExist):
-		cur = map[string]string{}
-	default:
+	cur, mode, err := readEnvFile(path)
+	if err != nil {
 		return err
 	}
 	for k, v := range set {
@@ -124,34 +114,60 @@ func UpdateEnvironment(stateDir string, set map[string]*string) error {
 	for _, k := range keys {
 		fmt.Fprintf(&buf, "%s=%s\n", k, cur[k])
 	}
-	tmp, err := os.CreateTemp(stateDir, ".environment.tmp-")
+	return replaceFile(path, buf.Bytes(), mode)
+}
+
+// readEnvFile reads the environment and its mode; a missing file is empty.
+func readEnvFile(path string) (map[string]string, os.FileMode, error) {
+	raw, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return map[string]string{}, 0o644, nil
+	case err != nil:
+		return nil, 0, err
+	}
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	return parseEnv(raw), mode, nil
+}
+
+// replaceFile writes data to path atomically: a temp file in the same
+// directory with the given mode, fsync, rename over, fsync the directory.
+func replaceFile(path string, data []byte, mode os.FileMode) error {
+	dirName := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dirName, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
 		return err
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // no-op after a successful rename
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := writeSynced(tmp, data, mode); err != nil {
 		return err
 	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return err
 	}
-	dir, err := os.Open(stateDir)
+	dir, err := os.Open(dirName)
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
 	return dir.Sync()
+}
+
+// writeSynced sets the mode, writes, fsyncs and closes f.
+func writeSynced(f *os.File, data []byte, mode os.FileMode) error {
+	err := f.Chmod(mode)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

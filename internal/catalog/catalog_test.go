@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,6 +96,16 @@ func TestUITranslations(t *testing.T) {
 		return tr
 	}
 	en, it := read("en"), read("it")
+	// The page lists the groups in the areas' order.
+	js, err := os.ReadFile("../../ui/src/lib/checklist.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`export const GROUPS = \[([^\]]*)\]`).FindSubmatch(js)
+	var groups []check.Area
+	if m == nil || json.Unmarshal([]byte("["+string(m[1])+"]"), &groups) != nil || !slices.Equal(groups, check.Areas) {
+		t.Errorf("ui/src/lib/checklist.js GROUPS is not %q", check.Areas)
+	}
 	for _, a := range check.Areas {
 		if en.Group[string(a)] == "" || it.Group[string(a)] == "" {
 			t.Errorf("area %s has no group heading in en or it (group.%s)", a, a)

@@ -89,74 +89,99 @@ func Run(ctx context.Context, args []string, env agent.Env, sio IO) int {
 		}
 		return agent.ExitOK
 	}
-	name := args[0]
-	act, ok := actions.Lookup(name)
-	if !ok {
-		fmt.Fprintf(sio.Stderr, "unknown action %q; run nethvoice-preflight --help for the list\n", name)
-		return usageError(ch, sio, "action", name, "unknown_action")
+	c := call{ch: ch, log: log, sio: sio}
+	if code, ok := c.prepare(args); !ok {
+		return code
 	}
-	opts, field, ferr := parseFlags(args[1:])
-	if ferr != "" {
-		fmt.Fprintf(sio.Stderr, "%s: %s\n", field, ferr)
-		return usageError(ch, sio, field, "", ferr)
-	}
-
-	input, errs := readInput(opts, sio)
-	if errs == nil && schemas.Has(name, schema.Input) {
-		var err error
-		errs, err = schemas.Validate(name, schema.Input, input)
-		if err != nil {
-			log.Errorf("input schema of %s is unusable: %v", name, err)
-			return agent.ExitError
-		}
-	}
-	if errs != nil {
-		return validationFailed(ch, sio, opts, errs)
-	}
-
 	e := &actions.Env{Agent: env, Log: log, Chan: ch, Stderr: sio.Stderr, ProcRoot: sio.ProcRoot}
-	out, err := act.Run(ctx, e, input)
+	out, err := c.act.Run(ctx, e, c.input)
 	var verr *actions.ValidationError
 	if errors.As(err, &verr) {
-		return validationFailed(ch, sio, opts, verr.Errors)
+		return validationFailed(ch, sio, c.opts, verr.Errors)
 	}
 	if err == nil && ctx.Err() != nil {
-		err = fmt.Errorf("%s was cancelled", name)
+		err = fmt.Errorf("%s was cancelled", c.act.Name)
 	}
 	if err != nil {
-		log.Errorf("%s: %v", name, err)
+		log.Errorf("%s: %v", c.act.Name, err)
 		return agent.ExitError
 	}
 	ch.Progress(100)
+	return c.emit(out)
+}
+
+// call is one action called from the command line.
+type call struct {
+	ch    *agent.Channel
+	log   *agent.Logger
+	sio   IO
+	act   actions.Action
+	opts  options
+	input json.RawMessage
+}
+
+// prepare finds the action, reads the flags and the input and validates it
+// against the action's schema; a mistake ends the call with its exit code.
+func (c *call) prepare(args []string) (int, bool) {
+	name := args[0]
+	act, ok := actions.Lookup(name)
+	if !ok {
+		fmt.Fprintf(c.sio.Stderr, "unknown action %q; run nethvoice-preflight --help for the list\n", name)
+		return usageError(c.ch, c.sio, "action", name, "unknown_action"), false
+	}
+	opts, field, ferr := parseFlags(args[1:])
+	if ferr != "" {
+		fmt.Fprintf(c.sio.Stderr, "%s: %s\n", field, ferr)
+		return usageError(c.ch, c.sio, field, "", ferr), false
+	}
+	input, errs := readInput(opts, c.sio)
+	if errs == nil && schemas.Has(name, schema.Input) {
+		var err error
+		if errs, err = schemas.Validate(name, schema.Input, input); err != nil {
+			c.log.Errorf("input schema of %s is unusable: %v", name, err)
+			return agent.ExitError, false
+		}
+	}
+	if errs != nil {
+		return validationFailed(c.ch, c.sio, opts, errs), false
+	}
+	c.act, c.opts, c.input = act, opts, input
+	return 0, true
+}
+
+// emit prints the output, checked against the action's output schema, as
+// JSON or text, and grades the exit code when asked.
+func (c *call) emit(out any) int {
+	name := c.act.Name
 	if out == nil {
 		return agent.ExitOK
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
-		log.Errorf("%s: encode output: %v", name, err)
+		c.log.Errorf("%s: encode output: %v", name, err)
 		return agent.ExitError
 	}
 	if schemas.Has(name, schema.Output) {
 		verrs, err := schemas.Validate(name, schema.Output, raw)
 		if err != nil || verrs != nil {
 			// Never hand the agent a document its schema rejects: that is a bug here.
-			log.Errorf("%s: output does not match validate-output.json: %v %v", name, err, verrs)
+			c.log.Errorf("%s: output does not match validate-output.json: %v %v", name, err, verrs)
 			return agent.ExitError
 		}
 	}
-	if opts.format == "text" {
-		if rep, ok := out.(report.Report); ok {
-			report.WriteText(sio.Stdout, rep)
-		} else {
-			var buf bytes.Buffer
-			json.Indent(&buf, raw, "", "  ") //nolint:errcheck // raw is valid JSON
-			buf.WriteByte('\n')
-			sio.Stdout.Write(buf.Bytes())
-		}
-	} else {
-		sio.Stdout.Write(append(raw, '\n'))
+	rep, isReport := out.(report.Report)
+	switch {
+	case c.opts.format != "text":
+		c.sio.Stdout.Write(append(raw, '\n'))
+	case isReport:
+		report.WriteText(c.sio.Stdout, rep)
+	default:
+		var buf bytes.Buffer
+		json.Indent(&buf, raw, "", "  ") //nolint:errcheck // raw is valid JSON
+		buf.WriteByte('\n')
+		c.sio.Stdout.Write(buf.Bytes())
 	}
-	if rep, ok := out.(report.Report); ok && opts.exitCode {
+	if isReport && c.opts.exitCode {
 		return report.Grade(rep)
 	}
 	return agent.ExitOK

@@ -9,6 +9,7 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
@@ -19,7 +20,7 @@ import (
 type Facts struct {
 	// Provider is NS7's account provider; nil when unknown (ProviderErr
 	// then says why). ProviderSource says where it came from.
-	Provider       *Provider
+	Provider       *accountprovider.Provider
 	ProviderSource string
 	ProviderErr    string
 	// LDAPDomain is the NS8 name chosen for a local OpenLDAP (input or
@@ -88,9 +89,9 @@ func probesTook(f Facts) time.Duration {
 var hint = check.Hint
 
 // usable returns the provider when it is known and well formed.
-func usable(f Facts) (Provider, bool) {
+func usable(f Facts) (accountprovider.Provider, bool) {
 	if f.Provider == nil || f.Provider.Problem() != "" {
-		return Provider{}, false
+		return accountprovider.Provider{}, false
 	}
 	return *f.Provider, true
 }
@@ -103,7 +104,7 @@ func providerSkip(f Facts, subject string) *report.Finding {
 	case !ok:
 		return &report.Finding{Subject: subject, Status: report.Skip,
 			Message: "NS7's account provider is unknown or incomplete (see domain.provider)"}
-	case p.Type == None:
+	case p.Type == accountprovider.None:
 		return &report.Finding{Subject: subject, Status: report.Skip,
 			Message: "NS7 has no account provider (see domain.provider)"}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -33,12 +34,12 @@ func world() *cluster.Snapshot {
 	}
 }
 
-func facts(p *Provider) Facts {
+func facts(p *accountprovider.Provider) Facts {
 	return Facts{Provider: p, ProviderSource: "given in the input", ModuleID: "nethvoice-preflight1", State: cluster.State{RedisConfigured: true, Cluster: world()}}
 }
 
-func remoteLDAP() *Provider {
-	return &Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://192.0.2.10"}
+func remoteLDAP() *accountprovider.Provider {
+	return &accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://192.0.2.10"}
 }
 
 // withProbes fills Probes for Targets(f) with the given results, in order.
@@ -78,113 +79,129 @@ func TestChecks(t *testing.T) {
 		// domain.provider
 		{"provider unknown", func() Facts { f := facts(nil); f.ProviderErr = "probe-ns7 has not stored NS7's facts yet"; return f },
 			ProviderCheck.ID, "account provider", report.Fail, "unknown: probe-ns7 has not stored", "probe-ns7"},
-		{"provider none", func() Facts { return facts(&Provider{Type: None}) }, ProviderCheck.ID, "none", report.Fail, "NethVoice needs a user domain", "account provider"},
-		{"provider bad type", func() Facts { return facts(&Provider{Type: "nis"}) }, ProviderCheck.ID, "nis", report.Fail, `unknown provider type "nis"`, "probe-ns7"},
-		{"remote ldap without base dn", func() Facts { return facts(&Provider{Type: RemoteLDAP}) }, ProviderCheck.ID, "", report.Fail, "needs its base DN", ""},
-		{"ad without realm", func() Facts { return facts(&Provider{Type: LocalAD}) }, ProviderCheck.ID, "", report.Fail, "needs its realm", ""},
-		{"bad ldap uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "http://x"}) }, ProviderCheck.ID, "", report.Fail, "scheme must be ldap or ldaps", ""},
+		{"provider none", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.None}) }, ProviderCheck.ID, "none", report.Fail, "NethVoice needs a user domain", "account provider"},
+		{"provider bad type", func() Facts { return facts(&accountprovider.Provider{Type: "nis"}) }, ProviderCheck.ID, "nis", report.Fail, `unknown provider type "nis"`, "probe-ns7"},
+		{"remote ldap without base dn", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP}) }, ProviderCheck.ID, "", report.Fail, "needs its base DN", ""},
+		{"ad without realm", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalAD}) }, ProviderCheck.ID, "", report.Fail, "needs its realm", ""},
+		{"bad ldap uri", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN, LDAPURI: "http://x"})
+		}, ProviderCheck.ID, "", report.Fail, "scheme must be ldap or ldaps", ""},
 		{"local ldap named", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP, DomainName: "example.test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP, DomainName: "example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "Voice.Example.Test", "input"
 			return f
 		}, ProviderCheck.ID, "local-ldap", report.Pass, "new internal NS8 domain voice.example.test (name from ldap_domain (input); base DN dc=voice,dc=example,dc=test", ""},
-		{"local ldap default name", func() Facts { return facts(&Provider{Type: LocalLDAP, DomainName: "example.test"}) },
+		{"local ldap default name", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP, DomainName: "example.test"})
+		},
 			ProviderCheck.ID, "", report.Pass, "example.test (name from NS7's DomainName", ""},
 		{"remote ldap matched", func() Facts { return facts(remoteLDAP()) }, ProviderCheck.ID, "remote-ldap", report.Pass, "will use the NS8 external domain corp.example.test", ""},
-		{"local ad", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, ProviderCheck.ID, "", report.Pass, "new internal NS8 domain office.example.test", ""},
+		{"local ad", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
+		}, ProviderCheck.ID, "", report.Pass, "new internal NS8 domain office.example.test", ""},
 		{"ldap_domain ignored for AD", func() Facts {
-			f := facts(&Provider{Type: RemoteAD, Realm: "AD.EXAMPLE.TEST"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteAD, Realm: "AD.EXAMPLE.TEST"})
 			f.LDAPDomain, f.LDAPDomainFrom = "x.example.test", "input"
 			return f
 		}, ProviderCheck.ID, "", report.Pass, "ldap_domain x.example.test is not used", ""},
 
 		// domain.name-free
 		{"name free", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "voice.example.test", "settings"
 			return f
 		}, NameFree.ID, "voice.example.test", report.Pass, "free among NS8's 3 user domains", ""},
 		{"name taken, case differs", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP, DomainName: "directory.example.test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP, DomainName: "directory.example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "Directory.Example.Test", "input"
 			return f
 		}, NameFree.ID, "directory.example.test", report.Fail, "the internal rfc2307 domain directory.example.test of openldap1 on node 1", `{"ldap_domain":"ns7.directory.example.test"}`},
 		{"name taken by external", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP, DomainName: "corp.example.test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP, DomainName: "corp.example.test"})
 			return f
 		}, NameFree.ID, "corp.example.test", report.Fail, "the external rfc2307 domain corp.example.test (providers 192.0.2.10:636)", "ns7.corp.example.test"},
 		{"name taken, NS7 DomainName free", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP, DomainName: "example.test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP, DomainName: "example.test"})
 			f.LDAPDomain, f.LDAPDomainFrom = "corp.example.test", "settings"
 			return f
 		}, NameFree.ID, "", report.Fail, "is taken", `"ldap_domain":"example.test"`},
 		{"name claimed by unconfigured provider", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "new.example.test", "input"
 			f.Cluster.Modules["openldap2"] = &cluster.Module{ID: "openldap2", Node: "2", Image: "openldap"}
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "new.example.test", Location: "internal", Unconfigured: []string{"openldap2"}})
 			return f
 		}, NameFree.ID, "", report.Fail, "openldap2 on node 2, not configured yet", ""},
 		{"single label", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "directory", "input"
 			return f
 		}, NameFree.ID, "directory", report.Fail, "NS8's OpenLDAP accepts only dotted names", "configure-module"},
 		{"too long", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = strings.Repeat("a", 60)+"."+strings.Repeat("b", 60)+"."+strings.Repeat("c", 30)+".test", "input"
 			return f
 		}, NameFree.ID, "", report.Fail, "157 characters: NS8's OpenLDAP accepts at most 140", ""},
 		{"label ending in hyphen", func() Facts {
-			f := facts(&Provider{Type: LocalLDAP})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})
 			f.LDAPDomain, f.LDAPDomainFrom = "voice-.example.test", "input"
 			return f
 		}, NameFree.ID, "", report.Fail, "the NS7 migration tool accepts only", ""},
-		{"no name at all", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, NameFree.ID, "local-ldap", report.Fail, "no NS8 name is chosen", "ldap_domain"},
-		{"local ad clash", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "AD.EXAMPLE.TEST"}) },
+		{"no name at all", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP}) }, NameFree.ID, "local-ldap", report.Fail, "no NS8 name is chosen", "ldap_domain"},
+		{"local ad clash", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "AD.EXAMPLE.TEST"})
+		},
 			NameFree.ID, "ad.example.test", report.Fail, "the internal ad domain ad.example.test of samba1 on node 2", "remove-module"},
-		{"local ad clash with external", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "Corp.Example.Test"}) },
+		{"local ad clash with external", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "Corp.Example.Test"})
+		},
 			NameFree.ID, "corp.example.test", report.Fail, "external rfc2307 domain corp.example.test", "remove-external-domain"},
-		{"local ad free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, NameFree.ID, "office.example.test", report.Pass, "is free", ""},
+		{"local ad free", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
+		}, NameFree.ID, "office.example.test", report.Pass, "is free", ""},
 		{"name-free skipped for remote", func() Facts { return facts(remoteLDAP()) }, NameFree.ID, "remote-ldap", report.Skip, "does not create a new NS8 domain", ""},
 		{"name-free without cluster", func() Facts {
-			f := facts(&Provider{Type: LocalAD, Realm: "AD.EXAMPLE.TEST"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "AD.EXAMPLE.TEST"})
 			f.RedisConfigured, f.Cluster = false, nil
 			return f
 		}, NameFree.ID, "", report.Skip, "REDIS_ADDRESS is not set", ""},
 
 		// domain.external-match
 		{"one match", func() Facts { return facts(remoteLDAP()) }, ExternalMatch.ID, corpDN, report.Pass, "exactly one external rfc2307 domain has base DN " + corpDN + ": corp.example.test", ""},
-		{"match ignoring case", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "DC=Corp,DC=Example,DC=Test"}) },
+		{"match ignoring case", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "DC=Corp,DC=Example,DC=Test"})
+		},
 			ExternalMatch.ID, "", report.Pass, ": corp.example.test", ""},
 		{"no match", func() Facts {
-			return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://ldap.other.test:10389", BindDN: "cn=ns7,dc=other,dc=test"})
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://ldap.other.test:10389", BindDN: "cn=ns7,dc=other,dc=test"})
 		},
 			ExternalMatch.ID, "dc=other,dc=test", report.Fail, "no NS8 external rfc2307 domain has base DN dc=other,dc=test",
 			`{"base_dn":"dc=other,dc=test","bind_dn":"cn=ns7,dc=other,dc=test","bind_password":"<its password>","domain":"other.test","host":"ldap.other.test","port":10389,"protocol":"ldap","schema":"rfc2307","tls":false,"tls_verify":false}`},
 		{"no match: written differently", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=corp, dc=example, dc=test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=corp, dc=example, dc=test"})
 			return f
 		}, ExternalMatch.ID, "", report.Fail, "the same DN written differently", "add-external-domain"},
-		{"no match: internal domain has the base dn", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=directory,dc=example,dc=test"}) },
+		{"no match: internal domain has the base dn", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=directory,dc=example,dc=test"})
+		},
 			ExternalMatch.ID, "", report.Fail, "directory.example.test has that base DN but is internal", ""},
 		{"no match: rule name has another base dn", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=corp,dc=example,dc=test"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=corp,dc=example,dc=test"})
 			f.Cluster.Domains[1].BaseDN = "ou=x,dc=corp,dc=example,dc=test"
 			return f
 		}, ExternalMatch.ID, "", report.Fail, "corp.example.test is named by the BaseDN rule but has base DN ou=x", ""},
 		{"no match: certificate untrusted suggests tls_verify off", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
 			return withProbes(f, ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}, CertVerifyError: "x509: certificate signed by unknown authority"})
 		}, ExternalMatch.ID, "", report.Fail, "no NS8 external", `"tls":true,"tls_verify":false`},
 		{"duplicates", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://192.0.2.99"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://192.0.2.99"})
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "corp2.example.test", Location: "external", Schema: "rfc2307", BaseDN: "DC=corp,DC=example,DC=test",
 				Providers: []cluster.Provider{{ID: "192.0.2.99:636", Host: "192.0.2.99", Port: "636"}}})
 			return f
 		}, ExternalMatch.ID, "", report.Fail, "2 external rfc2307 domains have base DN", `remove-external-domain --data '{"domain":"corp.example.test"}'`},
 		{"duplicates: keep the rule name", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN})
 			f.Cluster.Domains = append(f.Cluster.Domains, &cluster.Domain{Name: "b.example.test", Location: "external", Schema: "rfc2307", BaseDN: corpDN,
 				Providers: []cluster.Provider{{ID: "192.0.2.99:636", Host: "192.0.2.99", Port: "636"}}})
 			return f
@@ -195,17 +212,19 @@ func TestChecks(t *testing.T) {
 			return f
 		}, ExternalMatch.ID, "", report.Warn, "the documented BaseDN rule would name it corp.example.test", "update the tool"},
 		{"remote ad match", func() Facts {
-			return facts(&Provider{Type: RemoteAD, Realm: "AD.EXAMPLE.TEST", BaseDN: "DC=ad,DC=example,DC=test"})
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteAD, Realm: "AD.EXAMPLE.TEST", BaseDN: "DC=ad,DC=example,DC=test"})
 		},
 			ExternalMatch.ID, "ad.example.test", report.Pass, "the internal ad domain ad.example.test exists", ""},
 		{"remote ad missing", func() Facts {
-			return facts(&Provider{Type: RemoteAD, Realm: "CORP.EXAMPLE.ORG", LDAPURI: "ldaps://dc1.corp.example.org"})
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteAD, Realm: "CORP.EXAMPLE.ORG", LDAPURI: "ldaps://dc1.corp.example.org"})
 		}, ExternalMatch.ID, "corp.example.org", report.Fail, "no NS8 ad domain is named corp.example.org (NS7's realm CORP.EXAMPLE.ORG lower-cased)",
 			`"domain":"corp.example.org","host":"dc1.corp.example.org","port":636,"protocol":"ldap","schema":"ad"`},
-		{"remote ad name taken by rfc2307", func() Facts { return facts(&Provider{Type: RemoteAD, Realm: "CORP.EXAMPLE.TEST"}) },
+		{"remote ad name taken by rfc2307", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteAD, Realm: "CORP.EXAMPLE.TEST"})
+		},
 			ExternalMatch.ID, "", report.Fail, "but it is the external rfc2307 domain corp.example.test", "remove-external-domain"},
-		{"external-match skipped for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, ExternalMatch.ID, "local-ad", report.Skip, "no external domain is needed", ""},
-		{"external-match skipped for none", func() Facts { return facts(&Provider{Type: None}) }, ExternalMatch.ID, "", report.Skip, "no account provider", ""},
+		{"external-match skipped for local", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "X.TEST"}) }, ExternalMatch.ID, "local-ad", report.Skip, "no external domain is needed", ""},
+		{"external-match skipped for none", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.None}) }, ExternalMatch.ID, "", report.Skip, "no account provider", ""},
 
 		// domain.same-directory
 		{"same host", func() Facts { return withProbes(facts(remoteLDAP())) }, SameDirectory.ID, "corp.example.test", report.Pass, "provider 192.0.2.10:636 is the server NS7 uses", ""},
@@ -237,9 +256,13 @@ func TestChecks(t *testing.T) {
 			p.LDAPURI = "ldaps://192.0.2.20"
 			return withProbes(facts(p), ldapprobe.Result{Stage: ldapprobe.StageTCP, Kind: ldapprobe.KindTimeout, Err: "timeout"})
 		}, SameDirectory.ID, "", report.Fail, "points to a different server", ""},
-		{"NS7 uri unknown", func() Facts { return withProbes(facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN})) }, SameDirectory.ID, "corp.example.test", report.Skip, "LDAP URI is unknown", ""},
-		{"same-directory without match", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=x,dc=test"}) }, SameDirectory.ID, "", report.Skip, "no NS8 domain matches", ""},
-		{"same-directory for local", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, SameDirectory.ID, "", report.Skip, "copied from NS7", ""},
+		{"NS7 uri unknown", func() Facts {
+			return withProbes(facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN}))
+		}, SameDirectory.ID, "corp.example.test", report.Skip, "LDAP URI is unknown", ""},
+		{"same-directory without match", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=x,dc=test"})
+		}, SameDirectory.ID, "", report.Skip, "no NS8 domain matches", ""},
+		{"same-directory for local", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP}) }, SameDirectory.ID, "", report.Skip, "copied from NS7", ""},
 
 		// domain.reachable
 		{"reachable over ldaps", func() Facts { return withProbes(facts(remoteLDAP())) }, Reachable.ID, "192.0.2.10:636", report.Pass,
@@ -277,32 +300,36 @@ func TestChecks(t *testing.T) {
 			return withProbes(facts(remoteLDAP()), ldapprobe.Result{Stage: ldapprobe.StageLDAP, Kind: ldapprobe.KindRootDSE, Err: "no entry"})
 		}, Reachable.ID, "", report.Warn, "refuses an anonymous read of its root DSE", ""},
 		{"no match: NS7's server probed", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://198.51.100.7"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldap://198.51.100.7"})
 			return withProbes(f)
 		}, Reachable.ID, "198.51.100.7:389", report.Pass, "the LDAP server NS7 uses, 198.51.100.7:389, answers plain LDAP and serves base DN dc=other,dc=test", ""},
 		{"no match: NS7's server certificate untrusted", func() Facts {
-			f := facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=other,dc=test", LDAPURI: "ldaps://198.51.100.7"})
 			return withProbes(f, ldapprobe.Result{NamingContexts: []string{"dc=other,dc=test"}, TLSVersion: "TLS 1.3", CertVerifyError: "unknown authority"})
 		}, Reachable.ID, "", report.Warn, "answers LDAPS", "tls_verify off"},
-		{"no match, no uri", func() Facts { return facts(&Provider{Type: RemoteLDAP, BaseDN: "dc=other,dc=test"}) }, Reachable.ID, "remote-ldap", report.Skip, "NS7's LDAP URI is unknown", ""},
+		{"no match, no uri", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: "dc=other,dc=test"})
+		}, Reachable.ID, "remote-ldap", report.Skip, "NS7's LDAP URI is unknown", ""},
 		{"stand-alone: NS7's server probed", func() Facts {
 			f := facts(remoteLDAP())
 			f.RedisConfigured, f.Cluster = false, nil
 			return withProbes(f)
 		}, Reachable.ID, "192.0.2.10:636", report.Pass, "the LDAP server NS7 uses", ""},
-		{"reachable for local", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "X.TEST"}) }, Reachable.ID, "local-ad", report.Skip, "through the cluster VPN", ""},
+		{"reachable for local", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "X.TEST"}) }, Reachable.ID, "local-ad", report.Skip, "through the cluster VPN", ""},
 
 		// domain.samba-node
-		{"samba node free", func() Facts { return facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"}) }, SambaNode.ID, "nodes", report.Pass, "node 1 has no Samba provider", ""},
+		{"samba node free", func() Facts {
+			return facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
+		}, SambaNode.ID, "nodes", report.Pass, "node 1 has no Samba provider", ""},
 		{"no samba node", func() Facts {
-			f := facts(&Provider{Type: LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "OFFICE.EXAMPLE.TEST"})
 			f.Cluster.Modules["samba2"] = &cluster.Module{ID: "samba2", Node: "1", Image: "samba"}
 			f.Cluster.Nodes["3"] = &cluster.Node{ID: "3", Migrating: true}
 			return f
 		}, SambaNode.ID, "nodes", report.Fail, "every node already hosts a Samba provider (samba2 on node 1, samba1 on node 2)", "Add a node"},
-		{"samba-node for ldap", func() Facts { return facts(&Provider{Type: LocalLDAP}) }, SambaNode.ID, "local-ldap", report.Skip, "only a local Active Directory", ""},
+		{"samba-node for ldap", func() Facts { return facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP}) }, SambaNode.ID, "local-ldap", report.Skip, "only a local Active Directory", ""},
 		{"samba-node, redis failed", func() Facts {
-			f := facts(&Provider{Type: LocalAD, Realm: "X.TEST"})
+			f := facts(&accountprovider.Provider{Type: accountprovider.LocalAD, Realm: "X.TEST"})
 			f.Cluster, f.ClusterErr = nil, "did not answer within 10s"
 			return f
 		}, SambaNode.ID, "", report.Skip, "could not be read: did not answer within 10s", ""},
@@ -329,7 +356,7 @@ func TestChecks(t *testing.T) {
 // Every evaluator answers for every provider case, and a report built on
 // a healthy remote world is all pass or skip.
 func TestAllShapes(t *testing.T) {
-	for _, p := range []*Provider{nil, {Type: None}, {Type: LocalLDAP, DomainName: "x.test"}, {Type: LocalAD, Realm: "X.TEST"}, remoteLDAP(), {Type: RemoteAD, Realm: "AD.EXAMPLE.TEST"}} {
+	for _, p := range []*accountprovider.Provider{nil, {Type: accountprovider.None}, {Type: accountprovider.LocalLDAP, DomainName: "x.test"}, {Type: accountprovider.LocalAD, Realm: "X.TEST"}, remoteLDAP(), {Type: accountprovider.RemoteAD, Realm: "AD.EXAMPLE.TEST"}} {
 		fs := All(withProbes(facts(p)))
 		ids := map[string]bool{}
 		for _, f := range fs {
@@ -355,12 +382,12 @@ func TestTargets(t *testing.T) {
 	if len(ts) != 1 || ts[0].Domain != "corp.example.test" || ts[0].Host != "192.0.2.10" || ts[0].Port != 636 || !ts[0].TLS || !ts[0].TLSVerify || ts[0].BaseDN != corpDN {
 		t.Fatalf("%+v", ts)
 	}
-	f = facts(&Provider{Type: RemoteAD, Realm: "NEW.TEST", LDAPURI: "ldap://dc.new.test"})
+	f = facts(&accountprovider.Provider{Type: accountprovider.RemoteAD, Realm: "NEW.TEST", LDAPURI: "ldap://dc.new.test"})
 	ts = Targets(f)
 	if len(ts) != 1 || ts[0].Domain != "" || ts[0].Host != "dc.new.test" || ts[0].Port != 389 || ts[0].TLS || ts[0].BaseDN != "dc=new,dc=test" {
 		t.Fatalf("%+v", ts)
 	}
-	if ts := Targets(facts(&Provider{Type: LocalLDAP})); len(ts) != 0 {
+	if ts := Targets(facts(&accountprovider.Provider{Type: accountprovider.LocalLDAP})); len(ts) != 0 {
 		t.Fatalf("local: %+v", ts)
 	}
 	p := remoteLDAP()
@@ -380,11 +407,11 @@ func TestNames(t *testing.T) {
 		"ou=people,dc=example":       "",
 		"o=acme":                     "",
 	} {
-		if got := BaseDNName(dn); got != want {
+		if got := accountprovider.BaseDNName(dn); got != want {
 			t.Errorf("BaseDNName(%q) = %q, want %q", dn, got, want)
 		}
 	}
-	if NameDN("Voice.Example.Com") != "dc=voice,dc=example,dc=com" {
+	if accountprovider.NameDN("Voice.Example.Com") != "dc=voice,dc=example,dc=com" {
 		t.Error("NameDN")
 	}
 	for uri, want := range map[string]string{
@@ -393,13 +420,13 @@ func TestNames(t *testing.T) {
 		"ldap://[2001:db8::1]:10389/":         "ldap 2001:db8::1 10389",
 		"ldaps://a.example:3269 ldap://b:389": "ldaps a.example 3269",
 	} {
-		u, err := ParseLDAPURI(uri)
+		u, err := accountprovider.ParseLDAPURI(uri)
 		if err != nil || u.Scheme+" "+u.Host+" "+strconv.Itoa(u.Port) != want {
 			t.Errorf("ParseLDAPURI(%q) = %+v %v", uri, u, err)
 		}
 	}
 	for _, bad := range []string{"", "http://x", "ldap://", "ldap://x:0", "ldap://x:99999"} {
-		if _, err := ParseLDAPURI(bad); err == nil {
+		if _, err := accountprovider.ParseLDAPURI(bad); err == nil {
 			t.Errorf("ParseLDAPURI(%q) accepted", bad)
 		}
 	}
@@ -416,7 +443,7 @@ func TestNames(t *testing.T) {
 // An IPv6 provider is stored as [addr]:port; it is probed and named as
 // one address.
 func TestIPv6Provider(t *testing.T) {
-	f := facts(&Provider{Type: RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://[2001:db8::10]"})
+	f := facts(&accountprovider.Provider{Type: accountprovider.RemoteLDAP, BaseDN: corpDN, LDAPURI: "ldaps://[2001:db8::10]"})
 	f.Cluster.Domains[1].Providers = []cluster.Provider{{ID: "[2001:db8::10]:636", Host: "[2001:db8::10]", Port: "636"}}
 	ts := Targets(f)
 	if len(ts) != 1 || ts[0].Host != "2001:db8::10" || ts[0].Addr() != "[2001:db8::10]:636" {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
@@ -26,7 +27,7 @@ func remoteLDAPMatches(domains []*cluster.Domain, baseDN string) []*cluster.Doma
 
 // remoteADMatch is the domain ns8-join accepts for a remote AD: schema ad,
 // named as the lower-cased realm.
-func remoteADMatch(domains []*cluster.Domain, p Provider) *cluster.Domain {
+func remoteADMatch(domains []*cluster.Domain, p accountprovider.Provider) *cluster.Domain {
 	d := domainByName(domains, p.ADName())
 	if d != nil && d.Schema == "ad" {
 		return d
@@ -42,9 +43,9 @@ func Matches(f Facts) []*cluster.Domain {
 		return nil
 	}
 	switch p.Type {
-	case RemoteLDAP:
+	case accountprovider.RemoteLDAP:
 		return remoteLDAPMatches(f.Cluster.Domains, p.BaseDN)
-	case RemoteAD:
+	case accountprovider.RemoteAD:
 		if d := remoteADMatch(f.Cluster.Domains, p); d != nil {
 			return []*cluster.Domain{d}
 		}
@@ -79,7 +80,7 @@ func externalMatch(f Facts) report.Finding {
 			Message: "a local provider becomes a new NS8 domain: no external domain is needed (see domain.name-free)"}
 	}
 	subject := p.BaseDN
-	if p.Type == RemoteAD {
+	if p.Type == accountprovider.RemoteAD {
 		subject = p.ADName()
 	}
 	if s := clusterSkip(f, subject); s != nil {
@@ -87,7 +88,7 @@ func externalMatch(f Facts) report.Finding {
 	}
 	matches := Matches(f)
 	fd := report.Finding{Subject: subject, Data: map[string]any{"matches": domainNames(matches)}}
-	if p.Type == RemoteAD {
+	if p.Type == accountprovider.RemoteAD {
 		return adMatch(f, p, fd, matches)
 	}
 	near := nearMisses(f.Cluster, p.BaseDN)
@@ -104,7 +105,7 @@ func externalMatch(f Facts) report.Finding {
 		fd.Remediation = addExternalRemedy(f, p, "rfc2307")
 	case 1:
 		m := matches[0]
-		rule := BaseDNName(p.BaseDN)
+		rule := accountprovider.BaseDNName(p.BaseDN)
 		fd.Data["domain"] = m.Name
 		if rule != "" && rule != m.Name {
 			fd.Status = report.Warn
@@ -133,12 +134,12 @@ func externalMatch(f Facts) report.Finding {
 	return fd
 }
 
-func adMatch(f Facts, p Provider, fd report.Finding, matches []*cluster.Domain) report.Finding {
+func adMatch(f Facts, p accountprovider.Provider, fd report.Finding, matches []*cluster.Domain) report.Finding {
 	name := p.ADName()
 	if len(matches) == 1 {
 		m := matches[0]
 		fd.Data["domain"] = m.Name
-		if rule := BaseDNName(p.BaseDN); rule != "" && rule != m.Name {
+		if rule := accountprovider.BaseDNName(p.BaseDN); rule != "" && rule != m.Name {
 			fd.Status = report.Warn
 			fd.Data["rule_name"] = rule
 			fd.Message = fmt.Sprintf("the ad domain %s (%s) is named as the realm %s, but NS7's base DN %s would name it %s by the documented BaseDN rule", m.Name, m.Location, p.Realm, p.BaseDN, rule)
@@ -174,7 +175,7 @@ func adMatch(f Facts, p Provider, fd report.Finding, matches []*cluster.Domain) 
 // nearMisses explains the domains an administrator may have meant but the
 // migration tool will not match.
 func nearMisses(s *cluster.Snapshot, baseDN string) []string {
-	rule := BaseDNName(baseDN)
+	rule := accountprovider.BaseDNName(baseDN)
 	var out []string
 	for _, d := range s.Domains {
 		exact := strings.EqualFold(strings.TrimSpace(d.BaseDN), strings.TrimSpace(baseDN))
@@ -198,8 +199,8 @@ func nearMisses(s *cluster.Snapshot, baseDN string) []string {
 // addExternalRemedy tells how to create the missing external domain, with
 // settings taken from NS7's LDAP URI and what the probe of that server
 // found (is its certificate trusted here?).
-func addExternalRemedy(f Facts, p Provider, schema string) *report.Remediation {
-	name := BaseDNName(p.BaseDN)
+func addExternalRemedy(f Facts, p accountprovider.Provider, schema string) *report.Remediation {
+	name := accountprovider.BaseDNName(p.BaseDN)
 	if schema == "ad" {
 		name = p.ADName()
 	}
@@ -210,12 +211,12 @@ func addExternalRemedy(f Facts, p Provider, schema string) *report.Remediation {
 	}
 	base := p.BaseDN
 	if base == "" {
-		base = NameDN(name)
+		base = accountprovider.NameDN(name)
 	}
 	data := map[string]any{"domain": name, "protocol": "ldap", "schema": schema, "base_dn": base,
 		"bind_dn": orPlaceholder(p.BindDN, "<NS7 BindDN>"), "bind_password": "<its password>"}
 	where := "the LDAP server NS7 uses"
-	if u, err := ParseLDAPURI(p.LDAPURI); err == nil {
+	if u, err := accountprovider.ParseLDAPURI(p.LDAPURI); err == nil {
 		data["host"], data["port"], data["tls"], data["tls_verify"] = u.Host, u.Port, u.TLS(), u.TLS()
 		where = u.Scheme + "://" + u.Addr()
 		for _, pr := range f.Probes {
@@ -242,8 +243,8 @@ func orPlaceholder(s, ph string) string {
 
 // keepOf chooses the duplicate to keep: one whose providers are NS7's
 // server, else the one named by the BaseDN rule, else the first by name.
-func keepOf(ms []*cluster.Domain, p Provider) *cluster.Domain {
-	if u, err := ParseLDAPURI(p.LDAPURI); err == nil {
+func keepOf(ms []*cluster.Domain, p accountprovider.Provider) *cluster.Domain {
+	if u, err := accountprovider.ParseLDAPURI(p.LDAPURI); err == nil {
 		for _, m := range ms {
 			for _, pr := range m.Providers {
 				if sameHost(pr.Host, u.Host) {
@@ -252,7 +253,7 @@ func keepOf(ms []*cluster.Domain, p Provider) *cluster.Domain {
 			}
 		}
 	}
-	rule := BaseDNName(p.BaseDN)
+	rule := accountprovider.BaseDNName(p.BaseDN)
 	for _, m := range ms {
 		if m.Name == rule {
 			return m
@@ -261,15 +262,15 @@ func keepOf(ms []*cluster.Domain, p Provider) *cluster.Domain {
 	return ms[0]
 }
 
-func keepReason(m *cluster.Domain, p Provider) string {
-	if u, err := ParseLDAPURI(p.LDAPURI); err == nil {
+func keepReason(m *cluster.Domain, p accountprovider.Provider) string {
+	if u, err := accountprovider.ParseLDAPURI(p.LDAPURI); err == nil {
 		for _, pr := range m.Providers {
 			if sameHost(pr.Host, u.Host) {
 				return "its provider is the server NS7 uses"
 			}
 		}
 	}
-	if m.Name == BaseDNName(p.BaseDN) {
+	if m.Name == accountprovider.BaseDNName(p.BaseDN) {
 		return "named by the BaseDN rule"
 	}
 	return "the first by name"
@@ -304,7 +305,7 @@ func sameDirectoryChecks(f Facts) []report.Finding {
 		return []report.Finding{{Subject: p.Type, Status: report.Skip,
 			Message: "no NS8 domain matches NS7's provider yet (see domain.external-match)"}}
 	}
-	u, err := ParseLDAPURI(p.LDAPURI)
+	u, err := accountprovider.ParseLDAPURI(p.LDAPURI)
 	if err != nil {
 		var out []report.Finding
 		for _, m := range matches {
@@ -320,7 +321,7 @@ func sameDirectoryChecks(f Facts) []report.Finding {
 	return out
 }
 
-func sameDirectory(f Facts, p Provider, u LDAPURI, m *cluster.Domain) report.Finding {
+func sameDirectory(f Facts, p accountprovider.Provider, u accountprovider.LDAPURI, m *cluster.Domain) report.Finding {
 	fd := report.Finding{Subject: m.Name}
 	ns7 := hostSet(u.Host, f.NS7Addresses)
 	var same, servesBase []string
@@ -374,7 +375,7 @@ func sameDirectory(f Facts, p Provider, u LDAPURI, m *cluster.Domain) report.Fin
 
 // providerPort is the port to give NS7's server as a provider of m: the
 // LDAPS port when the domain uses TLS and NS7 spoke plain LDAP.
-func providerPort(m *cluster.Domain, u LDAPURI) int {
+func providerPort(m *cluster.Domain, u accountprovider.LDAPURI) int {
 	if m.TLS && !u.TLS() {
 		return 636
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -18,7 +19,7 @@ func NS8Name(f Facts) (name, from string) {
 		return "", ""
 	}
 	switch p.Type {
-	case LocalLDAP:
+	case accountprovider.LocalLDAP:
 		if n := normName(f.LDAPDomain); n != "" {
 			return n, "ldap_domain (" + f.LDAPDomainFrom + ")"
 		}
@@ -26,9 +27,9 @@ func NS8Name(f Facts) (name, from string) {
 			return n, "NS7's DomainName, the migration tool's default for its \"LDAP user domain\" field"
 		}
 		return "", ""
-	case LocalAD, RemoteAD:
+	case accountprovider.LocalAD, accountprovider.RemoteAD:
 		return p.ADName(), "the realm " + p.Realm + " lower-cased, as the migration tool names it"
-	case RemoteLDAP:
+	case accountprovider.RemoteLDAP:
 		if f.Cluster != nil {
 			if m := remoteLDAPMatches(f.Cluster.Domains, p.BaseDN); len(m) == 1 {
 				return m[0].Name, "the external domain whose base DN is " + p.BaseDN
@@ -63,7 +64,7 @@ func providerCheck(f Facts) report.Finding {
 		fd.Message = "NS7's account provider is unknown: " + why
 		fd.Remediation = hint("Run probe-ns7 first (it stores NS7's account provider for this check), or give the provider in the input",
 			cmdModule(f, "probe-ns7", nil),
-			cmdModule(f, "check-user-domain", map[string]any{"provider": map[string]string{"type": RemoteLDAP, "base_dn": "dc=example,dc=com", "ldap_uri": "ldaps://ldap.example.com"}}))
+			cmdModule(f, "check-user-domain", map[string]any{"provider": map[string]string{"type": accountprovider.RemoteLDAP, "base_dn": "dc=example,dc=com", "ldap_uri": "ldaps://ldap.example.com"}}))
 		return fd
 	}
 	p := *f.Provider
@@ -86,34 +87,34 @@ func providerCheck(f Facts) report.Finding {
 	}
 	fd.Status = report.Pass
 	switch p.Type {
-	case None:
+	case accountprovider.None:
 		fd.Status = report.Fail
 		fd.Message = "NS7 has no account provider" + src + ": NethVoice needs a user domain, and its migration stops when the migration tool finds none"
 		fd.Remediation = hint("On NS7, install an account provider (Users and groups: local OpenLDAP or Samba Active Directory, or bind a remote one) and assign the NethVoice users to it, then run probe-ns7 again",
 			"/usr/sbin/account-provider-test dump")
 		return fd
-	case LocalLDAP:
+	case accountprovider.LocalLDAP:
 		base := p.BaseDN
 		if base == "" {
-			base = LocalLDAPBaseDN
+			base = accountprovider.LocalLDAPBaseDN
 		}
 		if name == "" {
 			fd.Message = fmt.Sprintf("NS7 runs its own OpenLDAP (base DN %s)%s: it becomes a new internal NS8 domain, whose name is not chosen yet (see domain.name-free)", base, src)
 		} else {
-			fd.Message = fmt.Sprintf("NS7 runs its own OpenLDAP (base DN %s)%s: it becomes the new internal NS8 domain %s (name from %s; base DN %s on NS8)", base, src, name, from, NameDN(name))
+			fd.Message = fmt.Sprintf("NS7 runs its own OpenLDAP (base DN %s)%s: it becomes the new internal NS8 domain %s (name from %s; base DN %s on NS8)", base, src, name, from, accountprovider.NameDN(name))
 		}
-	case LocalAD:
+	case accountprovider.LocalAD:
 		fd.Message = fmt.Sprintf("NS7 runs its own Samba Active Directory, realm %s%s: it becomes the new internal NS8 domain %s (%s; an AD realm cannot be renamed)", p.Realm, src, name, from)
-	case RemoteLDAP:
+	case accountprovider.RemoteLDAP:
 		if name == "" {
 			fd.Message = fmt.Sprintf("NS7 uses the remote LDAP server %s, base DN %s%s: NethVoice will use the NS8 external domain with that base DN, which must exist before the join (see domain.external-match)", orUnknown(p.LDAPURI), p.BaseDN, src)
 		} else {
 			fd.Message = fmt.Sprintf("NS7 uses the remote LDAP server %s, base DN %s%s: NethVoice will use the NS8 external domain %s (%s)", orUnknown(p.LDAPURI), p.BaseDN, src, name, from)
 		}
-	case RemoteAD:
+	case accountprovider.RemoteAD:
 		fd.Message = fmt.Sprintf("NS7 is bound to the remote Active Directory %s, realm %s%s: NethVoice will use the NS8 ad domain %s, which must exist before the join (see domain.external-match)", orUnknown(p.LDAPURI), p.Realm, src, name)
 	}
-	if f.LDAPDomain != "" && p.Type != LocalLDAP && f.LDAPDomainFrom == "input" {
+	if f.LDAPDomain != "" && p.Type != accountprovider.LocalLDAP && f.LDAPDomainFrom == "input" {
 		fd.Message += fmt.Sprintf("; ldap_domain %s is not used: only a local OpenLDAP gets a new name", f.LDAPDomain)
 	}
 	return fd
@@ -161,8 +162,8 @@ func nameFree(f Facts) report.Finding {
 				cmdModule(f, "configure-module", map[string]any{"ldap_domain": "directory.example.com"}))}
 	}
 	fd := report.Finding{Subject: name, Data: map[string]any{"name": name, "from": from}}
-	if p.Type == LocalLDAP {
-		if prob := NameProblem(name); prob != "" {
+	if p.Type == accountprovider.LocalLDAP {
+		if prob := accountprovider.NameProblem(name); prob != "" {
 			fd.Status = report.Fail
 			fd.Message = fmt.Sprintf("%s cannot be the name of NS7's OpenLDAP on NS8: %s", name, prob)
 			fd.Remediation = hint("Choose a dotted name such as directory.example.com and store it as ldap_domain; type the same in the NS7 migration tool",
@@ -183,7 +184,7 @@ func nameFree(f Facts) report.Finding {
 	fd.Status = report.Fail
 	fd.Data["taken_by"] = taken
 	fd.Message = fmt.Sprintf("%s is taken: NS8 already has %s (names compared ignoring case); the migration tool stops with domain_exists", name, describe(taken, f.Cluster))
-	if p.Type == LocalLDAP {
+	if p.Type == accountprovider.LocalLDAP {
 		alt := SuggestName(name, p.DomainName, f.Cluster.Domains)
 		fd.Data["suggested_name"] = alt
 		fd.Remediation = hint(fmt.Sprintf("Choose another name for NS7's OpenLDAP on NS8, e.g. %s: type it in the \"LDAP user domain\" field of the NS7 migration tool and store it as ldap_domain so this check uses it", alt),
@@ -230,7 +231,7 @@ func SuggestName(taken, ns7Domain string, domains []*cluster.Domain) string {
 		cands = append(cands, first+strconv.Itoa(i)+"."+rest)
 	}
 	for _, c := range cands {
-		if NameProblem(c) == "" && domainByName(domains, c) == nil {
+		if accountprovider.NameProblem(c) == "" && domainByName(domains, c) == nil {
 			return c
 		}
 	}

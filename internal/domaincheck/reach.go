@@ -8,6 +8,7 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -33,10 +34,10 @@ func Targets(f Facts) []Target {
 	if len(out) > 0 || (f.Cluster != nil && len(Matches(f)) > 0) {
 		return out
 	}
-	if u, err := ParseLDAPURI(p.LDAPURI); err == nil {
+	if u, err := accountprovider.ParseLDAPURI(p.LDAPURI); err == nil {
 		base := p.BaseDN
 		if base == "" && p.AD() {
-			base = NameDN(p.ADName())
+			base = accountprovider.NameDN(p.ADName())
 		}
 		// Not verified: no NS8 setting says so yet; the certificate's
 		// verification is recorded all the same for the remedy.
@@ -52,7 +53,7 @@ func NS7HostToResolve(f Facts) string {
 	if !ok || !p.Remote() || len(Matches(f)) == 0 {
 		return ""
 	}
-	u, err := ParseLDAPURI(p.LDAPURI)
+	u, err := accountprovider.ParseLDAPURI(p.LDAPURI)
 	if err != nil || net.ParseIP(u.Host) != nil {
 		return ""
 	}
@@ -137,21 +138,7 @@ func reachable(f Facts, t Target, r *ldapprobe.Result, multi bool) report.Findin
 	fwd := fmt.Sprintf("Open TCP port %d on %s (and any firewall between) to this node", t.Port, t.Host)
 	switch r.Kind {
 	case "":
-		if t.BaseDN != "" && !ldapprobe.BaseDNServed(t.BaseDN, r.NamingContexts) {
-			fd.Status = report.Fail
-			fd.Message = fmt.Sprintf("%s answers %s, but serves %s, not base DN %s: another directory", what, proto, listOrNone(r.NamingContexts), t.BaseDN)
-			fd.Remediation = hint(fmt.Sprintf("Point %s to the server that holds %s (or correct the base DN)", orNS7(t.Domain), t.BaseDN), ldapsearch)
-			return fd
-		}
-		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("%s answers %s%s and serves base DN %s (naming contexts: %s)", what, proto, tlsNote(t, r), t.BaseDN, listOrNone(r.NamingContexts))
-		if t.BaseDN == "" {
-			fd.Message = fmt.Sprintf("%s answers %s%s (naming contexts: %s)", what, proto, tlsNote(t, r), listOrNone(r.NamingContexts))
-		}
-		if t.Domain == "" && t.TLS && r.CertVerifyError != "" {
-			fd.Status = report.Warn
-			fd.Remediation = hint(fmt.Sprintf("Its certificate is not trusted by this node (%s): add the external domain with tls_verify off, or install its CA on the node", r.CertVerifyError), ldapsearch)
-		}
+		return answered(fd, t, r, what, proto, ldapsearch)
 	case ldapprobe.KindDNS:
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("%s cannot be reached: %s does not resolve from this node (%s)", what, t.Host, r.Err)
@@ -165,14 +152,14 @@ func reachable(f Facts, t Target, r *ldapprobe.Result, multi bool) report.Findin
 		switch r.Stage {
 		case "": // abandoned by the runner: no step reported
 			fd.Message = fmt.Sprintf("%s did not answer within %s (%s)", what, durationOf(r), r.Err)
-			fd.Remediation = hint(fwd, ldapsearch)
 		case ldapprobe.StageTCP, ldapprobe.StageResolve:
 			fd.Message = fmt.Sprintf("%s did not answer within %s: no TCP connection (a firewall drops the traffic, or the host is down)", what, durationOf(r))
-			fd.Remediation = hint(fwd, ldapsearch)
 		default:
 			fd.Message = fmt.Sprintf("%s accepted the TCP connection but did not answer %s within %s: %s", what, proto, durationOf(r), r.Err)
 			fd.Remediation = hint(fmt.Sprintf("Check that port %d of %s serves %s (%s)", t.Port, t.Host, proto, setting), ldapsearch)
+			return fd
 		}
+		fd.Remediation = hint(fwd, ldapsearch)
 	case ldapprobe.KindUnreachable:
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("%s is unreachable from this node: %s", what, r.Err)
@@ -193,6 +180,27 @@ func reachable(f Facts, t Target, r *ldapprobe.Result, multi bool) report.Findin
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("%s could not be probed: %s", what, r.Err)
 		fd.Remediation = hint(fmt.Sprintf("Check %s and the network between this node and %s", setting, t.Host), ldapsearch)
+	}
+	return fd
+}
+
+// answered judges a server that answered the probe: it must serve the base
+// DN; an untrusted certificate of NS7's own server is a warning.
+func answered(fd report.Finding, t Target, r *ldapprobe.Result, what, proto, ldapsearch string) report.Finding {
+	if t.BaseDN != "" && !ldapprobe.BaseDNServed(t.BaseDN, r.NamingContexts) {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("%s answers %s, but serves %s, not base DN %s: another directory", what, proto, listOrNone(r.NamingContexts), t.BaseDN)
+		fd.Remediation = hint(fmt.Sprintf("Point %s to the server that holds %s (or correct the base DN)", orNS7(t.Domain), t.BaseDN), ldapsearch)
+		return fd
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("%s answers %s%s and serves base DN %s (naming contexts: %s)", what, proto, tlsNote(t, r), t.BaseDN, listOrNone(r.NamingContexts))
+	if t.BaseDN == "" {
+		fd.Message = fmt.Sprintf("%s answers %s%s (naming contexts: %s)", what, proto, tlsNote(t, r), listOrNone(r.NamingContexts))
+	}
+	if t.Domain == "" && t.TLS && r.CertVerifyError != "" {
+		fd.Status = report.Warn
+		fd.Remediation = hint(fmt.Sprintf("Its certificate is not trusted by this node (%s): add the external domain with tls_verify off, or install its CA on the node", r.CertVerifyError), ldapsearch)
 	}
 	return fd
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -26,7 +27,7 @@ func sambaNode(f Facts) report.Finding {
 		return *s
 	}
 	p, _ := usable(f)
-	if p.Type != LocalAD {
+	if p.Type != accountprovider.LocalAD {
 		return report.Finding{Subject: p.Type, Status: report.Skip,
 			Message: "only a local Active Directory is re-created as a Samba provider on an NS8 node"}
 	}

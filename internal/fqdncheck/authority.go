@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
@@ -52,46 +52,18 @@ var CheckAuthoritative = &check.Check[Facts]{Meta: check.Meta{
 // a warn in plan, a fail in cutover, where it means users still reach the
 // old address.
 func checkAuthoritative(f Facts) []report.Finding {
-	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	return f.perName(func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
 		return authoritative(f, s, nf, fd)
 	})
 }
 
-func authoritative(f Facts, s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+func authoritative(f Facts, s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
+	if out, done := zoneUnknown(f, s, nf, fd); done {
+		return out
+	}
 	z := nf.Zone
-	if z == nil {
-		fd.Status, fd.Message = report.Skip, "the zone's servers were not looked for"
-		return fd
-	}
-	fd.Data["zone"], fd.Data["trace"] = z.Name, z.Trace
 	rA, r6 := resolverViews(nf, "A"), resolverViews(nf, "AAAA")
-	if z.Err != "" {
-		if allFailed(rA) {
-			fd.Status, fd.Message = report.Skip, fmt.Sprintf("%s could not be resolved (see fqdn.resolves), nor its zone's servers found: %s", s.ASCII, z.Err)
-			return fd
-		}
-		fd.Status = report.Warn
-		fd.Message = fmt.Sprintf("the authoritative servers of %s could not be found, so the resolvers' answers cannot be compared with the source: %s", s.ASCII, z.Err)
-		fd.Remediation = hint("Check the NS records of the zone and of its parent", f.digResolver(parentOf(s.ASCII), "NS"))
-		return fd
-	}
-	if len(nf.Authorities) == 0 {
-		fd.Status = report.Warn
-		fd.Message = fmt.Sprintf("no server of the zone %s could be asked (%s), so the resolvers' answers cannot be compared with the source", z.Name, orText(hostErrors(z), "no address"))
-		fd.Remediation = hint("Check the NS records of "+z.Name+" and the addresses of its name servers", f.digResolver(z.Name, "NS"))
-		return fd
-	}
-	var good, bad []authServer
-	servers := map[string]string{}
-	for _, a := range nf.Authorities {
-		as := authServer{host: a.Host, server: a.Server, a: seeAuth(a.A, z.Name), aaaa: seeAuth(a.AAAA, z.Name)}
-		servers[as.label()] = as.a.detail
-		if as.a.kind == vFailed || as.a.kind == vLame {
-			bad = append(bad, as)
-		} else {
-			good = append(good, as)
-		}
-	}
+	good, bad, servers := classifyServers(nf.Authorities, z.Name)
 	fd.Data["servers"] = servers
 	fd.Data["resolvers"] = answersData(rA)
 	if len(good) == 0 {
@@ -101,81 +73,16 @@ func authoritative(f Facts, s subject, nf *dnscheck.NameFacts, fd report.Finding
 			dig(bad[0].server, s.ASCII, "A", true))
 		return fd
 	}
-	serious := report.Warn
+	v := verdict{status: report.Pass, serious: report.Warn}
 	if f.Phase == Cutover {
-		serious = report.Fail
+		v.serious = report.Fail
 	}
-	var msgs []string
-	status := report.Pass
-	var rem *report.Remediation
-
-	truth := map[string]map[string]bool{"A": {}, "AAAA": {}}
-	for _, g := range good {
-		truth["A"][g.a.hop] = true
-		truth["AAAA"][g.aaaa.hop] = true
-	}
-	for _, typ := range []string{"A", "AAAA"} {
-		delete(truth[typ], "")
-		if len(truth[typ]) > 1 {
-			var parts []string
-			for _, g := range good {
-				v := g.a
-				if typ == "AAAA" {
-					v = g.aaaa
-				}
-				parts = append(parts, g.label()+" "+v.detail)
-			}
-			msgs = append(msgs, fmt.Sprintf("the zone's servers disagree on %s %s: %s (a secondary not yet updated?)", s.ASCII, typ, strings.Join(parts, "; ")))
-			status = worse(status, serious)
-			if rem == nil {
-				rem = hint(fmt.Sprintf("Make every server of %s serve the same zone (check the serial and the zone transfers), then run the check again", z.Name),
-					dig(good[0].server, z.Name, "SOA", true))
-			}
-		}
-	}
-
-	// Resolvers holding another answer than the source: stale caches.
-	var stale []string
-	var left int64
-	for typ, vs := range map[string][]view{"A": rA, "AAAA": r6} {
-		if len(truth[typ]) == 0 {
-			continue
-		}
-		for _, v := range vs {
-			if v.hop == "" || truth[typ][v.hop] {
-				continue
-			}
-			remaining := "time left unknown"
-			if v.ttl >= 0 {
-				remaining = ttlText(v.ttl) + " left"
-				if v.ttl > left {
-					left = v.ttl
-				}
-			}
-			seen := v.hop
-			if seen == "none" {
-				seen = "that it does not exist"
-			}
-			stale = append(stale, fmt.Sprintf("%s still answers %s for %s %s (cached, %s)", v.server, seen, s.ASCII, typ, remaining))
-		}
-	}
-	sort.Strings(stale)
-	if len(stale) > 0 {
-		status = worse(status, serious)
-		msgs = append(msgs, fmt.Sprintf("propagation in progress: %s; the authoritative servers answer %s: every resolver has the new answer within %s",
-			strings.Join(stale, "; "), truthText(truth), ttlText(left)))
-		rem = hint(fmt.Sprintf("Wait %s (the time left in the resolvers' caches) and run the check again; before a change, lower the TTL (see fqdn.ttl)", ttlText(left)),
-			f.digResolver(s.ASCII, "A"), dig(good[0].server, s.ASCII, "A", true))
-	}
-	if len(bad) > 0 {
-		status = worse(status, report.Warn)
-		msgs = append(msgs, fmt.Sprintf("%d of the zone's %d servers fail: %s; a resolver that picks a failing server answers late or not at all", len(bad), len(bad)+len(good), serverList(bad)))
-		if rem == nil {
-			rem = hint(fmt.Sprintf("Fix the failing name servers of %s, or remove them from its NS records", z.Name), dig(bad[0].server, s.ASCII, "A", true))
-		}
-	}
-	fd.Status = status
-	if status == report.Pass {
+	truth := truthOf(good)
+	v.disagreement(s, z.Name, good, truth)
+	v.staleCaches(f, s, good, truth, map[string][]view{"A": rA, "AAAA": r6})
+	v.failing(s, z.Name, good, bad)
+	fd.Status = v.status
+	if v.status == report.Pass {
 		var labels []string
 		for _, g := range good {
 			labels = append(labels, g.label())
@@ -183,9 +90,144 @@ func authoritative(f Facts, s subject, nf *dnscheck.NameFacts, fd report.Finding
 		fd.Message = fmt.Sprintf("the %d server(s) of the zone %s (%s) answer %s, as the resolvers do", len(good), z.Name, strings.Join(labels, ", "), truthText(truth))
 		return fd
 	}
-	fd.Message = strings.Join(msgs, "; ")
-	fd.Remediation = rem
+	fd.Message = strings.Join(v.msgs, "; ")
+	fd.Remediation = v.rem
 	return fd
+}
+
+// zoneUnknown is the finding when the zone or its servers could not be
+// found or asked (done is then true).
+func zoneUnknown(f Facts, s subject, nf *dnsprobe.NameFacts, fd report.Finding) (report.Finding, bool) {
+	z := nf.Zone
+	if z == nil {
+		fd.Status, fd.Message = report.Skip, "the zone's servers were not looked for"
+		return fd, true
+	}
+	fd.Data["zone"], fd.Data["trace"] = z.Name, z.Trace
+	switch {
+	case z.Err != "" && allFailed(resolverViews(nf, "A")):
+		fd.Status, fd.Message = report.Skip, fmt.Sprintf("%s could not be resolved (see fqdn.resolves), nor its zone's servers found: %s", s.ASCII, z.Err)
+	case z.Err != "":
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("the authoritative servers of %s could not be found, so the resolvers' answers cannot be compared with the source: %s", s.ASCII, z.Err)
+		fd.Remediation = hint("Check the NS records of the zone and of its parent", f.digResolver(parentOf(s.ASCII), "NS"))
+	case len(nf.Authorities) == 0:
+		fd.Status = report.Warn
+		fd.Message = fmt.Sprintf("no server of the zone %s could be asked (%s), so the resolvers' answers cannot be compared with the source", z.Name, orText(hostErrors(z), "no address"))
+		fd.Remediation = hint("Check the NS records of "+z.Name+" and the addresses of its name servers", f.digResolver(z.Name, "NS"))
+	default:
+		return fd, false
+	}
+	return fd, true
+}
+
+// classifyServers splits the zone's servers into those that answer
+// authoritatively and those that fail or are lame.
+func classifyServers(auths []dnsprobe.ServerAnswers, zone string) (good, bad []authServer, details map[string]string) {
+	details = map[string]string{}
+	for _, a := range auths {
+		as := authServer{host: a.Host, server: a.Server, a: seeAuth(a.A, zone), aaaa: seeAuth(a.AAAA, zone)}
+		details[as.label()] = as.a.detail
+		if as.a.kind == vFailed || as.a.kind == vLame {
+			bad = append(bad, as)
+		} else {
+			good = append(good, as)
+		}
+	}
+	return good, bad, details
+}
+
+// truthOf is what the answering servers say, by record type.
+func truthOf(good []authServer) map[string]map[string]bool {
+	truth := map[string]map[string]bool{"A": {}, "AAAA": {}}
+	for _, g := range good {
+		truth["A"][g.a.hop] = true
+		truth["AAAA"][g.aaaa.hop] = true
+	}
+	delete(truth["A"], "")
+	delete(truth["AAAA"], "")
+	return truth
+}
+
+// verdict gathers what is wrong with the zone's answers: the worst status,
+// the messages, and the first remedy (stale caches replace it: waiting is
+// what to do then).
+type verdict struct {
+	status, serious report.Status
+	msgs            []string
+	rem             *report.Remediation
+}
+
+func (v *verdict) add(st report.Status, msg string) {
+	v.status = worse(v.status, st)
+	v.msgs = append(v.msgs, msg)
+}
+
+// disagreement: servers of the same zone answering differently.
+func (v *verdict) disagreement(s subject, zone string, good []authServer, truth map[string]map[string]bool) {
+	for _, typ := range []string{"A", "AAAA"} {
+		if len(truth[typ]) <= 1 {
+			continue
+		}
+		var parts []string
+		for _, g := range good {
+			sv := g.a
+			if typ == "AAAA" {
+				sv = g.aaaa
+			}
+			parts = append(parts, g.label()+" "+sv.detail)
+		}
+		v.add(v.serious, fmt.Sprintf("the zone's servers disagree on %s %s: %s (a secondary not yet updated?)", s.ASCII, typ, strings.Join(parts, "; ")))
+		if v.rem == nil {
+			v.rem = hint(fmt.Sprintf("Make every server of %s serve the same zone (check the serial and the zone transfers), then run the check again", zone),
+				dig(good[0].server, zone, "SOA", true))
+		}
+	}
+}
+
+// staleCaches: resolvers holding another answer than the source.
+func (v *verdict) staleCaches(f Facts, s subject, good []authServer, truth map[string]map[string]bool, views map[string][]view) {
+	var stale []string
+	var left int64
+	for typ, vs := range views {
+		if len(truth[typ]) == 0 {
+			continue
+		}
+		for _, rv := range vs {
+			if rv.hop == "" || truth[typ][rv.hop] {
+				continue
+			}
+			remaining := "time left unknown"
+			if rv.ttl >= 0 {
+				remaining = ttlText(rv.ttl) + " left"
+				left = max(left, rv.ttl)
+			}
+			seen := rv.hop
+			if seen == "none" {
+				seen = "that it does not exist"
+			}
+			stale = append(stale, fmt.Sprintf("%s still answers %s for %s %s (cached, %s)", rv.server, seen, s.ASCII, typ, remaining))
+		}
+	}
+	if len(stale) == 0 {
+		return
+	}
+	sort.Strings(stale)
+	v.add(v.serious, fmt.Sprintf("propagation in progress: %s; the authoritative servers answer %s: every resolver has the new answer within %s",
+		strings.Join(stale, "; "), truthText(truth), ttlText(left)))
+	v.rem = hint(fmt.Sprintf("Wait %s (the time left in the resolvers' caches) and run the check again; before a change, lower the TTL (see fqdn.ttl)", ttlText(left)),
+		f.digResolver(s.ASCII, "A"), dig(good[0].server, s.ASCII, "A", true))
+}
+
+// failing: some of the zone's servers fail or are lame.
+func (v *verdict) failing(s subject, zone string, good, bad []authServer) {
+	if len(bad) == 0 {
+		return
+	}
+	v.add(report.Warn, fmt.Sprintf("%d of the zone's %d servers fail: %s; a resolver that picks a failing server answers late or not at all", len(bad), len(bad)+len(good), serverList(bad)))
+	if v.rem == nil {
+		v.rem = hint(fmt.Sprintf("Fix the failing name servers of %s, or remove them from its NS records", zone), dig(bad[0].server, s.ASCII, "A", true))
+	}
 }
 
 func serverList(ss []authServer) string {
@@ -229,7 +271,7 @@ var CheckTTL = &check.Check[Facts]{Meta: check.Meta{
 // at least one old TTL before the cutover. Without a record in plan, the
 // zone's negative TTL says how long an early lookup hides a new record.
 func checkTTL(f Facts) []report.Finding {
-	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	return f.perName(func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
 		recs, from, neg, answered := publishedTTLs(nf)
 		var list []map[string]any
 		var max int64 = -1
@@ -278,11 +320,11 @@ func checkTTL(f Facts) []report.Finding {
 // resolver (time left in its cache) when no server answered; without a
 // record, the negative TTL (-1 when unknown). answered is false when no
 // server gave any DNS answer.
-func publishedTTLs(nf *dnscheck.NameFacts) (recs []dnscheck.Record, from string, neg int64, answered bool) {
+func publishedTTLs(nf *dnsprobe.NameFacts) (recs []dnsprobe.Record, from string, neg int64, answered bool) {
 	neg = -1
 	zone := zoneOf(nf)
-	take := func(va, v6 view) []dnscheck.Record {
-		recs := append(append([]dnscheck.Record{}, va.chain.CNAMEs...), va.chain.Data...)
+	take := func(va, v6 view) []dnsprobe.Record {
+		recs := append(append([]dnsprobe.Record{}, va.chain.CNAMEs...), va.chain.Data...)
 		if v6.ok() {
 			recs = append(recs, v6.chain.Data...)
 		}
@@ -318,9 +360,9 @@ func publishedTTLs(nf *dnscheck.NameFacts) (recs []dnscheck.Record, from string,
 }
 
 // dedupRecords keeps one record per name and type (an RRset has one TTL).
-func dedupRecords(recs []dnscheck.Record) []dnscheck.Record {
+func dedupRecords(recs []dnsprobe.Record) []dnsprobe.Record {
 	seen := map[string]bool{}
-	var out []dnscheck.Record
+	var out []dnsprobe.Record
 	for _, r := range recs {
 		k := r.Name + " " + r.Type
 		if !seen[k] {
@@ -419,7 +461,7 @@ func splitEndpoint(ep string) (string, string) {
 	return strings.Trim(ep, "[]"), "55820"
 }
 
-func hostErrors(z *dnscheck.Zone) string {
+func hostErrors(z *dnsprobe.Zone) string {
 	var parts []string
 	for _, h := range z.Servers {
 		if h.Err != "" {

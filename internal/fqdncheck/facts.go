@@ -1,6 +1,6 @@
 // Package fqdncheck judges the FQDNs of a NethVoice migration: pure
 // functions from collected facts (the planned names, the DNS answers of
-// package dnscheck, the cluster snapshot, the node's addresses) to the
+// package dnsprobe, the cluster snapshot, the node's addresses) to the
 // findings of validate-fqdns, one function per check id.
 package fqdncheck
 
@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 )
 
 // Phases of validate-fqdns.
@@ -37,7 +37,7 @@ type Planned struct {
 }
 
 // NodeAddr is an address of the destination node and where it was found.
-type NodeAddr = dnscheck.LocalAddr
+type NodeAddr = dnsprobe.LocalAddr
 
 // Facts is everything validate-fqdns judges.
 type Facts struct {
@@ -50,7 +50,7 @@ type Facts struct {
 	ResolversErr    string   // why there are none
 	// DNS holds the answers per checked name (Syntax.ASCII); a missing
 	// entry means the name was not queried, DNSErr says why.
-	DNS    map[string]*dnscheck.NameFacts
+	DNS    map[string]*dnsprobe.NameFacts
 	DNSErr string
 
 	// NodeAddrs are the destination node's addresses, preferred first;
@@ -65,7 +65,7 @@ type Facts struct {
 
 	// Endpoint is how the resolvers answer for the host of the leader's
 	// VPN endpoint (nil: not a host name, or no cluster).
-	Endpoint *dnscheck.NameFacts
+	Endpoint *dnsprobe.NameFacts
 }
 
 // subject is one distinct planned name with every role it plays.

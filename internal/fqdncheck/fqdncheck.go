@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
@@ -71,7 +71,7 @@ func (f Facts) digResolver(name, typ string) string {
 // why there are none.
 // perName runs judge on every planned name that has DNS facts, with a
 // pass finding to fill in; the other names get dnsOf's skip.
-func (f Facts) perName(judge func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding) []report.Finding {
+func (f Facts) perName(judge func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding) []report.Finding {
 	var out []report.Finding
 	for _, s := range f.subjects() {
 		nf, sk := f.dnsOf(s)
@@ -86,8 +86,8 @@ func (f Facts) perName(judge func(s subject, nf *dnscheck.NameFacts, fd report.F
 	return out
 }
 
-func (f Facts) dnsOf(s subject) (*dnscheck.NameFacts, *report.Finding) {
-	skip := func(msg string) (*dnscheck.NameFacts, *report.Finding) {
+func (f Facts) dnsOf(s subject) (*dnsprobe.NameFacts, *report.Finding) {
+	skip := func(msg string) (*dnsprobe.NameFacts, *report.Finding) {
 		fd := newFinding(s, report.Skip, msg)
 		return nil, &fd
 	}
@@ -334,7 +334,7 @@ func firstWord(s string) string {
 }
 
 // resolverViews reads every resolver's answers of one type.
-func resolverViews(nf *dnscheck.NameFacts, typ string) []view {
+func resolverViews(nf *dnsprobe.NameFacts, typ string) []view {
 	var out []view
 	for _, r := range nf.Resolvers {
 		if typ == "AAAA" {
@@ -391,7 +391,7 @@ func (f Facts) expectedA() string {
 	return "<the node's public address>"
 }
 
-func zoneOf(nf *dnscheck.NameFacts) string {
+func zoneOf(nf *dnsprobe.NameFacts) string {
 	if nf.Zone != nil && nf.Zone.Name != "" {
 		return nf.Zone.Name
 	}
@@ -505,9 +505,9 @@ func resolveRemedy(f Facts, name string, bad []view) *report.Remediation {
 	switch {
 	case v.kind == vLoop || v.kind == vTooLong:
 		return hint("Fix the CNAME records of "+name+" (see fqdn.cname)", cmd)
-	case v.first.Outcome == dnscheck.ServFail:
+	case v.first.Outcome == dnsprobe.ServFail:
 		return hint("The resolver cannot get an answer from the zone's servers: check the zone and its NS records (see fqdn.authoritative)", cmd)
-	case v.first.Outcome == dnscheck.Refused:
+	case v.first.Outcome == dnsprobe.Refused:
 		return hint(fmt.Sprintf("Resolver %s refuses to resolve %s for this node: allow this node in its access rules or use another resolver", v.server, name), cmd)
 	case v.first.Outcome.Transport():
 		return hint(fmt.Sprintf("Check that resolver %s is up and reachable from this node (firewall, address), or give other resolvers", v.server), cmd)
@@ -518,7 +518,7 @@ func resolveRemedy(f Facts, name string, bad []view) *report.Remediation {
 // published returns the addresses of one type that the DNS publishes for
 // the name: the authoritative servers' own answers when they have the
 // data, otherwise the resolvers' (a CNAME out of the zone).
-func published(nf *dnscheck.NameFacts, typ string) ([]string, string) {
+func published(nf *dnsprobe.NameFacts, typ string) ([]string, string) {
 	set := map[string]bool{}
 	for _, a := range nf.Authorities {
 		r := a.A
@@ -560,7 +560,7 @@ var CheckPointsToNode = &check.Check[Facts]{Meta: check.Meta{
 // addresses of the destination node. Elsewhere (e.g. still NS7) is a warn
 // in plan, a fail in cutover.
 func checkPointsToNode(f Facts) []report.Finding {
-	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	return f.perName(func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
 		addrs, from := published(nf, "A")
 		expected := make([]string, 0, len(f.NodeAddrs))
 		for _, a := range f.NodeAddrs {
@@ -615,7 +615,7 @@ func nonPublic(addrs []string) []string {
 	var out []string
 	for _, a := range addrs {
 		ip, err := netip.ParseAddr(a)
-		if err != nil || ip.IsPrivate() || !dnscheck.Routable(ip) || cgnat.Contains(ip) {
+		if err != nil || ip.IsPrivate() || !dnsprobe.Routable(ip) || cgnat.Contains(ip) {
 			out = append(out, a)
 		}
 	}
@@ -634,7 +634,7 @@ var CheckAAAA = &check.Check[Facts]{Meta: check.Meta{
 // checkAAAA judges fqdn.aaaa: an AAAA record that does not reach the node
 // is a warn (clients try IPv6 first), as is an AAAA question that fails.
 func checkAAAA(f Facts) []report.Finding {
-	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	return f.perName(func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "AAAA")
 		fd.Data["answers"] = answersData(vs)
 		addrs, from := published(nf, "AAAA")
@@ -696,7 +696,7 @@ var CheckCNAME = &check.Check[Facts]{Meta: check.Meta{
 // authoritative servers show them, end at addresses; loops, chains too
 // long and dangling targets fail.
 func checkCNAME(f Facts) []report.Finding {
-	return f.perName(func(s subject, nf *dnscheck.NameFacts, fd report.Finding) report.Finding {
+	return f.perName(func(s subject, nf *dnsprobe.NameFacts, fd report.Finding) report.Finding {
 		vs := resolverViews(nf, "A")
 		var auth []view
 		for _, a := range nf.Authorities {

@@ -5,11 +5,11 @@ import (
 	"testing"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
-// Recorded answers: builders of the facts dnscheck collects.
+// Recorded answers: builders of the facts dnsprobe collects.
 
 const (
 	res1  = "192.0.2.53:53"
@@ -22,57 +22,57 @@ const (
 	cti   = "cti.example.com"
 )
 
-func rec(name, typ, data string, ttl uint32) dnscheck.Record {
-	return dnscheck.Record{Name: name, Type: typ, TTL: ttl, Data: data}
+func rec(name, typ, data string, ttl uint32) dnsprobe.Record {
+	return dnsprobe.Record{Name: name, Type: typ, TTL: ttl, Data: data}
 }
 
 func u32(v uint32) *uint32 { return &v }
 
 // answer is a resolution whose one question got records.
-func answer(server, name, typ string, aa bool, recs ...dnscheck.Record) dnscheck.Resolution {
-	return dnscheck.Resolution{Server: server, Name: name, Type: typ, Queries: []dnscheck.Query{
-		{Server: server, Name: name, Type: typ, Outcome: dnscheck.Answer, Rcode: "NOERROR", AA: aa, Records: recs, Tries: 1}}}
+func answer(server, name, typ string, aa bool, recs ...dnsprobe.Record) dnsprobe.Resolution {
+	return dnsprobe.Resolution{Server: server, Name: name, Type: typ, Queries: []dnsprobe.Query{
+		{Server: server, Name: name, Type: typ, Outcome: dnsprobe.Answer, Rcode: "NOERROR", AA: aa, Records: recs, Tries: 1}}}
 }
 
 // negative is NXDOMAIN or NODATA with the zone's SOA (negative TTL).
-func negative(server, name, typ string, o dnscheck.Outcome, aa bool, negTTL uint32, recs ...dnscheck.Record) dnscheck.Resolution {
+func negative(server, name, typ string, o dnsprobe.Outcome, aa bool, negTTL uint32, recs ...dnsprobe.Record) dnsprobe.Resolution {
 	rcode := "NOERROR"
-	if o == dnscheck.NXDomain {
+	if o == dnsprobe.NXDomain {
 		rcode = "NXDOMAIN"
 	}
-	return dnscheck.Resolution{Server: server, Name: name, Type: typ, Queries: []dnscheck.Query{
+	return dnsprobe.Resolution{Server: server, Name: name, Type: typ, Queries: []dnsprobe.Query{
 		{Server: server, Name: name, Type: typ, Outcome: o, Rcode: rcode, AA: aa, Records: recs, NegTTL: u32(negTTL), Tries: 1,
-			Authority: []dnscheck.Record{rec("example.com", "SOA", "ns1.example.com. h.example.com. 1 600 300 86400 300", negTTL)}}}}
+			Authority: []dnsprobe.Record{rec("example.com", "SOA", "ns1.example.com. h.example.com. 1 600 300 86400 300", negTTL)}}}}
 }
 
 // failed is a question without a usable answer.
-func failed(server, name, typ string, o dnscheck.Outcome) dnscheck.Resolution {
-	q := dnscheck.Query{Server: server, Name: name, Type: typ, Outcome: o, Tries: 1}
+func failed(server, name, typ string, o dnsprobe.Outcome) dnsprobe.Resolution {
+	q := dnsprobe.Query{Server: server, Name: name, Type: typ, Outcome: o, Tries: 1}
 	switch o {
-	case dnscheck.Timeout:
+	case dnsprobe.Timeout:
 		q.Tries, q.ElapsedMs, q.Error = 4, 1900, "no answer within 1.9s"
-	case dnscheck.ServFail:
+	case dnsprobe.ServFail:
 		q.Rcode, q.Error = "SERVFAIL", "the server answered SERVFAIL"
-	case dnscheck.Refused:
+	case dnsprobe.Refused:
 		q.Rcode, q.Error = "REFUSED", "the server answered REFUSED"
-	case dnscheck.Unreachable:
+	case dnsprobe.Unreachable:
 		q.Error = "connection refused (nothing listens there)"
 	}
-	return dnscheck.Resolution{Server: server, Name: name, Type: typ, Queries: []dnscheck.Query{q}}
+	return dnsprobe.Resolution{Server: server, Name: name, Type: typ, Queries: []dnsprobe.Query{q}}
 }
 
 // good is a name that resolves to addr everywhere, the zone agreeing.
-func good(name, addr string) *dnscheck.NameFacts {
-	return &dnscheck.NameFacts{
+func good(name, addr string) *dnsprobe.NameFacts {
+	return &dnsprobe.NameFacts{
 		Name: name,
-		Resolvers: []dnscheck.ServerAnswers{{Server: res1,
+		Resolvers: []dnsprobe.ServerAnswers{{Server: res1,
 			A:    answer(res1, name, "A", false, rec(name, "A", addr, 300)),
-			AAAA: negative(res1, name, "AAAA", dnscheck.NoData, false, 300)}},
-		Zone: &dnscheck.Zone{Name: "example.com", Servers: []dnscheck.NSHost{{Name: "ns1.example.com", Addrs: []string{"192.0.2.1"}}},
+			AAAA: negative(res1, name, "AAAA", dnsprobe.NoData, false, 300)}},
+		Zone: &dnsprobe.Zone{Name: "example.com", Servers: []dnsprobe.NSHost{{Name: "ns1.example.com", Addrs: []string{"192.0.2.1"}}},
 			Trace: []string{"voice.example.com NS at 192.0.2.53:53: NODATA (zone example.com)"}},
-		Authorities: []dnscheck.ServerAnswers{{Server: ns1, Host: "ns1.example.com",
+		Authorities: []dnsprobe.ServerAnswers{{Server: ns1, Host: "ns1.example.com",
 			A:    answer(ns1, name, "A", true, rec(name, "A", addr, 300)),
-			AAAA: negative(ns1, name, "AAAA", dnscheck.NoData, true, 300)}},
+			AAAA: negative(ns1, name, "AAAA", dnsprobe.NoData, true, 300)}},
 		ElapsedMs: 12,
 	}
 }
@@ -86,7 +86,7 @@ func healthy() Facts {
 			{Role: RoleCTI, Input: cti, Syntax: ParseFQDN(cti)},
 		},
 		Resolvers: []string{res1}, ResolversSource: "input",
-		DNS:       map[string]*dnscheck.NameFacts{voice: good(voice, node), cti: good(cti, node)},
+		DNS:       map[string]*dnsprobe.NameFacts{voice: good(voice, node), cti: good(cti, node)},
 		NodeAddrs: []NodeAddr{{IP: node, Source: "public address of nethvoice-proxy1"}, {IP: "192.0.2.10", Source: "interface eth0"}},
 		Dest:      "1",
 		State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{
@@ -97,7 +97,7 @@ func healthy() Facts {
 			},
 			TraefikHosts: map[string][]string{"traefik1": {"leader.example.com", "mail.example.com"}},
 		}},
-		Endpoint: &dnscheck.NameFacts{Name: "leader.example.com", Resolvers: []dnscheck.ServerAnswers{{Server: res1,
+		Endpoint: &dnsprobe.NameFacts{Name: "leader.example.com", Resolvers: []dnsprobe.ServerAnswers{{Server: res1,
 			A: answer(res1, "leader.example.com", "A", false, rec("leader.example.com", "A", node, 300))}}},
 	}
 }
@@ -132,7 +132,7 @@ func TestAllPassOnHealthyPlan(t *testing.T) {
 }
 
 // setDNS replaces the facts of one name.
-func setDNS(f *Facts, name string, nf *dnscheck.NameFacts) { f.DNS[name] = nf }
+func setDNS(f *Facts, name string, nf *dnsprobe.NameFacts) { f.DNS[name] = nf }
 
 func withProxy(f *Facts, input string) {
 	f.Planned = append(f.Planned, Planned{Role: RoleProxy, Input: input, Syntax: ParseFQDN(input)})
@@ -209,26 +209,26 @@ func TestChecks(t *testing.T) {
 		// fqdn.resolves
 		{"resolves", nil, "fqdn.resolves", voice, report.Pass, "voice.example.com resolves: 198.51.100.10 at 192.0.2.53:53"},
 		{"NXDOMAIN in plan", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NXDomain, false, 300)
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 300)
 		},
 			"fqdn.resolves", voice, report.Pass, "no address yet (NXDOMAIN|at cutover create voice.example.com A 198.51.100.10"},
 		{"NODATA in cutover", func(f *Facts) {
 			cutover(f)
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NoData, false, 300)
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NoData, false, 300)
 		}, "fqdn.resolves", voice, report.Fail, "does not resolve everywhere: no A record (NODATA)|expected an A record to 198.51.100.10"},
-		{"SERVFAIL", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnscheck.ServFail) },
+		{"SERVFAIL", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnsprobe.ServFail) },
 			"fqdn.resolves", voice, report.Fail, "could not be resolved: SERVFAIL"},
-		{"REFUSED", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnscheck.Refused) },
+		{"REFUSED", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnsprobe.Refused) },
 			"fqdn.resolves", voice, report.Fail, "REFUSED"},
-		{"silent resolver", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnscheck.Timeout) },
+		{"silent resolver", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnsprobe.Timeout) },
 			"fqdn.resolves", voice, report.Fail, "no answer within 1.9 s (4 tries) at 192.0.2.53:53"},
-		{"resolver down", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnscheck.Unreachable) },
+		{"resolver down", func(f *Facts) { f.DNS[voice].Resolvers[0].A = failed(res1, voice, "A", dnsprobe.Unreachable) },
 			"fqdn.resolves", voice, report.Fail, "connection refused"},
 		{"negative cache in cutover", func(f *Facts) {
 			cutover(f)
 			f.Resolvers = []string{res1, res2}
-			f.DNS[voice].Resolvers = append(f.DNS[voice].Resolvers, dnscheck.ServerAnswers{Server: res2,
-				A: negative(res2, voice, "A", dnscheck.NXDomain, false, 250), AAAA: negative(res2, voice, "AAAA", dnscheck.NXDomain, false, 250)})
+			f.DNS[voice].Resolvers = append(f.DNS[voice].Resolvers, dnsprobe.ServerAnswers{Server: res2,
+				A: negative(res2, voice, "A", dnsprobe.NXDomain, false, 250), AAAA: negative(res2, voice, "AAAA", dnsprobe.NXDomain, false, 250)})
 		}, "fqdn.resolves", voice, report.Fail, "198.51.100.10 at 192.0.2.53:53; NXDOMAIN (the name does not exist) at 192.0.2.54:53"},
 		{"no resolver", func(f *Facts) { f.Resolvers, f.ResolversErr = nil, "/etc/resolv.conf lists no nameserver" },
 			"fqdn.resolves", voice, report.Fail, "no resolver to ask: /etc/resolv.conf lists no nameserver"},
@@ -256,8 +256,8 @@ func TestChecks(t *testing.T) {
 			f.NodeAddrs = []NodeAddr{{IP: "192.168.1.10", Source: "interface eth0"}}
 		}, "fqdn.points-to-node", voice, report.Warn, "192.168.1.10 is not a public address"},
 		{"no record to compare", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NXDomain, false, 300)
-			f.DNS[voice].Authorities[0].A = negative(ns1, voice, "A", dnscheck.NXDomain, true, 300)
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 300)
+			f.DNS[voice].Authorities[0].A = negative(ns1, voice, "A", dnsprobe.NXDomain, true, 300)
 		}, "fqdn.points-to-node", voice, report.Skip, "no A record to compare"},
 
 		// fqdn.aaaa
@@ -270,8 +270,8 @@ func TestChecks(t *testing.T) {
 			f.NodeAddrs = append(f.NodeAddrs, NodeAddr{IP: "2001:db8::10", Source: "interface eth0"})
 		}, "fqdn.aaaa", voice, report.Pass, "has AAAA 2001:db8::10, an address of the node"},
 		{"AAAA question fails", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].AAAA = failed(res1, voice, "AAAA", dnscheck.ServFail)
-			f.DNS[voice].Authorities[0].AAAA = failed(ns1, voice, "AAAA", dnscheck.ServFail)
+			f.DNS[voice].Resolvers[0].AAAA = failed(res1, voice, "AAAA", dnsprobe.ServFail)
+			f.DNS[voice].Authorities[0].AAAA = failed(ns1, voice, "AAAA", dnsprobe.ServFail)
 		}, "fqdn.aaaa", voice, report.Warn, "the AAAA question for voice.example.com fails: SERVFAIL"},
 
 		// fqdn.cname
@@ -281,8 +281,8 @@ func TestChecks(t *testing.T) {
 				rec(voice, "CNAME", "web.example.com", 300), rec("web.example.com", "CNAME", "lb.example.net", 300), rec("lb.example.net", "A", node, 60))
 		}, "fqdn.cname", voice, report.Pass, "voice.example.com → web.example.com → lb.example.net → 198.51.100.10 (2 link(s)"},
 		{"CNAME loop", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = dnscheck.Resolution{Server: res1, Name: voice, Type: "A", Queries: []dnscheck.Query{
-				failed(res1, voice, "A", dnscheck.ServFail).Queries[0],
+			f.DNS[voice].Resolvers[0].A = dnsprobe.Resolution{Server: res1, Name: voice, Type: "A", Queries: []dnsprobe.Query{
+				failed(res1, voice, "A", dnsprobe.ServFail).Queries[0],
 				answer(res1, voice, "CNAME", false, rec(voice, "CNAME", "b.example.com", 300)).Queries[0],
 				answer(res1, "b.example.com", "CNAME", false, rec("b.example.com", "CNAME", voice, 300)).Queries[0],
 			}}
@@ -291,16 +291,16 @@ func TestChecks(t *testing.T) {
 			f.DNS[voice].Resolvers[0].A = answer(res1, voice, "A", false, rec(voice, "CNAME", "b.example.com", 300), rec("b.example.com", "CNAME", voice, 300))
 		}, "fqdn.resolves", voice, report.Fail, "a CNAME loop"},
 		{"dangling CNAME", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NXDomain, false, 300, rec(voice, "CNAME", "gone.example.com", 300))
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 300, rec(voice, "CNAME", "gone.example.com", 300))
 		}, "fqdn.cname", voice, report.Fail, "voice.example.com → gone.example.com, and gone.example.com does not exist (NXDOMAIN)"},
 		{"CNAME to a name without address", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = dnscheck.Resolution{Server: res1, Name: voice, Type: "A", Queries: []dnscheck.Query{
+			f.DNS[voice].Resolvers[0].A = dnsprobe.Resolution{Server: res1, Name: voice, Type: "A", Queries: []dnsprobe.Query{
 				answer(res1, voice, "A", false, rec(voice, "CNAME", "txt.example.com", 300)).Queries[0],
-				negative(res1, "txt.example.com", "A", dnscheck.NoData, false, 300).Queries[0],
+				negative(res1, "txt.example.com", "A", dnsprobe.NoData, false, 300).Queries[0],
 			}}
 		}, "fqdn.cname", voice, report.Fail, "txt.example.com has no A record"},
 		{"CNAME chain too long", func(f *Facts) {
-			var recs []dnscheck.Record
+			var recs []dnsprobe.Record
 			prev := voice
 			for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
 				recs = append(recs, rec(prev, "CNAME", n+".example.com", 300))
@@ -321,24 +321,24 @@ func TestChecks(t *testing.T) {
 		}, "fqdn.authoritative", voice, report.Fail, "(cached, 95 s left)|within 95 s"},
 		{"stale negative cache", func(f *Facts) {
 			cutover(f)
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NXDomain, false, 44)
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 44)
 		}, "fqdn.authoritative", voice, report.Fail, "still answers that it does not exist for voice.example.com A (cached, 44 s left)"},
 		{"servers disagree", func(f *Facts) {
-			f.DNS[voice].Authorities = append(f.DNS[voice].Authorities, dnscheck.ServerAnswers{Server: ns2, Host: "ns2.example.com",
-				A: answer(ns2, voice, "A", true, rec(voice, "A", ns7, 300)), AAAA: negative(ns2, voice, "AAAA", dnscheck.NoData, true, 300)})
+			f.DNS[voice].Authorities = append(f.DNS[voice].Authorities, dnsprobe.ServerAnswers{Server: ns2, Host: "ns2.example.com",
+				A: answer(ns2, voice, "A", true, rec(voice, "A", ns7, 300)), AAAA: negative(ns2, voice, "AAAA", dnsprobe.NoData, true, 300)})
 		}, "fqdn.authoritative", voice, report.Warn, "the zone's servers disagree on voice.example.com A: ns1.example.com (192.0.2.1) 198.51.100.10; ns2.example.com (192.0.2.2) 203.0.113.7"},
 		{"one server silent", func(f *Facts) {
-			f.DNS[voice].Authorities = append(f.DNS[voice].Authorities, dnscheck.ServerAnswers{Server: ns2, Host: "ns2.example.com",
-				A: failed(ns2, voice, "A", dnscheck.Timeout), AAAA: failed(ns2, voice, "AAAA", dnscheck.Timeout)})
+			f.DNS[voice].Authorities = append(f.DNS[voice].Authorities, dnsprobe.ServerAnswers{Server: ns2, Host: "ns2.example.com",
+				A: failed(ns2, voice, "A", dnsprobe.Timeout), AAAA: failed(ns2, voice, "AAAA", dnsprobe.Timeout)})
 		}, "fqdn.authoritative", voice, report.Warn, "1 of the zone's 2 servers fail: ns2.example.com (192.0.2.2): no answer within 1.9 s (4 tries)"},
 		{"lame server", func(f *Facts) {
 			f.DNS[voice].Authorities[0].A = answer(ns1, voice, "A", false, rec(voice, "A", node, 300))
 		}, "fqdn.authoritative", voice, report.Fail, "without the authoritative (AA) flag"},
 		{"no server answers", func(f *Facts) {
-			f.DNS[voice].Authorities[0].A = failed(ns1, voice, "A", dnscheck.Refused)
+			f.DNS[voice].Authorities[0].A = failed(ns1, voice, "A", dnsprobe.Refused)
 		}, "fqdn.authoritative", voice, report.Fail, "none of the 1 server(s) of the zone example.com answers for voice.example.com: ns1.example.com (192.0.2.1): REFUSED"},
 		{"zone not found", func(f *Facts) {
-			f.DNS[voice].Zone, f.DNS[voice].Authorities = &dnscheck.Zone{Err: "no NS record found"}, nil
+			f.DNS[voice].Zone, f.DNS[voice].Authorities = &dnsprobe.Zone{Err: "no NS record found"}, nil
 		},
 			"fqdn.authoritative", voice, report.Warn, "could not be found"},
 
@@ -353,8 +353,8 @@ func TestChecks(t *testing.T) {
 		}, "fqdn.ttl", voice, report.Pass, "a long TTL slows any later correction"},
 		{"TTL from a resolver", func(f *Facts) { f.DNS[voice].Authorities = nil }, "fqdn.ttl", voice, report.Pass, "time left in its cache"},
 		{"long negative TTL in plan", func(f *Facts) {
-			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnscheck.NXDomain, false, 86400)
-			f.DNS[voice].Authorities[0].A = negative(ns1, voice, "A", dnscheck.NXDomain, true, 86400)
+			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 86400)
+			f.DNS[voice].Authorities[0].A = negative(ns1, voice, "A", dnsprobe.NXDomain, true, 86400)
 		}, "fqdn.ttl", voice, report.Warn, "cache that for 86400 s (1 day) (SOA minimum)"},
 
 		// vpn.endpoint
@@ -365,7 +365,7 @@ func TestChecks(t *testing.T) {
 		{"endpoint IPv4", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "198.51.100.10:55820" }, "vpn.endpoint", "198.51.100.10", report.Pass, "needs no DNS"},
 		{"endpoint IPv6", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "[2001:db8::1]:55820" }, "vpn.endpoint", "2001:db8::1", report.Fail, "IPv4 only"},
 		{"endpoint NXDOMAIN", func(f *Facts) {
-			f.Endpoint.Resolvers[0].A = negative(res1, "leader.example.com", "A", dnscheck.NXDomain, false, 300)
+			f.Endpoint.Resolvers[0].A = negative(res1, "leader.example.com", "A", dnsprobe.NXDomain, false, 300)
 		}, "vpn.endpoint", "leader.example.com", report.Fail, "does not resolve to an IPv4 address: NXDOMAIN"},
 		{"endpoint stand-alone", func(f *Facts) { f.RedisConfigured, f.Cluster = false, nil }, "vpn.endpoint", "leader", report.Skip, "stand-alone"},
 	}
@@ -397,7 +397,7 @@ func TestEveryFindingActionable(t *testing.T) {
 		f := healthy()
 		f.Phase = phase
 		setDNS(&f, voice, good(voice, ns7))
-		f.DNS[cti].Resolvers[0].A = failed(res1, cti, "A", dnscheck.Timeout)
+		f.DNS[cti].Resolvers[0].A = failed(res1, cti, "A", dnsprobe.Timeout)
 		for _, fd := range All(f) {
 			if fd.Message == "" {
 				t.Errorf("%s %s: empty message", fd.ID, fd.Subject)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnscheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 )
 
 // What a resolution amounts to, beyond the outcome of its first question.
@@ -15,7 +15,7 @@ const (
 	vNoData   = "nodata"   // the name exists, no record of the type
 	vNXDomain = "nxdomain" // the name does not exist
 	vLoop     = "loop"     // the CNAME chain loops
-	vTooLong  = "too-long" // more than dnscheck.MaxChain links
+	vTooLong  = "too-long" // more than dnsprobe.MaxChain links
 	vDangling = "dangling" // the chain ends at a target without data
 	vOutside  = "outside"  // an authoritative CNAME to a name outside the zone (the resolvers follow it)
 	vLame     = "lame"     // an authoritative server that is not authoritative for the name
@@ -26,7 +26,7 @@ const (
 type view struct {
 	server string
 	kind   string
-	chain  dnscheck.Chain
+	chain  dnsprobe.Chain
 	addrs  []string // sorted data at the chain's end
 	// hop is what the name itself owns: "CNAME <target>", the sorted
 	// data, or "none"; "" when unknown. Servers agree when hops are equal.
@@ -35,14 +35,14 @@ type view struct {
 	// lowest TTL of its data, or the negative TTL); -1 when unknown.
 	ttl    int64
 	detail string         // human reading: "198.51.100.10", "NXDOMAIN", "SERVFAIL", ...
-	first  dnscheck.Query // the question
+	first  dnsprobe.Query // the question
 }
 
 func (v view) ok() bool       { return v.kind == vAnswer }
 func (v view) negative() bool { return v.kind == vNoData || v.kind == vNXDomain || v.kind == vDangling }
 
 // see reads a resolver's resolution.
-func see(r dnscheck.Resolution) view {
+func see(r dnsprobe.Resolution) view {
 	first := r.First()
 	c := r.Chain()
 	v := view{server: r.Server, chain: c, ttl: -1, first: first}
@@ -50,7 +50,7 @@ func see(r dnscheck.Resolution) view {
 	case c.Loop:
 		v.kind, v.detail = vLoop, "a CNAME loop: "+strings.Join(c.Names, " → ")
 	case c.TooLong:
-		v.kind, v.detail = vTooLong, fmt.Sprintf("a CNAME chain longer than %d links: %s ...", dnscheck.MaxChain, strings.Join(c.Names[:4], " → "))
+		v.kind, v.detail = vTooLong, fmt.Sprintf("a CNAME chain longer than %d links: %s ...", dnsprobe.MaxChain, strings.Join(c.Names[:4], " → "))
 	case len(c.Data) > 0:
 		v.kind = vAnswer
 		for _, d := range c.Data {
@@ -65,16 +65,16 @@ func see(r dnscheck.Resolution) view {
 		last := lastAbout(r, c.Final)
 		v.kind = vDangling
 		switch {
-		case last.Outcome == dnscheck.NXDomain:
+		case last.Outcome == dnsprobe.NXDomain:
 			v.detail = fmt.Sprintf("%s, and %s does not exist (NXDOMAIN)", strings.Join(c.Names, " → "), c.Final)
-		case last.Outcome.Negative() || last.Outcome == dnscheck.Answer:
+		case last.Outcome.Negative() || last.Outcome == dnsprobe.Answer:
 			v.detail = fmt.Sprintf("%s, and %s has no %s record", strings.Join(c.Names, " → "), c.Final, r.Type)
 		default:
 			v.detail = fmt.Sprintf("%s, and %s fails: %s", strings.Join(c.Names, " → "), c.Final, failure(last))
 		}
-	case first.Outcome == dnscheck.NXDomain:
+	case first.Outcome == dnsprobe.NXDomain:
 		v.kind, v.detail = vNXDomain, "NXDOMAIN (the name does not exist)"
-	case first.Outcome == dnscheck.NoData || first.Outcome == dnscheck.Answer:
+	case first.Outcome == dnsprobe.NoData || first.Outcome == dnsprobe.Answer:
 		v.kind, v.detail = vNoData, fmt.Sprintf("no %s record (NODATA)", r.Type)
 	default:
 		v.kind, v.detail = vFailed, failure(first)
@@ -86,22 +86,22 @@ func see(r dnscheck.Resolution) view {
 // seeAuth reads an authoritative server's answer (one question, no
 // recursion): a server that does not answer authoritatively is lame, and
 // a CNAME out of the zone is for the resolvers to follow.
-func seeAuth(r dnscheck.Resolution, zone string) view {
+func seeAuth(r dnsprobe.Resolution, zone string) view {
 	v := see(r)
 	q := v.first
 	switch {
-	case q.Outcome == dnscheck.Referral:
+	case q.Outcome == dnsprobe.Referral:
 		v.kind, v.detail, v.hop = vLame, "not authoritative: it refers to "+referralTo(q), ""
 	case v.kind != vFailed && !q.AA:
 		v.kind, v.detail, v.hop = vLame, "answers without the authoritative (AA) flag: it does not serve the zone", ""
-	case v.kind == vDangling && !dnscheck.IsSubdomain(v.chain.Final, zone):
+	case v.kind == vDangling && !dnsprobe.IsSubdomain(v.chain.Final, zone):
 		v.kind, v.detail = vOutside, strings.Join(v.chain.Names, " → ")+" (outside the zone)"
 	}
 	return v
 }
 
 // hop says what the name itself owns, and its TTL.
-func hop(v view, first dnscheck.Query) (string, int64) {
+func hop(v view, first dnsprobe.Query) (string, int64) {
 	switch {
 	case len(v.chain.CNAMEs) > 0:
 		l := v.chain.CNAMEs[0]
@@ -125,7 +125,7 @@ func hop(v view, first dnscheck.Query) (string, int64) {
 
 // lastAbout is the last question whose name is name (the end of a chain),
 // or the last question.
-func lastAbout(r dnscheck.Resolution, name string) dnscheck.Query {
+func lastAbout(r dnsprobe.Resolution, name string) dnsprobe.Query {
 	for i := len(r.Queries) - 1; i >= 0; i-- {
 		if r.Queries[i].Name == name {
 			return r.Queries[i]
@@ -135,23 +135,23 @@ func lastAbout(r dnscheck.Resolution, name string) dnscheck.Query {
 }
 
 // failure says why a question got no usable answer.
-func failure(q dnscheck.Query) string {
+func failure(q dnsprobe.Query) string {
 	switch q.Outcome {
-	case dnscheck.Timeout:
+	case dnsprobe.Timeout:
 		return fmt.Sprintf("no answer within %s (%d tries)", secondsText(q.Elapsed()), q.Tries)
-	case dnscheck.ServFail:
+	case dnsprobe.ServFail:
 		return "SERVFAIL (the server could not get an answer from the zone's servers)"
-	case dnscheck.Refused:
+	case dnsprobe.Refused:
 		return "REFUSED (the server refuses to answer this)"
-	case dnscheck.OtherRcode:
+	case dnsprobe.OtherRcode:
 		return q.Rcode
-	case dnscheck.Unreachable, dnscheck.Failed:
+	case dnsprobe.Unreachable, dnsprobe.Failed:
 		return q.Error
 	}
 	return string(q.Outcome)
 }
 
-func referralTo(q dnscheck.Query) string {
+func referralTo(q dnsprobe.Query) string {
 	var ns []string
 	for _, r := range q.Authority {
 		if r.Type == "NS" {

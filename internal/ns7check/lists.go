@@ -133,17 +133,3 @@ func rpmVerCmp(a, b string) int {
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
-
-// DomainFromBaseDN applies the documented rule dc=directory,dc=nh ->
-// directory.nh; "" when the DN is not made of dc= parts only.
-func DomainFromBaseDN(dn string) string {
-	var labels []string
-	for _, rdn := range strings.Split(dn, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(rdn), "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "dc") || strings.TrimSpace(v) == "" {
-			return ""
-		}
-		labels = append(labels, strings.ToLower(strings.TrimSpace(v)))
-	}
-	return strings.Join(labels, ".")
-}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
@@ -493,72 +494,6 @@ func migrationTool(f Facts) report.Finding {
 	return fd
 }
 
-// Provider is the NS7 account provider, shaped as check-user-domain's
-// "provider" input.
-type Provider struct {
-	Type       string `json:"type"` // local-ldap | local-ad | remote-ldap | remote-ad | none
-	BaseDN     string `json:"base_dn"`
-	Realm      string `json:"realm"`
-	LdapURI    string `json:"ldap_uri"`
-	DomainName string `json:"domain_name"`
-}
-
-// Classify applies ns8-join's rules: AD is local when nsdc has an
-// IpAddress, LDAP is local when its URI points to 127.0.0.1 or localhost.
-// Without the dump (the command failed), sssd's Provider property decides
-// the kind and the URI host its location.
-func Classify(n *ns7.Facts) Provider {
-	p := Provider{DomainName: n.DomainName}
-	sssd := map[string]string{}
-	if r := n.Config["sssd"]; r != nil {
-		sssd = r.Props
-	}
-	p.Realm = sssd["Realm"]
-	isAD, isLDAP := false, false
-	if d := n.Provider; d != nil {
-		isAD, isLDAP = d.IsAD, d.IsLDAP
-		p.BaseDN, p.LdapURI = d.BaseDN, d.LdapURI
-	} else {
-		isAD, isLDAP = sssd["Provider"] == "ad", sssd["Provider"] == "ldap"
-		p.BaseDN, p.LdapURI = sssd["BaseDN"], sssd["LdapURI"]
-	}
-	switch {
-	case isAD:
-		p.Type = "remote-ad"
-		if r := n.Config["nsdc"]; r != nil && r.Props["IpAddress"] != "" {
-			p.Type = "local-ad"
-		}
-		if p.BaseDN == "" && p.Realm != "" {
-			p.BaseDN = "dc=" + strings.ReplaceAll(strings.ToLower(p.Realm), ".", ",dc=")
-		}
-	case isLDAP:
-		p.Type = "remote-ldap"
-		if strings.Contains(p.LdapURI, "127.0.0.1") || strings.Contains(p.LdapURI, "localhost") {
-			p.Type = "local-ldap"
-		}
-	default:
-		p.Type = "none"
-	}
-	return p
-}
-
-// NS8Domain is the name the provider's domain takes on NS8 ("" when it is
-// the name of a matching external domain, decided by check-user-domain).
-func NS8Domain(p Provider, ldapDomain string) string {
-	switch p.Type {
-	case "local-ad", "remote-ad":
-		return strings.ToLower(p.Realm)
-	case "local-ldap":
-		if ldapDomain != "" {
-			return strings.ToLower(ldapDomain)
-		}
-		return strings.ToLower(p.DomainName)
-	case "remote-ldap":
-		return DomainFromBaseDN(p.BaseDN)
-	}
-	return ""
-}
-
 var AccountProvider = gated(check.Meta{
 	ID: "ns7.account-provider", Title: "NS7 account provider", Action: Action, Area: check.Account,
 	Verifies: "The account provider is local-ldap, local-ad, remote-ldap or remote-ad (none fails), with base " +
@@ -587,10 +522,10 @@ func accountProvider(f Facts) report.Finding {
 			return *g
 		}
 	}
-	p := Classify(f.NS7)
-	name := NS8Domain(p, f.LDAPDomain)
+	p := accountprovider.Classify(f.NS7)
+	name := accountprovider.NS8Domain(p, f.LDAPDomain)
 	fd := report.Finding{Subject: f.Subject(),
-		Data: map[string]any{"type": p.Type, "base_dn": p.BaseDN, "realm": p.Realm, "ldap_uri": p.LdapURI, "domain_name": p.DomainName, "ns8_domain": name}}
+		Data: map[string]any{"type": p.Type, "base_dn": p.BaseDN, "realm": p.Realm, "ldap_uri": p.LDAPURI, "domain_name": p.DomainName, "ns8_domain": name}}
 	switch p.Type {
 	case "none":
 		fd.Status = report.Fail
@@ -598,7 +533,7 @@ func accountProvider(f Facts) report.Finding {
 		fd.Remediation = hint("Configure an account provider on NS7 (Users and groups) with NethVoice's users before migrating")
 	case "local-ldap":
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("local OpenLDAP (%s, %s); on NS8 it becomes the user domain %q", p.BaseDN, p.LdapURI, name)
+		fd.Message = fmt.Sprintf("local OpenLDAP (%s, %s); on NS8 it becomes the user domain %q", p.BaseDN, p.LDAPURI, name)
 		if f.LDAPDomain == "" {
 			fd.Message += " (NS7's DomainName; choose another with the ldap_domain setting)"
 		}
@@ -607,7 +542,7 @@ func accountProvider(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("local Samba Active Directory, realm %s; on NS8 it becomes the user domain %q (the name cannot change)", p.Realm, name)
 	case "remote-ldap":
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("remote LDAP %s, base DN %s: NS8 needs an external user domain with that base DN (documented name %q) before migrating", p.LdapURI, p.BaseDN, name)
+		fd.Message = fmt.Sprintf("remote LDAP %s, base DN %s: NS8 needs an external user domain with that base DN (documented name %q) before migrating", p.LDAPURI, p.BaseDN, name)
 	case "remote-ad":
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("remote Active Directory, realm %s: NS8 needs an external AD user domain named %q before migrating", p.Realm, name)

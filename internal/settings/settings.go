@@ -98,90 +98,102 @@ func Load(stateDir string) (Settings, error) {
 	return FromEnv(env), nil
 }
 
+// kind says how an input value becomes an environment value.
+type kind int
+
+const (
+	kindString kind = iota // as is
+	kindInt                // decimal
+	kindList               // comma-separated
+	kindIgnore             // compact JSON (one line, as the file needs)
+)
+
+// field is where an input key (or a key of one of its sub-objects) is kept.
+type field struct {
+	env  string
+	kind kind
+}
+
+// fields maps configure-module's input keys to the environment.
+var fields = map[string]field{
+	"node":               {kNode, kindInt},
+	"ldap_domain":        {kLDAPDomain, kindString},
+	"resolvers":          {kResolvers, kindList},
+	"expected_addresses": {kExpected, kindList},
+	"timeout_s":          {kTimeout, kindInt},
+	"volumes_path":       {kVolumes, kindString},
+	"ignore":             {kIgnore, kindIgnore},
+}
+
+// subFields maps the keys of configure-module's sub-objects.
+var subFields = map[string]map[string]field{
+	"ns7":   {"host": {kNS7Host, kindString}, "port": {kNS7Port, kindInt}, "user": {kNS7User, kindString}},
+	"fqdns": {"nethvoice": {kNVFQDN, kindString}, "cti": {kCTIFQDN, kindString}, "proxy": {kProxyFQDN, kindString}},
+}
+
 // Changes turns a configure-module input (already schema-valid) into
 // environment edits: keys absent from the input are kept, empty strings
 // and empty lists clear a setting.
 func Changes(input map[string]json.RawMessage) (map[string]*string, error) {
 	set := map[string]*string{}
-	str := func(key string, raw json.RawMessage) error {
-		var v string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
+	for k, raw := range input {
+		if f, ok := fields[k]; ok {
+			if err := f.put(set, raw); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		put(set, key, v)
-		return nil
-	}
-	num := func(key string, raw json.RawMessage) error {
-		var v int
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
+		sub, ok := subFields[k]
+		if !ok {
+			continue
 		}
-		put(set, key, strconv.Itoa(v))
-		return nil
-	}
-	strs := func(key string, raw json.RawMessage) error {
-		var v []string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
-		}
-		put(set, key, strings.Join(v, ","))
-		return nil
-	}
-	sub := func(raw json.RawMessage, keys map[string]string) error {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return err
-		}
-		for field, key := range keys {
-			if v, ok := m[field]; ok {
-				var err error
-				if field == "port" {
-					err = num(key, v)
-				} else {
-					err = str(key, v)
-				}
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	for k, raw := range input {
-		var err error
-		switch k {
-		case "ns7":
-			err = sub(raw, map[string]string{"host": kNS7Host, "port": kNS7Port, "user": kNS7User})
-		case "fqdns":
-			err = sub(raw, map[string]string{"nethvoice": kNVFQDN, "cti": kCTIFQDN, "proxy": kProxyFQDN})
-		case "node":
-			err = num(kNode, raw)
-		case "ldap_domain":
-			err = str(kLDAPDomain, raw)
-		case "resolvers":
-			err = strs(kResolvers, raw)
-		case "expected_addresses":
-			err = strs(kExpected, raw)
-		case "timeout_s":
-			err = num(kTimeout, raw)
-		case "volumes_path":
-			err = str(kVolumes, raw)
-		case "ignore":
-			var v []report.Ignore
-			if err = json.Unmarshal(raw, &v); err == nil {
-				if len(v) == 0 {
-					put(set, kIgnore, "")
-				} else {
-					b, _ := json.Marshal(v) // compact: one line, as the file needs
-					put(set, kIgnore, string(b))
-				}
-			}
-		}
-		if err != nil {
 			return nil, err
+		}
+		for name, v := range m {
+			if f, ok := sub[name]; ok {
+				if err := f.put(set, v); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return set, nil
+}
+
+// put records the edit of one value.
+func (f field) put(set map[string]*string, raw json.RawMessage) error {
+	var v string
+	switch f.kind {
+	case kindString:
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+	case kindInt:
+		var n int
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return err
+		}
+		v = strconv.Itoa(n)
+	case kindList:
+		var l []string
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return err
+		}
+		v = strings.Join(l, ",")
+	case kindIgnore:
+		var l []report.Ignore
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return err
+		}
+		if len(l) > 0 {
+			b, _ := json.Marshal(l)
+			v = string(b)
+		}
+	}
+	put(set, f.env, v)
+	return nil
 }
 
 // Save applies a configure-module input to the environment file.

@@ -3,92 +3,31 @@
 // what the Status page shows. No Vue here: everything is plain data in,
 // plain data out, so the rules live in one place.
 
-// The official prerequisites page groups its checklist under these headings;
-// the page shows them in this order. A finding goes to the first group with
-// a matching pattern ("x.*" matches every id that starts with "x."; "x-*"
-// every id that starts with "x-"); ids no group knows (checks added after
-// this table was written) go to "other", so the page renders any report.
-export const GROUPS = [
-  {
-    key: "system",
-    patterns: [
-      "ns7.release",
-      "ns7.updates",
-      "ns7.reboot",
-      "ns7.cockpit",
-      "ns7.nethvoice",
-      "ns7.services",
-      "ns7.migration-tool",
-      "node.*",
-      "cluster.*",
-    ],
-  },
-  {
-    key: "network",
-    patterns: ["vpn.*", "ns7.leader-*", "ns7.vpn-udp", "ns7.ssh", "ns7.host-key", "ns7.bandwidth"],
-  },
-  { key: "dns", patterns: ["fqdn.*", "ns7.fqdn-dns"] },
-  { key: "account", patterns: ["domain.*", "ns7.account-provider"] },
-  {
-    key: "data",
-    patterns: [
-      "ns7.data-size",
-      "ns7.dump-space",
-      "ns7.extensions",
-      "ns7.custom-config",
-      "ns7.phones",
-      "ns7.gateways",
-      "ns7.trunks",
-      "ns7.provisioning",
-      "ns7.prefix",
-      "ns7.timezone",
-    ],
-  },
-  {
-    key: "schedule",
-    patterns: [
-      "manual.downtime-window",
-      "manual.users-notified",
-      "manual.support-briefed",
-      "manual.emergency-contacts",
-      "manual.rollback-plan",
-    ],
-  },
-  {
-    key: "documentation",
-    patterns: [
-      "manual.backup",
-      "manual.backup-*",
-      "manual.dns-admin",
-      "manual.dns-procedure",
-      "manual.trunk-credentials",
-      "manual.network-diagram",
-      "manual.firewall-reviewed",
-      "preflight.action",
-    ],
-  },
-];
+// The official prerequisites page groups its checklist under these headings
+// (the "areas" of package check); the page shows them in this order. Each
+// check says its area in the list-checks catalogue, the one place where
+// checks are declared; ids the catalogue does not know (a report of a newer
+// version, a catalogue that could not be read) go to "other", so the page
+// renders any report.
+export const GROUPS = ["system", "network", "dns", "account", "data", "schedule", "documentation"];
 
 export const OTHER_GROUP = "other";
 
-function matches(pattern, id) {
-  if (pattern.endsWith("*")) {
-    return id.startsWith(pattern.slice(0, -1));
-  }
-  return id === pattern;
-}
-
-// groupOf returns the key of the group a check id belongs to.
-export function groupOf(id) {
-  for (const g of GROUPS) {
-    if (g.patterns.some((p) => matches(p, id))) {
-      return g.key;
-    }
+// groupOf returns the key of the group of a catalogue entry (or of none).
+export function groupOf(entry) {
+  if (entry && GROUPS.includes(entry.area)) {
+    return entry.area;
   }
   return OTHER_GROUP;
 }
 
 export const MANUAL_PREFIX = "manual.";
+
+// preflight.* findings are about the run itself (a part that did not run, a
+// check that broke), not checks to list before the first run.
+export function isAboutTheRun(id) {
+  return String(id).startsWith("preflight.");
+}
 
 export function isManual(id) {
   return id.startsWith(MANUAL_PREFIX);
@@ -143,13 +82,13 @@ export function rowsFor(report, catalogue, checklist) {
     );
   } else {
     rows = (catalogue || [])
-      .filter((c) => c.id !== "preflight.action")
+      .filter((c) => !isAboutTheRun(c.id))
       .map((c) => ({ id: c.id, subject: "", title: c.title, message: whatOf(c), what: whatOf(c), status: "" }));
   }
   return rows.map((r, i) => {
     const row = Object.assign({}, r, {
       key: r.id + "|" + (r.subject || "") + "|" + i,
-      group: groupOf(r.id),
+      group: groupOf(cat[r.id]),
       manual: isManual(r.id),
     });
     row.displayStatus = statusOf(r);
@@ -170,7 +109,7 @@ const STATUS_ORDER = ["fail", "warn", "ignored", "skip", "pass", "none"];
 // groupRows puts rows in the official groups (empty groups left out),
 // with per-group counts and the worst status, which colours the heading.
 export function groupRows(rows) {
-  const keys = GROUPS.map((g) => g.key).concat([OTHER_GROUP]);
+  const keys = GROUPS.concat([OTHER_GROUP]);
   const out = [];
   for (const key of keys) {
     const items = rows.filter((r) => r.group === key);

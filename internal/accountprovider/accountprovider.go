@@ -1,9 +1,9 @@
-// Package domaincheck judges NS7's account provider against NS8's user
-// domains: pure functions from collected facts (the provider, the cluster
-// snapshot, LDAP probe results) to findings, one per check id. The rules
-// are those the NS7 migration tool applies at join time
-// (reference/nethvoice-migration.md §2.2, §3.2), checked before the join.
-package domaincheck
+// Package accountprovider is NS7's account provider as the migration sees
+// it: its kinds, how the NS7 migration tool classifies what NS7 says of it
+// (ns8-join), the name and base DN its domain takes on NS8, and the rules
+// those names obey (reference/nethvoice-migration.md §2.2, §3.2). probe-ns7
+// and check-user-domain both judge it with these rules.
+package accountprovider
 
 import (
 	"fmt"
@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 )
 
 // Provider types, as probe-ns7 classifies NS7's account provider.
@@ -30,10 +32,10 @@ const LocalLDAPBaseDN = "dc=directory,dc=nh"
 // input, and the shape probe-ns7 stores. No bind password, ever.
 type Provider struct {
 	Type       string `json:"type"`
-	BaseDN     string `json:"base_dn,omitempty"`
-	Realm      string `json:"realm,omitempty"`
-	LDAPURI    string `json:"ldap_uri,omitempty"`
-	DomainName string `json:"domain_name,omitempty"`
+	BaseDN     string `json:"base_dn"`
+	Realm      string `json:"realm"`
+	LDAPURI    string `json:"ldap_uri"`
+	DomainName string `json:"domain_name"`
 	// BindDN is optional: it only fills the add-external-domain remedy.
 	BindDN string `json:"bind_dn,omitempty"`
 }
@@ -170,4 +172,60 @@ func NameDN(name string) string {
 		return ""
 	}
 	return "dc=" + strings.ReplaceAll(strings.ToLower(name), ".", ",dc=")
+}
+
+// Classify applies ns8-join's rules: AD is local when nsdc has an
+// IpAddress, LDAP is local when its URI points to 127.0.0.1 or localhost.
+// Without the dump (the command failed), sssd's Provider property decides
+// the kind and the URI host its location.
+func Classify(n *ns7.Facts) Provider {
+	p := Provider{DomainName: n.DomainName}
+	sssd := map[string]string{}
+	if r := n.Config["sssd"]; r != nil {
+		sssd = r.Props
+	}
+	p.Realm = sssd["Realm"]
+	isAD, isLDAP := false, false
+	if d := n.Provider; d != nil {
+		isAD, isLDAP = d.IsAD, d.IsLDAP
+		p.BaseDN, p.LDAPURI = d.BaseDN, d.LdapURI
+	} else {
+		isAD, isLDAP = sssd["Provider"] == "ad", sssd["Provider"] == "ldap"
+		p.BaseDN, p.LDAPURI = sssd["BaseDN"], sssd["LdapURI"]
+	}
+	switch {
+	case isAD:
+		p.Type = RemoteAD
+		if r := n.Config["nsdc"]; r != nil && r.Props["IpAddress"] != "" {
+			p.Type = LocalAD
+		}
+		if p.BaseDN == "" && p.Realm != "" {
+			p.BaseDN = "dc=" + strings.ReplaceAll(strings.ToLower(p.Realm), ".", ",dc=")
+		}
+	case isLDAP:
+		p.Type = RemoteLDAP
+		if strings.Contains(p.LDAPURI, "127.0.0.1") || strings.Contains(p.LDAPURI, "localhost") {
+			p.Type = LocalLDAP
+		}
+	default:
+		p.Type = None
+	}
+	return p
+}
+
+// NS8Domain is the name the provider's domain takes on NS8 ("" when it is
+// the name of a matching external domain, decided by check-user-domain).
+func NS8Domain(p Provider, ldapDomain string) string {
+	switch p.Type {
+	case LocalAD, RemoteAD:
+		return strings.ToLower(p.Realm)
+	case LocalLDAP:
+		if ldapDomain != "" {
+			return strings.ToLower(ldapDomain)
+		}
+		return strings.ToLower(p.DomainName)
+	case RemoteLDAP:
+		return BaseDNName(p.BaseDN)
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package dnscheck
+package dnsprobe
 
 import (
 	"context"
@@ -260,8 +260,33 @@ func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 	z := &Zone{}
 	name = Canonical(name)
 	cands := ancestors(name)
+	answers := askAncestors(ctx, resolvers, cands)
+	found := -1
+	for i, q := range answers {
+		z.Trace = append(z.Trace, q.String())
+		if found < 0 {
+			found = zoneAt(cands, answers, i)
+		}
+	}
+	if found < 0 {
+		z.Err = fmt.Sprintf("no NS record found for %s or any parent (%s)", name, answers[0].String())
+		return z
+	}
+	z.Name = cands[found]
+	z.Servers = nsHosts(ctx, resolvers, z.Name, answers[found].Records, answers[found].Additional)
+	z.descend(ctx, resolvers, name)
+	if _, n := serverAddrs(z.Servers); n == 0 {
+		z.Err = fmt.Sprintf("the name servers of %s have no address: %s", z.Name, hostErrors(z.Servers))
+	}
+	return z
+}
+
+// askAncestors asks the resolvers for the NS records of the name and of
+// every parent at once, within half the time left.
+func askAncestors(ctx context.Context, resolvers []string, cands []string) []Query {
 	answers := make([]Query, len(cands))
 	walk, cancel := context.WithTimeout(ctx, half(ctx))
+	defer cancel()
 	var wg sync.WaitGroup
 	for i, c := range cands {
 		wg.Add(1)
@@ -271,49 +296,35 @@ func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 		}(i, c)
 	}
 	wg.Wait()
-	cancel()
-	found := -1
-	for i, q := range answers {
-		z.Trace = append(z.Trace, q.String())
-		if found >= 0 {
-			continue
-		}
-		if hasOwned(q.Records, cands[i], "NS") {
-			found = i
-			continue
-		}
-		if soa := soaOwner(q.Authority); soa != "" && q.Outcome.Negative() {
-			if j := indexOf(cands, soa); j > i && hasOwned(answers[j].Records, soa, "NS") {
-				found = j
-			}
+	return answers
+}
+
+// zoneAt is the index of the zone the answer of cands[i] shows: cands[i]
+// itself when it has NS records, the owner of the SOA of a negative answer
+// when that one has NS records; -1 otherwise.
+func zoneAt(cands []string, answers []Query, i int) int {
+	q := answers[i]
+	if hasOwned(q.Records, cands[i], "NS") {
+		return i
+	}
+	if soa := soaOwner(q.Authority); soa != "" && q.Outcome.Negative() {
+		if j := indexOf(cands, soa); j > i && hasOwned(answers[j].Records, soa, "NS") {
+			return j
 		}
 	}
-	if found < 0 {
-		z.Err = fmt.Sprintf("no NS record found for %s or any parent (%s)", name, answers[0].String())
-		return z
-	}
-	z.Name = cands[found]
-	z.Servers = nsHosts(ctx, resolvers, z.Name, answers[found].Records, answers[found].Additional)
+	return -1
+}
+
+// descend follows the zone's servers down to the zone that serves name:
+// referrals, and child zones the resolvers did not show.
+func (z *Zone) descend(ctx context.Context, resolvers []string, name string) {
 	for depth := 0; depth < maxReferrals && ctx.Err() == nil; depth++ {
 		addrs, _ := serverAddrs(z.Servers)
 		q := race(ctx, addrs, func(ctx context.Context, s string) Query { return Ask(ctx, s, name, dns.TypeSOA, false) })
 		z.Trace = append(z.Trace, q.String())
-		child, referral := "", false
-		switch {
-		case q.Outcome == Referral:
-			for _, r := range q.Authority {
-				if r.Type == "NS" {
-					child, referral = r.Name, true
-					break
-				}
-			}
-		case q.Outcome.Negative() && q.AA:
-			child = soaOwner(q.Authority)
-		case q.Outcome == Answer && q.AA && hasOwned(q.Records, name, "SOA"):
-			child = name // the name is a zone's apex
-		}
+		child, referral := childZone(q, name)
 		if child == "" || child == z.Name || !IsSubdomain(child, z.Name) || !IsSubdomain(name, child) {
-			break // the zone found serves the name (or a lame server: judged later)
+			return // the zone found serves the name (or a lame server: judged later)
 		}
 		if referral {
 			z.Name, z.Servers = child, nsHosts(ctx, resolvers, child, q.Authority, q.Additional)
@@ -323,14 +334,28 @@ func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 		z.Trace = append(z.Trace, nq.String())
 		recs := append(append([]Record{}, nq.Records...), nq.Authority...) // an answer, or a referral from a parent-only server
 		if !hasOwned(recs, child, "NS") {
-			break
+			return
 		}
 		z.Name, z.Servers = child, nsHosts(ctx, resolvers, child, recs, nq.Additional)
 	}
-	if _, n := serverAddrs(z.Servers); n == 0 {
-		z.Err = fmt.Sprintf("the name servers of %s have no address: %s", z.Name, hostErrors(z.Servers))
+}
+
+// childZone is the zone a server's SOA answer for name points to, and
+// whether it is a referral.
+func childZone(q Query, name string) (string, bool) {
+	switch {
+	case q.Outcome == Referral:
+		for _, r := range q.Authority {
+			if r.Type == "NS" {
+				return r.Name, true
+			}
+		}
+	case q.Outcome.Negative() && q.AA:
+		return soaOwner(q.Authority), false
+	case q.Outcome == Answer && q.AA && hasOwned(q.Records, name, "SOA"):
+		return name, false // the name is a zone's apex
 	}
-	return z
+	return "", false
 }
 
 // half is half the time ctx has left.

@@ -1,4 +1,4 @@
-package dnscheck
+package dnsprobe
 
 // MaxChain is how many CNAME links are followed before a chain counts as
 // too long (resolvers give up around 8-16; 8 is already far beyond sane).

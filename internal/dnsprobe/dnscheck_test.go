@@ -1,4 +1,4 @@
-package dnscheck
+package dnsprobe
 
 import (
 	"context"

@@ -1,10 +1,10 @@
-// Package dnscheck collects DNS facts for validate-fqdns: what each
+// Package dnsprobe collects DNS facts for validate-fqdns: what each
 // resolver answers for a name (CNAME chains followed to their end), where
 // the name's zone is and what its authoritative servers, queried directly,
 // answer. It talks to the network and judges nothing: every question ends
 // as a typed Query (rcode, records with TTLs, or why there is no answer),
 // and package fqdncheck judges those facts.
-package dnscheck
+package dnsprobe
 
 import (
 	"context"
