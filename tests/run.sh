@@ -83,11 +83,22 @@ echo "== go test"
 echo "== fuzz (${FUZZTIME:-4s} per target)"
 for pkg in $(go list ./...); do
     for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
-        if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-4s}" "$pkg" >/tmp/nethvoice-preflight-fuzz.log 2>&1; then
+        # A bare "context deadline exceeded" at the -fuzztime boundary, with
+        # no failing input written, is a race in Go's fuzzing coordinator
+        # (golang/go#75804, fixed in Go 1.27), not a finding: run once more.
+        for attempt in 1 2; do
+            if go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-4s}" "$pkg" >/tmp/nethvoice-preflight-fuzz.log 2>&1; then
+                break
+            fi
+            if ((attempt == 1)) && grep -q 'context deadline exceeded' /tmp/nethvoice-preflight-fuzz.log &&
+                ! grep -q 'Failing input written' /tmp/nethvoice-preflight-fuzz.log; then
+                echo "fuzz $target: coordinator deadline race (golang/go#75804), once more"
+                continue
+            fi
             cat /tmp/nethvoice-preflight-fuzz.log
             echo "fuzz target $target of $pkg failed"
             exit 1
-        fi
+        done
         echo "fuzz $target ok"
     done
 done
