@@ -203,14 +203,24 @@ func Classify(n *ns7.Facts) Provider {
 			p.BaseDN = "dc=" + strings.ReplaceAll(strings.ToLower(p.Realm), ".", ",dc=")
 		}
 	case isLDAP:
+		// ns8-join's own test: a substring of the URI, so that
+		// ldap://localhost is a remote LDAP to it (nethserver-ns8-migration
+		// ns8-join; NS7's sssd counts localhost as local).
 		p.Type = RemoteLDAP
-		if strings.Contains(p.LDAPURI, "127.0.0.1") || strings.Contains(p.LDAPURI, "localhost") {
+		if strings.Contains(p.LDAPURI, "127.0.0.1") {
 			p.Type = LocalLDAP
 		}
 	default:
 		p.Type = None
 	}
 	return p
+}
+
+// LocalhostURI reports whether an LDAP URI names NS7 itself as localhost,
+// which the migration tool does not take for a local provider.
+func LocalhostURI(uri string) bool {
+	u, err := ParseLDAPURI(uri)
+	return err == nil && strings.EqualFold(u.Host, "localhost")
 }
 
 // NS8Domain is the name the provider's domain takes on NS8 ("" when it is

@@ -42,3 +42,15 @@ func TestClassify(t *testing.T) {
 		t.Fatalf("the chosen ldap_domain wins, lower-cased: %q", n)
 	}
 }
+
+// The migration tool's local rule is a substring test on 127.0.0.1:
+// ldap://localhost is a remote LDAP to it.
+func TestLocalhostIsRemoteToTheTool(t *testing.T) {
+	p := Classify(&ns7.Facts{Provider: &ns7.ProviderDump{IsLDAP: true, LdapURI: "ldap://localhost", BaseDN: LocalLDAPBaseDN}})
+	if p.Type != RemoteLDAP || !LocalhostURI(p.LDAPURI) {
+		t.Fatalf("%+v", p)
+	}
+	if LocalhostURI("ldap://127.0.0.1") || LocalhostURI("ldaps://ldap.example.org") || !LocalhostURI("ldaps://LOCALHOST:636") {
+		t.Fatal("LocalhostURI")
+	}
+}

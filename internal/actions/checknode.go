@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
@@ -71,12 +74,54 @@ func (r *checkRun) collectNode(ctx context.Context, dest, volumes string) nodech
 	}
 	e.Chan.Progress(50)
 	f.State = clusterWait()
+	f.Interfaces, f.InterfacesErr = interfaceIPs()
+	f.Names = r.resolvePlanned(ctx, f.Cluster, dest)
+	if f.Cluster != nil {
+		f.Site = storedSite(f.Cluster, dest)
+	}
 	e.Chan.Progress(90)
 	return f
 }
 
+// interfaceIPs lists this machine's routable interface addresses.
+func interfaceIPs() ([]string, string) {
+	addrs, err := dnsprobe.InterfaceAddresses()
+	if err != nil {
+		return nil, err.Error()
+	}
+	out := []string{}
+	for _, a := range addrs {
+		out = append(out, a.IP)
+	}
+	return out, ""
+}
+
+// resolvePlanned resolves the planned FQDNs (settings) and the destination
+// proxy's FQDN with the node's resolver, to IPv4, within the deadline; a
+// name that does not resolve is left out.
+func (r *checkRun) resolvePlanned(ctx context.Context, s *cluster.Snapshot, dest string) map[string][]string {
+	names := []string{r.st.FQDNs.NethVoice, r.st.FQDNs.CTI, r.st.FQDNs.Proxy}
+	if s != nil {
+		if n := s.Nodes[dest]; n != nil && s.Proxies[n.ProxyID] != nil {
+			names = append(names, s.Proxies[n.ProxyID].FQDN)
+		}
+	}
+	out := map[string][]string{}
+	rctx, cancel := context.WithTimeout(ctx, r.timeout/2)
+	defer cancel()
+	for _, n := range names {
+		if n == "" || out[n] != nil || strings.HasSuffix(n, ".invalid") {
+			continue
+		}
+		if addrs, err := lookup4(rctx, ns8Resolver(r.st.Resolvers), n); err == nil && len(addrs) > 0 {
+			out[n] = addrs
+		}
+	}
+	return out
+}
+
 func nodeFacts(f nodecheck.Facts) map[string]any {
-	facts := map[string]any{"this_node": f.ThisNode, "destination_node": f.Dest}
+	facts := map[string]any{"this_node": f.ThisNode, "destination_node": f.Dest, "interfaces": f.Interfaces, "resolved_names": f.Names}
 	if f.Node != nil {
 		facts["node"] = f.Node
 	}

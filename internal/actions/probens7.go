@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,7 +157,10 @@ func (r *checkRun) ns7Target(in probeNS7Input) (ns7.Target, []string) {
 // same names.
 func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []string) ns7check.Facts {
 	e := r.e
-	f := ns7check.Facts{Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain}
+	f := ns7check.Facts{Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain, Dest: r.e.Agent.NodeID}
+	if r.st.Node > 0 {
+		f.Dest = strconv.Itoa(r.st.Node)
+	}
 	if e.Agent.StateDir != "" {
 		f.PublicKey, _ = sshkey.PublicKey(e.Agent.StateDir)
 	}

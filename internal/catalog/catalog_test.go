@@ -20,6 +20,7 @@ var update = flag.Bool("update", false, "rewrite the generated docs from the cod
 func TestDocs(t *testing.T) {
 	want := generated(t, DocFile, Markdown)
 	generated(t, CommandsDocFile, CommandsMarkdown)
+	generated(t, KnownIssuesDocFile, KnownIssuesMarkdown)
 	// Every heading a finding links to exists.
 	for _, e := range All() {
 		if !strings.Contains(want, "\n### "+e.ID+"\n") {

@@ -10,6 +10,7 @@ import (
 	"al.essio.dev/pkg/shellescape"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
 )
@@ -29,6 +30,49 @@ var commandsTemplate string
 
 // CommandsDocFile lists what probe-ns7 runs on NS7 (generated).
 const CommandsDocFile = "docs/ns7-commands.md"
+
+// knownIssuesTemplate is docs/known-issues.md around the table
+// {{issues}} writes from internal/knownissues.
+//
+//go:embed known-issues.md.tmpl
+var knownIssuesTemplate string
+
+// KnownIssuesDocFile lists the known issues by version (generated).
+const KnownIssuesDocFile = "docs/known-issues.md"
+
+// KnownIssuesMarkdown generates docs/known-issues.md.
+func KnownIssuesMarkdown() (string, error) {
+	return execute(knownIssuesTemplate, template.FuncMap{"issues": issuesTable, "mincore": minCores})
+}
+
+func issuesTable() string {
+	var b strings.Builder
+	b.WriteString("| component | affected | what breaks | applies when | blocks | remedy | source |\n|---|---|---|---|---|---|---|\n")
+	for _, i := range knownissues.Table {
+		affected := "before " + i.Fixed
+		if i.From != "" {
+			affected = i.From + " to before " + i.Fixed
+		}
+		when, blocks := i.Condition, "no (`warn`)"
+		if when == "" {
+			when = "always"
+		}
+		if i.Blocks {
+			blocks = "yes (`fail` where it applies)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", knownissues.Names[i.Component], affected,
+			cell(i.Breaks), cell(when), blocks, cell(i.Remedy), cell(i.Source))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func minCores() string {
+	var parts []string
+	for _, img := range []string{"nethvoice", "nethvoice-proxy"} {
+		parts = append(parts, fmt.Sprintf("%s %s", img, knownissues.MinCore[img]))
+	}
+	return strings.Join(parts, ", ")
+}
 
 // DocWidth is the column where generated Markdown paragraphs wrap.
 const DocWidth = 100

@@ -144,8 +144,8 @@ func TestCheckNodeStandAlone(t *testing.T) {
 			skips++
 		}
 	}
-	if skips != 3 { // cluster.redis, node.proxy, node.leftovers
-		t.Fatalf("want 3 cluster skips: %s", r.stdout)
+	if skips != 4 { // cluster.redis, node.proxy, cluster.versions, node.leftovers
+		t.Fatalf("want 4 cluster skips: %s", r.stdout)
 	}
 	r2 := run(t, env, "", "check-node", "--exit-code", "--format", "text", "--data", `{"ignore":[{"id":"node.cpu"},{"id":"node.disk"},{"id":"node.memory"}]}`)
 	if r2.code != report.ExitReady || !strings.Contains(r2.stdout, "READY: ") || !strings.Contains(r2.stdout, "STATUS") {

@@ -27,7 +27,13 @@ type Node struct {
 	ProxyID   string            `json:"proxy_id,omitempty"` // node/<n>/default_instance/nethvoice-proxy
 	Leader    bool              `json:"leader"`
 	Migrating bool              `json:"ns7_migration"` // flag nomodules: an NS7 joined by the migration tool
+	// CoreImage is the node's core image (node/<n>/environment IMAGE_URL,
+	// as cluster.modules._get_node_core_tags reads it); "" when unknown.
+	CoreImage string `json:"core_image,omitempty"`
 }
+
+// CoreVersion is the tag of the node's core image ("" when unknown).
+func (n *Node) CoreVersion() string { return ImageTag(n.CoreImage) }
 
 // Module is one installed module.
 type Module struct {
@@ -45,6 +51,10 @@ type Proxy struct {
 	Address       string `json:"address"`
 	PublicAddress string `json:"public_address"`
 	Published     bool   `json:"published"` // srv/tcp/sip exists
+	// UDP is the srv/udp/sip record's address and public address when they
+	// differ from the TCP record's (they should not).
+	UDPAddress       string `json:"udp_address,omitempty"`
+	UDPPublicAddress string `json:"udp_public_address,omitempty"`
 }
 
 // Provider is one server of a user domain.
@@ -87,6 +97,9 @@ type Snapshot struct {
 	// Domains are the user domains, internal and external, as NS8 lists
 	// them; bind passwords are never read.
 	Domains []*Domain `json:"user_domains"`
+	// Apps are the newest stable releases of the images the migration
+	// installs, as the Software Center's repository metadata lists them.
+	Apps map[string]App `json:"apps,omitempty"`
 	// NethVoice are the installed NethVoice instances and their host names.
 	NethVoice []NethVoiceInstance `json:"-"`
 	// NS7 is what the last probe-ns7 stored (own keys), nil before any.
@@ -156,6 +169,16 @@ func (c Config) Writer(timeout time.Duration) *redis.Client {
 	return newClient(c.WriteAddress, c.User, c.Password, timeout)
 }
 
+// ImageTag returns the tag of an image URL ("ghcr.io/nethesis/nethvoice:1.2.3"
+// -> "1.2.3"; "" when there is none), as the core splits it (rsplit ":").
+func ImageTag(url string) string {
+	i := strings.LastIndex(url, ":")
+	if i < 0 || strings.Contains(url[i:], "/") {
+		return ""
+	}
+	return url[i+1:]
+}
+
 // ImageName returns the image name of an image URL
 // ("ghcr.io/nethesis/nethvoice-proxy:1.2.3" -> "nethvoice-proxy").
 func ImageName(url string) string {
@@ -204,6 +227,9 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 		return nil, err
 	}
 	if err := s.readNethVoice(ctx, rdb); err != nil {
+		return nil, err
+	}
+	if err := s.readRepositories(ctx, rdb); err != nil {
 		return nil, err
 	}
 	return s, s.readAdmins(ctx, rdb)
@@ -265,6 +291,7 @@ func (s *Snapshot) readNodesAndModules(ctx context.Context, rdb *redis.Client, m
 		flags *redis.StringSliceCmd
 		name  *redis.StringCmd
 		proxy *redis.StringCmd
+		core  *redis.StringCmd
 	}
 	nc := map[string]nodeCmds{}
 	for id := range s.Nodes {
@@ -273,6 +300,7 @@ func (s *Snapshot) readNodesAndModules(ctx context.Context, rdb *redis.Client, m
 			flags: pipe.SMembers(ctx, "node/"+id+"/flags"),
 			name:  pipe.Get(ctx, "node/"+id+"/ui_name"),
 			proxy: pipe.Get(ctx, "node/"+id+"/default_instance/nethvoice-proxy"),
+			core:  pipe.HGet(ctx, "node/"+id+"/environment", "IMAGE_URL"),
 		}
 	}
 	urls := map[string]*redis.StringCmd{}
@@ -289,6 +317,7 @@ func (s *Snapshot) readNodesAndModules(ctx context.Context, rdb *redis.Client, m
 		sort.Strings(n.Flags)
 		n.UIName, _ = c.name.Result()
 		n.ProxyID, _ = c.proxy.Result()
+		n.CoreImage, _ = c.core.Result()
 		n.Migrating = slices.Contains(n.Flags, "nomodules")
 		if n.VPN == nil {
 			n.VPN = map[string]string{}
@@ -314,12 +343,13 @@ func (s *Snapshot) readServices(ctx context.Context, rdb *redis.Client) error {
 	}
 	ldapKeys, claimKeys, extKeys := keys[0], keys[1], keys[2]
 	pipe := rdb.Pipeline()
-	srv := map[string]*redis.MapStringStringCmd{}
+	srv, udp := map[string]*redis.MapStringStringCmd{}, map[string]*redis.MapStringStringCmd{}
 	hosts := map[string]*redis.StringSliceCmd{}
 	for id, m := range s.Modules {
 		switch m.Image {
-		case "nethvoice-proxy":
+		case ProxyImage:
 			srv[id] = pipe.HGetAll(ctx, "module/"+id+"/srv/tcp/sip")
+			udp[id] = pipe.HGetAll(ctx, "module/"+id+"/srv/udp/sip")
 		case "traefik":
 			hosts[id] = pipe.SMembers(ctx, "module/"+id+"/hosts")
 		}
@@ -351,6 +381,9 @@ func (s *Snapshot) readServices(ctx context.Context, rdb *redis.Client) error {
 		h, _ := c.Result()
 		p := &Proxy{ID: id, Node: s.Modules[id].Node, Published: len(h) > 0}
 		p.FQDN, p.Address, p.PublicAddress = h["fqdn"], h["address"], h["public_address"]
+		if u, _ := udp[id].Result(); len(u) > 0 && (u["address"] != p.Address || u["public_address"] != p.PublicAddress) {
+			p.UDPAddress, p.UDPPublicAddress = u["address"], u["public_address"]
+		}
 		s.Proxies[id] = p
 	}
 	return nil

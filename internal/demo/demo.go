@@ -91,7 +91,11 @@ func seed(mr *miniredis.Miniredis) {
 	for _, n := range []struct{ id, endpoint string }{{"1", "leader.example.test:55820"}, {"2", "node2.example.test:55820"}, {"3", "ns7.example.test:55820"}} {
 		hset("node/"+n.id+"/vpn", "ip_address", "10.5.4."+n.id, "endpoint", n.endpoint, "public_key", "demo-key-"+n.id)
 		mr.Set("node/"+n.id+"/ui_name", "node"+n.id)
+		if n.id != "3" {
+			hset("node/"+n.id+"/environment", "IMAGE_URL", "ghcr.io/nethserver/core:3.20.1")
+		}
 	}
+	hset("cluster/repository_cache/default", "data", demoRepodata, "updated", "Mon, 30 Nov 2026 05:00:00 GMT")
 	mr.SetAdd("node/3/flags", "nomodules")
 	modules := []struct{ id, node, image string }{
 		{"traefik1", "1", "ghcr.io/nethserver/traefik:3.1.0"},
@@ -121,6 +125,13 @@ func seed(mr *miniredis.Miniredis) {
 	hset("cluster/user_domain/ldap/corp.example.test/conf", "schema", "rfc2307", "base_dn", "dc=corp,dc=example,dc=test", "tls", "on", "tls_verify", "on")
 	mr.Push("cluster/user_domain/ldap/corp.example.test/providers", "127.0.0.3:636")
 }
+
+// demoRepodata is the part of a repository's metadata the checks read:
+// the releases of the modules a migration installs and their labels.
+const demoRepodata = `[{"id":"nethvoice","source":"ghcr.io/nethesis/nethvoice","versions":[` +
+	`{"tag":"1.7.7","testing":false,"labels":{"org.nethserver.min-core":"3.16.0-0"}}]},` +
+	`{"id":"nethvoice-proxy","source":"ghcr.io/nethesis/nethvoice-proxy","versions":[` +
+	`{"tag":"1.7.1","testing":false,"labels":{"org.nethserver.min-core":"3.20.1","org.nethserver.max-per-node":"1"}}]}]`
 
 // Main runs "demo [action] [flags]": the action (default check-node) against
 // the demonstration world, printed as text unless --format says otherwise.

@@ -36,7 +36,7 @@ func TestDemoJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var rep report.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Action != "check-node" || len(rep.Checks) != 7 {
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Action != "check-node" || len(rep.Checks) != 9 {
 		t.Fatalf("%v %s", err, out.String())
 	}
 }

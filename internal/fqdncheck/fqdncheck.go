@@ -111,13 +111,17 @@ func (f Facts) dnsOf(s subject) (*dnsprobe.NameFacts, *report.Finding) {
 var CheckSyntax = &check.Check[Facts]{Meta: check.Meta{
 	ID: "fqdn.syntax", Title: "FQDN is a valid host name", Action: Action, Area: check.DNS,
 	Verifies: "Each planned FQDN is an RFC 1123 host name: at most 253 characters, labels of 1-63 letters, " +
-		"digits and hyphens, at least one dot, not an IP address, not under .invalid or localhost; an " +
-		"internationalized name is converted to its A-label form and said so.",
+		"digits and hyphens, at least one dot, not an IP address, not under .invalid or localhost, written " +
+		"as NS8 takes it (no final dot, A-labels for internationalized names).",
 	Doc: "Per planned name: an RFC 1123 host name of at most 253 characters, labels of 1-63 letters, " +
 		"digits and hyphens (no hyphen at either end; `--` in positions 3-4 only in a valid `xn--` " +
 		"A-label), at least one dot, not an IP address, a top-level label that is not numeric, not under " +
-		"`.invalid` or `localhost` (RFC 6761). Upper case and one final dot are accepted. A name in " +
-		"Unicode is a `warn` (see above). An invalid name is not queried: its other checks are `skip`.",
+		"`.invalid` or `localhost` (RFC 6761). An invalid name is not queried: its other checks are " +
+		"`skip`. NS8's NethVoice validates its host names with gojsonschema's `hostname` format " +
+		"(ns8-nethvoice configure-module validate-input.json), which refuses a final dot and non-ASCII " +
+		"letters: a name written so is a `fail` that gives the exact form to type (no final dot, " +
+		"internationalized labels as A-labels, UTS #46 mapping, IDNA2008); its other checks run on that " +
+		"form.",
 }, Eval: checkSyntax}
 
 // checkSyntax judges fqdn.syntax for each planned name.
@@ -132,10 +136,15 @@ func checkSyntax(f Facts) []report.Finding {
 			fd.Message = fmt.Sprintf("%q (%s) is not a valid host name: %s", s.Name, rolesText(s.Roles), s.Problem)
 			fd.Remediation = hint("Choose a host name of letters, digits and hyphens in dot-separated labels, with at least one dot, such as voice.example.com, and use it in the DNS and in NS8")
 		case s.IDN:
-			fd.Status = report.Warn
+			fd.Status = report.Fail
 			fd.Data["ascii"], fd.Data["unicode"] = s.ASCII, s.Unicode
-			fd.Message = fmt.Sprintf("%q (%s) is an internationalized name: it was converted on purpose to its A-label form %s (UTS #46 mapping, IDNA2008) and checked and queried in that form", sanitize(s.Input), rolesText(s.Roles), s.ASCII)
-			fd.Remediation = hint(fmt.Sprintf("Enter %s, not the Unicode form, in NS8 (its forms accept only the A-label form) and in the DNS zone", s.ASCII))
+			fd.Message = fmt.Sprintf("%q (%s) is an internationalized name, a form NS8's NethVoice refuses: type its A-label form %s (UTS #46 mapping, IDNA2008), in which it was checked and queried", sanitize(s.Input), rolesText(s.Roles), s.ASCII)
+			fd.Remediation = hint(fmt.Sprintf("Enter %s, not the Unicode form, in NS8 (its forms accept only the A-label form), in the DNS zone and in these settings", s.ASCII))
+		case strings.HasSuffix(s.Input, "."):
+			fd.Status = report.Fail
+			fd.Data["ascii"] = s.ASCII
+			fd.Message = fmt.Sprintf("%q (%s) ends with a dot, a form NS8's NethVoice refuses: type %s", sanitize(s.Input), rolesText(s.Roles), s.ASCII)
+			fd.Remediation = hint(fmt.Sprintf("Enter %s, without the final dot, in NS8 and in these settings", s.ASCII))
 		default:
 			fd.Message = fmt.Sprintf("%s (%s) is a valid host name (%d characters, %d labels)", s.ASCII, rolesText(s.Roles), len(s.ASCII), strings.Count(s.ASCII, ".")+1)
 			if s.Unicode != "" {

@@ -161,7 +161,13 @@ func TestChecks(t *testing.T) {
 		{"IDN converted", func(f *Facts) {
 			f.Planned[0] = Planned{Role: RoleNethVoice, Input: "Bücher.example.com", Syntax: ParseFQDN("Bücher.example.com")}
 			f.DNS["xn--bcher-kva.example.com"] = good("xn--bcher-kva.example.com", node)
-		}, "fqdn.syntax", "xn--bcher-kva.example.com", report.Warn, "converted on purpose to its A-label form xn--bcher-kva.example.com"},
+		}, "fqdn.syntax", "xn--bcher-kva.example.com", report.Fail, "a form NS8's NethVoice refuses: type its A-label form xn--bcher-kva.example.com"},
+		{"final dot: the form to type", func(f *Facts) {
+			f.Planned[0] = Planned{Role: RoleNethVoice, Input: "Voice.Example.com.", Syntax: ParseFQDN("Voice.Example.com.")}
+		}, "fqdn.syntax", voice, report.Fail, `"Voice.Example.com." (NethVoice FQDN) ends with a dot, a form NS8's NethVoice refuses: type voice.example.com`},
+		{"final dot: still queried", func(f *Facts) {
+			f.Planned[0] = Planned{Role: RoleNethVoice, Input: "voice.example.com.", Syntax: ParseFQDN("voice.example.com.")}
+		}, "fqdn.resolves", voice, report.Pass, "198.51.100.10"},
 		{"IDN queried as A-label", func(f *Facts) {
 			f.Planned[0] = Planned{Role: RoleNethVoice, Input: "Bücher.example.com", Syntax: ParseFQDN("Bücher.example.com")}
 			f.DNS["xn--bcher-kva.example.com"] = good("xn--bcher-kva.example.com", node)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -44,13 +45,24 @@ type Facts struct {
 	cluster.State
 	ReadAddress  string
 	WriteAddress string
+
+	// Interfaces are this machine's routable addresses (nil when they
+	// could not be read: InterfacesErr says why).
+	Interfaces    []string
+	InterfacesErr string
+	// Names are the planned FQDNs (NethVoice, CTI, the proxy's) and the
+	// IPv4 addresses the node's resolver gives them (absent: not resolved).
+	Names map[string][]string
+	// Site is what the stored NS7 facts and the cluster tell of the site,
+	// for the known issues (knownissues.Site).
+	Site knownissues.Site
 }
 
 // Action is the action whose report carries these checks.
 const Action = "check-node"
 
 // Checks are the checks of check-node, in report order.
-var Checks = []*check.Check[Facts]{Redis, CPU, Memory, Disk, Proxy, Leftovers}
+var Checks = []*check.Check[Facts]{Redis, CPU, Memory, Disk, Proxy, Versions, Leftovers}
 
 // All judges the facts with every check of check-node.
 func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
@@ -234,75 +246,6 @@ func redis(f Facts) report.Finding {
 	fd.Status = report.Pass
 	fd.Data["leader"] = leader
 	fd.Message = fmt.Sprintf("the cluster database answers (%d nodes, %d modules); the leader is node %s", len(f.Cluster.Nodes), len(f.Cluster.Modules), leader)
-	return fd
-}
-
-var Proxy = &check.Check[Facts]{Meta: check.Meta{
-	ID: "node.proxy", Title: "NethVoice proxy installed and configured", Action: Action, Area: check.System,
-	Verifies: "A nethvoice-proxy instance runs on the destination node and is configured (FQDN not *.invalid, " +
-		"address not 127.0.0.1).",
-	Doc: "A `nethvoice-proxy` instance is the default instance of the destination node " +
-		"(`node/<n>/default_instance/nethvoice-proxy`), publishes its SIP service " +
-		"(`module/<proxy>/srv/tcp/sip`) and is configured: its FQDN does not end in `.invalid` and its " +
-		"address is not `127.0.0.1` (the values a freshly installed proxy has). NethVoice's configuration " +
-		"fails, or calls do not work, without it.",
-}, Eval: check.One(proxy), Took: clusterTook}
-
-// proxy judges node.proxy on the destination node.
-func proxy(f Facts) report.Finding {
-	dest := f.Dest
-	if dest == "" {
-		dest = f.ThisNode
-	}
-	if s := clusterSkip(f, subjectNode(dest)); s != nil {
-		return *s
-	}
-	fd := report.Finding{Subject: subjectNode(dest)}
-	n := f.Cluster.Nodes[dest]
-	proxyID := ""
-	if n != nil {
-		proxyID = n.ProxyID
-	}
-	if proxyID == "" {
-		// The default-instance key is what NethVoice resolves; fall back to
-		// any proxy module on the node, in case the key is missing.
-		for id, p := range f.Cluster.Proxies {
-			if p.Node == dest {
-				proxyID = id
-			}
-		}
-	}
-	p := f.Cluster.Proxies[proxyID]
-	if proxyID == "" || p == nil {
-		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("no nethvoice-proxy instance on node %s; NethVoice needs one on its node", dest)
-		fd.Remediation = hint(fmt.Sprintf("Install NethVoice Proxy on node %s from the Software Center and configure it (FQDN, interface address, public address if behind NAT) before migrating", dest),
-			fmt.Sprintf("add-module ghcr.io/nethesis/nethvoice-proxy:latest %s", dest))
-		return fd
-	}
-	fd.Data = map[string]any{"proxy": p.ID, "fqdn": p.FQDN, "address": p.Address, "public_address": p.PublicAddress}
-	var problems []string
-	if !p.Published {
-		problems = append(problems, "it publishes no SIP service (module/"+p.ID+"/srv/tcp/sip is missing)")
-	}
-	if p.FQDN == "" || strings.HasSuffix(strings.TrimSuffix(strings.ToLower(p.FQDN), "."), ".invalid") {
-		problems = append(problems, fmt.Sprintf("its FQDN is %q (not configured)", p.FQDN))
-	}
-	if p.Address == "" || p.Address == "127.0.0.1" {
-		problems = append(problems, fmt.Sprintf("its address is %q (not configured)", p.Address))
-	}
-	if p.PublicAddress == "127.0.0.1" {
-		problems = append(problems, "its public address is 127.0.0.1")
-	}
-	if len(problems) > 0 {
-		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("%s on node %s is installed but not configured: %s", p.ID, dest, strings.Join(problems, "; "))
-		fd.Remediation = hint(fmt.Sprintf("Open %s in the cluster admin and set its FQDN, the interface address that receives VoIP traffic and the public address if behind NAT", p.ID),
-			fmt.Sprintf("api-cli run module/%s/get-configuration", p.ID))
-		return fd
-	}
-	fd.Status = report.Pass
-	fd.Message = fmt.Sprintf("%s on node %s is configured: FQDN %s, address %s", p.ID, dest, p.FQDN, p.Address)
 	return fd
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -16,16 +17,31 @@ func healthy() Facts {
 		Node:        &node.Facts{CPUs: 4, MemTotalBytes: 7_900_000 * 1024, VolumesPath: "/home", MeasuredPath: "/home", DiskFreeBytes: 200 * GiB, DiskSizeBytes: 250 * GiB},
 		ReadAddress: "127.0.0.1:6379", WriteAddress: "cluster-leader:6379",
 		State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{
-			Leader: "1",
+			Leader:  "1",
+			Network: "10.5.4.0/24",
 			Nodes: map[string]*cluster.Node{
-				"1": {ID: "1", ProxyID: "nethvoice-proxy1", Leader: true},
-				"2": {ID: "2"},
+				"1": {ID: "1", ProxyID: "nethvoice-proxy1", Leader: true, VPN: map[string]string{"ip_address": "10.5.4.1"}, CoreImage: "ghcr.io/nethserver/core:3.20.1"},
+				"2": {ID: "2", VPN: map[string]string{"ip_address": "10.5.4.2"}, CoreImage: "ghcr.io/nethserver/core:3.20.1"},
 			},
 			Modules: map[string]*cluster.Module{"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1", Image: "nethvoice-proxy"}},
 			Proxies: map[string]*cluster.Proxy{"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1", FQDN: "proxy.example.com", Address: "192.0.2.10", PublicAddress: "198.51.100.10", Published: true}},
+			Apps: map[string]cluster.App{
+				"nethvoice":       {Image: "nethvoice", Version: "1.7.7", MinCore: "3.16.0-0", Repository: "default"},
+				"nethvoice-proxy": {Image: "nethvoice-proxy", Version: "1.7.1", MinCore: "3.20.1", MaxPerNode: 1, Repository: "default"},
+			},
 		}},
+		Interfaces: []string{"192.0.2.10", "10.5.4.1"},
+		Names:      map[string][]string{"voice.example.com": {"198.51.100.10"}},
+		Site:       knownissues.Site{ProviderType: "local-ldap"},
 	}
 }
+
+func noProxy(f *Facts) {
+	f.Cluster.Nodes["1"].ProxyID = ""
+	f.Cluster.Proxies = map[string]*cluster.Proxy{}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func find(t *testing.T, fs []report.Finding, id, subject string) report.Finding {
 	t.Helper()
@@ -49,8 +65,8 @@ func TestAllPassOnHealthyNode(t *testing.T) {
 			t.Errorf("%s %s: %s %s", f.ID, f.Subject, f.Status, f.Message)
 		}
 	}
-	if len(fs) != 7 {
-		t.Fatalf("want 7 findings, got %d", len(fs))
+	if len(fs) != 9 {
+		t.Fatalf("want 9 findings, got %d", len(fs))
 	}
 }
 
@@ -73,8 +89,74 @@ func TestChecks(t *testing.T) {
 		{"NS7 data small", func(f *Facts) { f.Cluster.NS7DataBytes = 10 * GiB }, "node.disk", "", report.Pass, "100.0 GiB needed"},
 		{"measure failed", func(f *Facts) { f.Node, f.NodeErr = nil, "read meminfo: permission denied" }, "node.memory", "", report.Fail, "permission denied"},
 		{"other destination", func(f *Facts) { f.Dest = "2" }, "node.cpu", "node 2", report.Skip, "install nethvoice-preflight on node 2"},
-		{"no proxy", func(f *Facts) { f.Cluster.Nodes["1"].ProxyID = ""; f.Cluster.Proxies = map[string]*cluster.Proxy{} }, "node.proxy", "", report.Fail, "no nethvoice-proxy instance on node 1"},
-		{"proxy on other node only", func(f *Facts) { f.Dest = "2"; f.ThisNode = "2" }, "node.proxy", "node 2", report.Fail, "no nethvoice-proxy instance on node 2"},
+		{"no proxy, installable: configure it before Finish", func(f *Facts) { noProxy(f) }, "node.proxy", "", report.Warn, "installs it at Start, but does not configure it"},
+		{"no proxy, core too old for it", func(f *Facts) { noProxy(f); f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.19.2" },
+			"node.proxy", "", report.Fail, "node 1 runs core 3.19.2, but nethvoice-proxy needs at least 3.20.1 (from nethvoice-proxy 1.7.1 in repository default)"},
+		{"no proxy, core unknown", func(f *Facts) { noProxy(f); f.Cluster.Nodes["1"].CoreImage = "" }, "node.proxy", "", report.Fail, "the core version of node 1 is unknown"},
+		{"no proxy, no repository metadata: built-in minimum", func(f *Facts) {
+			noProxy(f)
+			f.Cluster.Apps = nil
+			f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.17.0"
+		}, "node.proxy", "", report.Fail, "needs at least 3.20.1 (from the built-in value"},
+		{"no proxy on an NS7 migration node", func(f *Facts) { noProxy(f); f.Cluster.Nodes["1"].Migrating = true }, "node.proxy", "", report.Fail, "flag nomodules"},
+		{"proxy on other node only", func(f *Facts) { f.Dest = "2"; f.ThisNode = "2" }, "node.proxy", "node 2", report.Warn, "no nethvoice-proxy instance on node 2 yet"},
+		{"proxy address inside the VPN network", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].Address = "10.5.4.20" },
+			"node.proxy", "", report.Fail, "its address 10.5.4.20 is inside the cluster VPN network 10.5.4.0/24"},
+		{"proxy address is a node's VPN address", func(f *Facts) { f.Cluster.Network = ""; f.Cluster.Proxies["nethvoice-proxy1"].Address = "10.5.4.2" },
+			"node.proxy", "", report.Fail, "its address 10.5.4.2 is the VPN address of node 2"},
+		{"proxy public address on the VPN", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].PublicAddress = "10.5.4.1" },
+			"node.proxy", "", report.Fail, "its public address 10.5.4.1 is the VPN address of node 1"},
+		{"proxy address not this node's", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].Address = "192.0.2.99" },
+			"node.proxy", "", report.Warn, "its address 192.0.2.99 is none of this node's addresses (192.0.2.10, 10.5.4.1)"},
+		{"proxy address on another node: not judged", func(f *Facts) {
+			f.ThisNode = "2"
+			f.Cluster.Proxies["nethvoice-proxy1"].Address = "192.0.2.99"
+		}, "node.proxy", "node 1", report.Pass, "is configured"},
+		{"interfaces unreadable: not judged", func(f *Facts) { f.Interfaces = nil; f.Cluster.Proxies["nethvoice-proxy1"].Address = "192.0.2.99" },
+			"node.proxy", "", report.Pass, "is configured"},
+		{"UDP record differs", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].UDPAddress = "192.0.2.11" }, "node.proxy", "", report.Warn, `its UDP record says address "192.0.2.11"`},
+		{"NAT: no public address, name public", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].PublicAddress = "" },
+			"node.proxy", "", report.Warn, "its public address is empty while voice.example.com resolves to the public address 198.51.100.10"},
+		{"NAT: private public address", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].PublicAddress = "192.168.1.10" },
+			"node.proxy", "", report.Warn, "its public address is 192.168.1.10 while"},
+		{"private everywhere: no NAT doubt", func(f *Facts) {
+			f.Cluster.Proxies["nethvoice-proxy1"].PublicAddress = ""
+			f.Names = map[string][]string{"voice.example.com": {"192.168.1.10"}}
+		}, "node.proxy", "", report.Pass, "is configured"},
+		{"core 3.6.0 with NS7's OpenLDAP", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0" },
+			"cluster.versions", "core", report.Fail, "the core of node 1 3.6.0: NS8 reads the password policy"},
+		{"core 3.6.0-dev.2 with NS7's OpenLDAP", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0-dev.2" },
+			"cluster.versions", "core", report.Fail, "NethServer/dev#7351"},
+		{"core 3.6.0 with an AD", func(f *Facts) {
+			f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0"
+			f.Site.ProviderType = "local-ad"
+		},
+			"cluster.versions", "core", report.Fail, "NethVoice needs at least 3.16.0-0"},
+		{"core 3.6.0, provider unknown", func(f *Facts) {
+			f.Site.ProviderType = ""
+			f.Cluster.Apps = nil
+			f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0"
+		},
+			"cluster.versions", "core", report.Fail, "NethVoice needs at least 3.16.0-0 (from the built-in value"},
+		{"core 3.6.1", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.16.0" }, "cluster.versions", "core", report.Pass, "node 1 (3.16.0)"},
+		{"core of the destination too", func(f *Facts) { f.Dest = "2"; f.Cluster.Nodes["2"].CoreImage = "ghcr.io/nethserver/core:3.15.2" },
+			"cluster.versions", "core", report.Fail, "node 2 runs core 3.15.2, but NethVoice needs at least 3.16.0-0"},
+		{"core tag not a version", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:latest" }, "cluster.versions", "core", report.Warn, `is unknown ("latest")`},
+		{"NethVoice installed, old", func(f *Facts) {
+			f.Cluster.Modules["nethvoice1"] = &cluster.Module{ID: "nethvoice1", Node: "1", Image: "nethvoice", URL: "ghcr.io/nethesis/nethvoice:1.0.1"}
+			f.Cluster.NethVoice = []cluster.NethVoiceInstance{{ID: "nethvoice1", Node: "1"}}
+			f.Site.Prefix = ptr("+1")
+		}, "cluster.versions", "nethvoice", report.Fail, "nethvoice1 1.0.1: the international prefix must have exactly two digits"},
+		{"NethVoice installed, old, prefix fine", func(f *Facts) {
+			f.Cluster.Modules["nethvoice1"] = &cluster.Module{ID: "nethvoice1", Node: "1", Image: "nethvoice", URL: "ghcr.io/nethesis/nethvoice:1.0.1"}
+			f.Cluster.NethVoice = []cluster.NethVoiceInstance{{ID: "nethvoice1", Node: "1"}}
+			f.Site.Prefix = ptr("0039")
+		}, "cluster.versions", "nethvoice", report.Warn, "nethvoice1 1.0.1: the import script runs at every FreePBX start"},
+		{"NethVoice to be installed, older than the last fix", func(f *Facts) {
+			f.Cluster.Apps["nethvoice"] = cluster.App{Image: "nethvoice", Version: "1.6.14", Repository: "default"}
+		},
+			"cluster.versions", "nethvoice", report.Warn, "FreePBX modules imported from NS7 stay at mismatched versions"},
+		{"NethVoice unknown", func(f *Facts) { f.Cluster.Apps = nil }, "cluster.versions", "nethvoice", report.Skip, "caches no repository metadata"},
 		{"proxy found without default-instance key", func(f *Facts) { f.Cluster.Nodes["1"].ProxyID = "" }, "node.proxy", "", report.Pass, "is configured"},
 		{"proxy .invalid", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].FQDN = "41234.ns8.invalid" }, "node.proxy", "", report.Fail, `its FQDN is "41234.ns8.invalid" (not configured)`},
 		{"proxy 127.0.0.1", func(f *Facts) { f.Cluster.Proxies["nethvoice-proxy1"].Address = "127.0.0.1" }, "node.proxy", "", report.Fail, `its address is "127.0.0.1"`},

@@ -13,6 +13,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -55,6 +56,7 @@ type Facts struct {
 	FQDNNS8        map[string][]string // the FQDNs as NS8 resolves them
 	FQDNNS8Err     map[string]string
 	LDAPDomain     string // the NS8 name chosen for a local OpenLDAP
+	Dest           string // the destination node of NethVoice
 }
 
 // Action is the action whose report carries these checks.
@@ -451,12 +453,15 @@ func joined(n *ns7.Facts) *ns7.ConfigRecord {
 
 var MigrationTool = gated(check.Meta{
 	ID: "ns7.migration-tool", Title: "Migration tool state", Action: Action, Area: check.System,
-	Verifies: "nethserver-ns8-migration is installed (version), and NS7 is not joined, or joined to this " +
-		"cluster's leader.",
+	Verifies: "nethserver-ns8-migration is installed (version) without a known bug that stops this " +
+		"migration, and NS7 is not joined, or joined to this cluster's leader.",
 	Doc: "`nethserver-ns8-migration` installed (version) and not joined: pass; not installed: warn (it is " +
 		"installed as the first step of the migration); joined (`config ns8` has `Host` and `User`) to " +
 		"this cluster's leader (endpoint host or leader VPN address): pass; joined to another cluster: " +
-		"fail.",
+		"fail. Its version is judged against the known issues of the tool (docs/known-issues.md): a bug " +
+		"that applies to this site (for example a version before 1.2.0 while NS8 already has a user " +
+		"domain, NethServer/dev#7222, or without a proxy on the destination node, NethServer/dev#7221) is " +
+		"a `fail`; any other known bug of that version a `warn` that says to update the tool.",
 }, migrationTool, ns7.CmdPackages, ns7.CmdConfig+"ns8")
 
 // migrationTool judges ns7.migration-tool.
@@ -471,27 +476,110 @@ func migrationTool(f Facts) report.Finding {
 		return fd
 	}
 	fd.Data = map[string]any{"version": v}
-	j := joined(n)
-	if j == nil {
-		fd.Status, fd.Message = report.Pass, fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is not joined to a cluster yet", v)
-		return fd
+	if j := joined(n); j != nil {
+		host, ip := j.Props["Host"], j.Props["LeaderIpAddress"]
+		fd.Data["joined_host"], fd.Data["joined_leader_ip"] = host, ip
+		if (f.LeaderHost != "" || f.LeaderVPNIP != "") && !strings.EqualFold(host, f.LeaderHost) && (ip == "" || ip != f.LeaderVPNIP) {
+			fd.Status = report.Fail
+			fd.Message = fmt.Sprintf("NS7 is joined to another cluster (leader %s, VPN %s); this cluster's leader is %s (VPN %s)", host, ip, f.LeaderHost, f.LeaderVPNIP)
+			fd.Remediation = hint("Leave the other cluster from the NS7 migration tool (Disconnect) before joining this one", "ns8-leave")
+			return fd
+		}
 	}
-	host, ip := j.Props["Host"], j.Props["LeaderIpAddress"]
-	fd.Data["joined_host"], fd.Data["joined_leader_ip"] = host, ip
-	if f.LeaderHost == "" && f.LeaderVPNIP == "" {
-		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to the cluster of %s (this cluster's leader is unknown: no cluster database)", v, host)
-		return fd
+	status, notes, ids := toolIssues(f, rpmVersion(v))
+	fd.Data["known_issues"] = ids
+	fd.Status, fd.Message = report.Pass, toolState(f, v)
+	if status != report.Pass {
+		fd.Status = status
+		fd.Message += "; " + strings.Join(notes, "; ")
+		fd.Remediation = hint(fmt.Sprintf("Update the migration tool on NS7 before Connect (the newest seen is %s)", knownissues.Latest[knownissues.MigrationTool]),
+			"yum clean all && yum update nethserver-ns8-migration")
 	}
-	if strings.EqualFold(host, f.LeaderHost) || (ip != "" && ip == f.LeaderVPNIP) {
-		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to this cluster (leader %s, VPN %s)", v, host, ip)
-		return fd
-	}
-	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("NS7 is joined to another cluster (leader %s, VPN %s); this cluster's leader is %s (VPN %s)", host, ip, f.LeaderHost, f.LeaderVPNIP)
-	fd.Remediation = hint("Leave the other cluster from the NS7 migration tool (Disconnect) before joining this one", "ns8-leave")
 	return fd
+}
+
+// toolState says what is installed and where NS7 is joined.
+func toolState(f Facts, v string) string {
+	j := joined(f.NS7)
+	switch {
+	case j == nil:
+		return fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is not joined to a cluster yet", v)
+	case f.LeaderHost == "" && f.LeaderVPNIP == "":
+		return fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to the cluster of %s (this cluster's leader is unknown: no cluster database)", v, j.Props["Host"])
+	}
+	return fmt.Sprintf("nethserver-ns8-migration %s is installed; NS7 is joined to this cluster (leader %s, VPN %s)", v, j.Props["Host"], j.Props["LeaderIpAddress"])
+}
+
+// rpmVersion is the upstream version of an rpm version-release
+// ("1.0.17-1.ns7" -> "1.0.17").
+func rpmVersion(vr string) string {
+	v, _, _ := strings.Cut(vr, "-")
+	return v
+}
+
+// toolIssues weighs the known bugs of the tool's version for this site: a
+// blocking one that applies fails, any other warns.
+func toolIssues(f Facts, version string) (report.Status, []string, []string) {
+	issues, ok := knownissues.Affecting(knownissues.MigrationTool, version)
+	if !ok {
+		return report.Warn, []string{fmt.Sprintf("its version %q is not a version the known issues can be matched to", version)}, []string{}
+	}
+	status, notes, ids := report.Pass, []string{}, []string{}
+	site := toolSite(f)
+	for _, i := range issues {
+		ids = append(ids, i.ID)
+		if i.Applies(site) == knownissues.Applies && i.Blocks {
+			status = report.Fail
+			notes = append(notes, fmt.Sprintf("%s, and it applies here (%s; fixed in %s)", i.Breaks, i.Source, i.Fixed))
+			continue
+		}
+		if i.Applies(site) != knownissues.DoesNotApply {
+			if status == report.Pass {
+				status = report.Warn
+			}
+			notes = append(notes, fmt.Sprintf("%s (%s; fixed in %s)", i.Breaks, i.Source, i.Fixed))
+		}
+	}
+	if status == report.Pass && len(issues) > 0 {
+		status = report.Warn
+		notes = append(notes, fmt.Sprintf("version %s has %d known bug(s) that do not apply here; update it anyway", version, len(issues)))
+	}
+	return status, notes, ids
+}
+
+// toolSite is what NS7's facts and the cluster tell of the site.
+func toolSite(f Facts) knownissues.Site {
+	var s knownissues.Site
+	p := accountprovider.Classify(f.NS7)
+	s.ProviderType = p.Type
+	if f.NS7.Answered(ns7.CmdLeaderDNS) {
+		resolves := len(f.NS7.LeaderAddrs) > 0
+		s.LeaderResolves = &resolves
+	}
+	if f.Cluster == nil {
+		return s
+	}
+	domains := len(f.Cluster.Domains)
+	s.UserDomains = &domains
+	hasProxy := false
+	for _, px := range f.Cluster.Proxies {
+		hasProxy = hasProxy || px.Node == f.Dest
+	}
+	s.ProxyOnDest = &hasProxy
+	switch {
+	case p.Type != "" && !p.Remote():
+		no := false // only remote providers are matched by base DN
+		s.BaseDNCaseOnly = &no
+	case p.BaseDN != "":
+		exact, folded := false, false
+		for _, d := range f.Cluster.Domains {
+			exact = exact || d.BaseDN == p.BaseDN
+			folded = folded || strings.EqualFold(d.BaseDN, p.BaseDN)
+		}
+		caseOnly := folded && !exact
+		s.BaseDNCaseOnly = &caseOnly
+	}
+	return s
 }
 
 var AccountProvider = gated(check.Meta{
@@ -499,9 +587,10 @@ var AccountProvider = gated(check.Meta{
 	Verifies: "The account provider is local-ldap, local-ad, remote-ldap or remote-ad (none fails), with base " +
 		"DN, realm, LDAP URI and the NS8 domain it becomes.",
 	Doc: "Classified as `ns8-join` does from `account-provider-test dump`, `config printjson sssd` and " +
-		"`nsdc`: `local-ad` (AD with a local Samba DC), `remote-ad`, `local-ldap` (LDAP URI on " +
-		"127.0.0.1/localhost), `remote-ldap`, or `none` (fail: NethVoice's migration needs a user " +
-		"domain). Reports base DN, realm, LDAP URI and the NS8 domain name it becomes (AD: the " +
+		"`nsdc`: `local-ad` (AD with a local Samba DC), `remote-ad`, `local-ldap` (the LDAP URI contains " +
+		"`127.0.0.1`: `ns8-join`'s own substring test), `remote-ldap`, or `none` (fail: NethVoice's " +
+		"migration needs a user domain). An LDAP URI on `localhost` is a `fail`: the tool takes it for a " +
+		"remote LDAP that NS8 cannot reach (set it to `ldap://127.0.0.1`). Reports base DN, realm, LDAP URI and the NS8 domain name it becomes (AD: the " +
 		"lower-cased realm; local LDAP: the `ldap_domain` setting, else NS7's `DomainName`; remote LDAP: " +
 		"the documented base-DN rule, `dc=directory,dc=nh` → `directory.nh`). The bind password is " +
 		"dropped when the dump is parsed.",
@@ -543,6 +632,11 @@ func accountProvider(f Facts) report.Finding {
 	case "remote-ldap":
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("remote LDAP %s, base DN %s: NS8 needs an external user domain with that base DN (documented name %q) before migrating", p.LDAPURI, p.BaseDN, name)
+		if accountprovider.LocalhostURI(p.LDAPURI) {
+			fd.Status = report.Fail
+			fd.Message = fmt.Sprintf("NS7's LDAP URI is %s: the migration tool takes a provider for local only when its URI contains 127.0.0.1, so it would treat NS7's own OpenLDAP as a remote LDAP that NS8 cannot reach (localhost is NS8 itself there)", p.LDAPURI)
+			fd.Remediation = hint("Set NS7's account provider URI to ldap://127.0.0.1 (Users and groups > Account provider) so that the migration tool migrates the local OpenLDAP", "config getprop sssd LdapURI")
+		}
 	case "remote-ad":
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("remote Active Directory, realm %s: NS8 needs an external AD user domain named %q before migrating", p.Realm, name)

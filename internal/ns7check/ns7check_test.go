@@ -77,6 +77,19 @@ func factsWith(change func(out map[string]ns7.Result, n *ns7.Facts, f *Facts)) F
 	return f
 }
 
+// tool sets the migration tool's version (and more) after the facts are
+// filled; the destination node 1 has the cluster's only proxy.
+func tool(version string, more func(map[string]ns7.Result, *Facts)) func(map[string]ns7.Result, *ns7.Facts, *Facts) {
+	return func(o map[string]ns7.Result, _ *ns7.Facts, f *Facts) {
+		o[ns7.CmdPackages] = ns7.Result{Status: ns7.StatusFailed, Exit: 1, Output: "nethserver-nethvoice14 14.9.2-1.ns7\nnethserver-ns8-migration " + version}
+		f.Dest = "1"
+		f.Cluster = &cluster.Snapshot{Proxies: map[string]*cluster.Proxy{"nethvoice-proxy1": {ID: "nethvoice-proxy1", Node: "1"}}}
+		if more != nil {
+			more(o, f)
+		}
+	}
+}
+
 func find(fs []report.Finding, id string) report.Finding {
 	for _, f := range fs {
 		if f.ID == id {
@@ -133,6 +146,23 @@ func TestEvaluators(t *testing.T) {
 		}, report.Fail, "asterisk is failed"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"other.example.net","User":"ns7admin2","LeaderIpAddress":"10.9.9.1","Password":"x"}}`), report.Fail, "joined to another cluster"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"leader.example.test","User":"ns7admin2","LeaderIpAddress":"10.5.4.1"}}`), report.Pass, "joined to this cluster"},
+		{"ns7.migration-tool", tool("1.0.15-1.ns7", nil), report.Warn, "stay stored on NS7 (no dedicated ns7admin account) (NethServer/dev#6994"},
+		{"ns7.migration-tool", tool("1.0.17-1.ns7", nil), report.Warn, "version 1.0.17 has 2 known bug(s) that do not apply here; update it anyway"},
+		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Cluster.Domains = []*cluster.Domain{{Name: "example.org"}} }), report.Fail,
+			"Connect is refused when NS8 already has any user domain, and it applies here (NethServer/dev#7222"},
+		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Dest = "2" }), report.Fail,
+			"the NethVoice proxy is not installed on the destination node, and Finish fails without it, and it applies here"},
+		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Cluster = nil }), report.Warn,
+			"the NethVoice proxy is not installed on the destination node, and Finish fails without it (NethServer/dev#7221"},
+		{"ns7.migration-tool", tool("1.0.17-1.ns7", func(o map[string]ns7.Result, f *Facts) {
+			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusOK, Output: `{"isAD":"","isLdap":"1","BaseDN":"dc=Example,dc=org","LdapURI":"ldaps://ldap.example.org"}`}
+			f.Cluster.Domains = []*cluster.Domain{{Name: "example.org", Location: "external", BaseDN: "dc=example,dc=org"}}
+		}), report.Fail, "compared with NS8's external domains case-sensitively"},
+		{"ns7.migration-tool", tool("1.0.12-1.ns7", func(o map[string]ns7.Result, _ *Facts) {
+			o[ns7.CmdLeaderDNS] = ns7.Result{Status: ns7.StatusFailed, Exit: 2}
+		}), report.Fail, "Connect leaves a half-added node"},
+		{"ns7.migration-tool", tool("git20240101", nil), report.Warn, `its version "git20240101" is not a version`},
+		{"ns7.migration-tool", tool("1.3.8-1.ns7", nil), report.Pass, "nethserver-ns8-migration 1.3.8-1.ns7 is installed; NS7 is not joined"},
 		{"ns7.account-provider", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusOK, Output: `{"isAD":"","isLdap":""}`}
 		}, report.Fail, "no account provider"},
@@ -144,6 +174,9 @@ func TestEvaluators(t *testing.T) {
 			o[ns7.CmdConfig+"sssd"] = ns7.Result{Status: ns7.StatusOK, Output: `{"name":"sssd","props":{"Provider":"ad","Realm":"AD.EXAMPLE.ORG"}}`}
 			o[ns7.CmdConfig+"nsdc"] = ns7.Result{Status: ns7.StatusOK, Output: `{"name":"nsdc","props":{"IpAddress":"192.168.1.5"}}`}
 		}, report.Pass, `local Samba Active Directory, realm AD.EXAMPLE.ORG; on NS8 it becomes the user domain "ad.example.org"`},
+		{"ns7.account-provider", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusOK, Output: `{"isAD":"","isLdap":"1","BaseDN":"dc=directory,dc=nh","LdapURI":"ldap://localhost"}`}
+		}, report.Fail, "the migration tool takes a provider for local only when its URI contains 127.0.0.1"},
 		{"ns7.leader-dns", set(ns7.CmdLeaderDNS, ""), report.Fail, "cannot resolve"},
 		{"ns7.leader-dns", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.LeaderNS8Addrs = []string{"203.0.113.5"} }, report.Warn, "NS8 to 203.0.113.5"},
 		{"ns7.leader-dns", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.RedisConfigured = false }, report.Skip, "no cluster database"},

@@ -321,6 +321,24 @@ func TestProbeNS7Variants(t *testing.T) {
 			{"ns7.cockpit", report.Fail, "cockpit.socket is inactive and port 9090 is not listening", ""},
 			{"ns7.nethvoice", report.Fail, "nethserver-nethvoice14 is not installed", ""},
 			{"ns7.migration-tool", report.Warn, "not installed yet", ""}}},
+		// Known issues of the migration tool, judged on this site: NS8 has
+		// user domains (the default cluster does), the proxy is on node 1.
+		{"tool 1.1.0 while NS8 has user domains", ns7Scenario{variant: withVariant(func(v *ns7world.Variant) {
+			v.Packages["nethserver-ns8-migration"] = "1.1.0-1.ns7"
+		})}, []want{
+			{"ns7.migration-tool", report.Fail, "Connect is refused when NS8 already has any user domain, and it applies here (NethServer/dev#7222", ""}}},
+		{"tool 1.0.17: bugs that do not apply here", ns7Scenario{variant: withVariant(func(v *ns7world.Variant) {
+			v.Packages["nethserver-ns8-migration"] = "1.0.17-1.ns7"
+		})}, []want{
+			{"ns7.migration-tool", report.Warn, "version 1.0.17 has 2 known bug(s) that do not apply here; update it anyway", ""}}},
+		{"tool 1.0.17 without a proxy on the destination", ns7Scenario{variant: withVariant(func(v *ns7world.Variant) {
+			v.Packages["nethserver-ns8-migration"] = "1.0.17-1.ns7"
+		}), mutate: func(c *harness.Cluster) { c.RemoveProxy() }}, []want{
+			{"ns7.migration-tool", report.Fail, "the NethVoice proxy is not installed on the destination node, and Finish fails without it, and it applies here", ""}}},
+		{"LDAP URI on localhost: remote to the migration tool", ns7Scenario{variant: withVariant(func(v *ns7world.Variant) {
+			v.Provider["LdapURI"] = "ldap://localhost"
+		})}, []want{
+			{"ns7.account-provider", report.Fail, "NS7's LDAP URI is ldap://localhost: the migration tool takes a provider for local only when its URI contains 127.0.0.1", ""}}},
 		{"leader closed", ns7Scenario{variant: healthy(), noHTTPS: true}, []want{
 			{"ns7.leader-https", report.Fail, "NS7 could not connect to " + leaderHost + " port 443", ""}}},
 		{"leader unresolvable from NS7", ns7Scenario{variant: healthy(), noLeaderName: true}, []want{

@@ -204,7 +204,7 @@ func TestValidateFQDNsScenarios(t *testing.T) {
 		// in its A-label form.
 		rep = e.validate(t, e.input("vöice.example.test", dnsworld.CTI, "", "plan", nil))
 		expectAll(t, rep,
-			fqdnWant{"fqdn.syntax", "xn--vice-5qa.example.test", report.Warn, "converted on purpose to its A-label form xn--vice-5qa.example.test"},
+			fqdnWant{"fqdn.syntax", "xn--vice-5qa.example.test", report.Fail, "a form NS8's NethVoice refuses: type its A-label form xn--vice-5qa.example.test"},
 			fqdnWant{"fqdn.resolves", "xn--vice-5qa.example.test", report.Pass, "NXDOMAIN"},
 		)
 	})

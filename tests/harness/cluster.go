@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,43 @@ const (
 	// UnconfiguredProxyFQDN is what ns8-nethvoice-proxy create-module leaves
 	// in KML_DEFAULT_FQDN until the proxy is configured.
 	UnconfiguredProxyFQDN = "12345.ns8.invalid"
+	// CoreImage is the core of every node of the default cluster.
+	CoreImage = "ghcr.io/nethserver/core:3.20.1"
 )
+
+// Repodata is the part of the default repository's metadata the checks
+// read (cluster/repository_cache/default field data): the newest releases
+// of the modules a migration installs, with their labels, and an older
+// one that must not be taken for the newest.
+const Repodata = `[` +
+	`{"id":"nethvoice","source":"ghcr.io/nethesis/nethvoice","versions":[` +
+	`{"tag":"1.8.0-dev.1","testing":true,"labels":{"org.nethserver.min-core":"3.20.1"}},` +
+	`{"tag":"1.7.7","testing":false,"labels":{"org.nethserver.min-core":"3.16.0-0"}},` +
+	`{"tag":"1.6.14","testing":false,"labels":{"org.nethserver.min-core":"3.16.0-0"}}]},` +
+	`{"id":"nethvoice-proxy","source":"ghcr.io/nethesis/nethvoice-proxy","versions":[` +
+	`{"tag":"1.7.1","testing":false,"labels":{"org.nethserver.min-core":"3.20.1","org.nethserver.max-per-node":"1"}}]},` +
+	`{"id":"traefik","source":"ghcr.io/nethserver/traefik","versions":[{"tag":"3.2.1","testing":false,"labels":{}}]}]`
+
+// HostAddress is this machine's source address toward the outside (the
+// address of the interface of its default route): a configured proxy's
+// interface address must be one of the node's, and the node the module
+// measures is this machine. Connecting a UDP socket sends nothing.
+func HostAddress() string {
+	c, err := net.Dial("udp4", "198.51.100.1:9")
+	if err == nil {
+		defer c.Close()
+		if a, ok := c.LocalAddr().(*net.UDPAddr); ok && !a.IP.IsLoopback() {
+			return a.IP.String()
+		}
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return "192.0.2.10"
+}
 
 // Value is one Redis key's content, written by Cluster.Apply.
 type Value interface {
@@ -95,6 +132,8 @@ type Cluster struct {
 	ExternalDomains []*ExternalDomain
 	// Users are cluster admin users (user/<name>, roles/<name>).
 	Users []*User
+	// Repodata is the default repository's cached metadata ("" for none).
+	Repodata string
 	// Extra keys written as they are, after everything else.
 	Extra map[string]Value
 }
@@ -109,6 +148,8 @@ type Node struct {
 	// DefaultInstance maps an image name to the module id written at
 	// node/<n>/default_instance/<image>.
 	DefaultInstance map[string]string
+	// CoreImage is node/<n>/environment IMAGE_URL ("" for none).
+	CoreImage string
 }
 
 // Instance is an installed module.
@@ -180,13 +221,16 @@ func DefaultCluster() *Cluster {
 		LeaderNode: 1,
 		Network:    "10.5.4.0/24",
 		UIName:     "Example test cluster",
+		Repodata:   Repodata,
 		Extra:      map[string]Value{},
 	}
 	c.Nodes = []*Node{
 		{ID: 1, UIName: "leader", VPN: Hash{"ip_address": "10.5.4.1", "public_key": fakeKey("node1"), "endpoint": "leader.example.test:55820"},
-			DefaultInstance: map[string]string{"traefik": "traefik1", "nethvoice-proxy": ProxyModuleID, "openldap": OpenLDAPModuleID, "nethvoice-preflight": PreflightModuleID}},
+			DefaultInstance: map[string]string{"traefik": "traefik1", "nethvoice-proxy": ProxyModuleID, "openldap": OpenLDAPModuleID, "nethvoice-preflight": PreflightModuleID},
+			CoreImage:       CoreImage},
 		{ID: 2, UIName: "worker", VPN: Hash{"ip_address": "10.5.4.2", "public_key": fakeKey("node2"), "endpoint": "node2.example.test:55820"},
-			DefaultInstance: map[string]string{"traefik": "traefik2", "samba": SambaModuleID}},
+			DefaultInstance: map[string]string{"traefik": "traefik2", "samba": SambaModuleID},
+			CoreImage:       CoreImage},
 	}
 
 	traefik1 := NewInstance("traefik1", 1, "ghcr.io/nethserver/traefik:3.2.1")
@@ -201,7 +245,7 @@ func DefaultCluster() *Cluster {
 	proxy.Environment["PUBLIC_IP"] = ProxyPublicIP
 	proxy.Environment["BEHIND_NAT"] = "false"
 	proxy.Environment["LOCAL_NETWORKS"] = ""
-	setProxySrv(proxy, ProxyFQDN, ProxyPublicIP, ProxyPublicIP)
+	setProxySrv(proxy, ProxyFQDN, HostAddress(), ProxyPublicIP)
 
 	openldap := NewInstance(OpenLDAPModuleID, 1, "ghcr.io/nethserver/openldap:2.5.0")
 	openldap.Flags = []string{"core_module", "account_provider", "rootless"}
@@ -340,6 +384,14 @@ func (c *Cluster) UnconfigureProxy() {
 	setProxySrv(p, UnconfiguredProxyFQDN, "127.0.0.1", "127.0.0.1")
 }
 
+// SetProxyAddresses configures the default proxy with these addresses (its
+// FQDN unchanged), as its configure-module would publish them.
+func (c *Cluster) SetProxyAddresses(address, publicAddress string) {
+	if p := c.Module(ProxyModuleID); p != nil {
+		setProxySrv(p, ProxyFQDN, address, publicAddress)
+	}
+}
+
 // AddNS7MigrationNode adds the node an NS7 system becomes when it joins the
 // cluster for migration: flag nomodules, a VPN record, no modules.
 func (c *Cluster) AddNS7MigrationNode() *Node {
@@ -398,10 +450,17 @@ func (c *Cluster) Keys() map[string]Value {
 		for img, id := range n.DefaultInstance {
 			k[p+"default_instance/"+img] = Str(id)
 		}
+		if n.CoreImage != "" {
+			k[p+"environment"] = Hash{"NODE_ID": strconv.Itoa(n.ID), "IMAGE_URL": n.CoreImage}
+		}
 		k[p+"tcp_ports_sequence"] = Str("20010")
 		k[p+"udp_ports_sequence"] = Str("20010")
 	}
 	k["cluster/node_sequence"] = Str(strconv.Itoa(seq))
+	if c.Repodata != "" {
+		k["cluster/repository/default"] = Hash{"url": "https://distfeed.nethserver.org/ns8/updates/", "status": "1", "testing": "0"}
+		k["cluster/repository_cache/default"] = Hash{"data": c.Repodata, "updated": "Mon, 30 Nov 2026 05:00:00 GMT", "repo_view": "latest"}
+	}
 
 	moduleNode, moduleUUID := Hash{}, Hash{}
 	clusterDefault := map[string]string{}

@@ -33,7 +33,8 @@
 //	traefik2              node 2  hosts {node2.example.test, cloud.example.test}
 //	nethvoice-proxy1      node 1  configured: KML_DEFAULT_FQDN=proxy.example.test,
 //	                              PUBLIC_IP=198.51.100.10; srv/tcp/sip and srv/udp/sip
-//	                              {port 5060, host 10.5.4.1, address and public_address
+//	                              {port 5060, host 10.5.4.1, address HostAddress() (this
+//	                              machine, measured as node 1), public_address
 //	                              198.51.100.10, fqdn proxy.example.test, node 1, module_uuid}
 //	openldap1             node 1  internal rfc2307 domain directory.example.test,
 //	                              srv/tcp/ldap host 10.5.4.1 port 20003 tls off;
@@ -41,6 +42,10 @@
 //	samba1                node 2  internal AD domain ad.example.test,
 //	                              srv/tcp/ldap host 10.5.4.2 port 636 tls on
 //	nethvoice-preflight1  node 1  the module under test (roles owner/reader/selfadm)
+//
+// Nodes 1 and 2 run core 3.20.1 (node/<n>/environment IMAGE_URL); the
+// default repository's cached metadata (cluster/repository_cache/default)
+// lists nethvoice 1.7.7 and nethvoice-proxy 1.7.1 with their labels.
 //
 // External LDAP domain corp.example.test: cluster/user_domain/ldap/corp.example.test/conf
 // {schema rfc2307, base_dn dc=corp,dc=example,dc=test, bind_dn, bind_password,

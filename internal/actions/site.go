@@ -1,0 +1,39 @@
+package actions
+
+import (
+	"encoding/json"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+)
+
+// storedSite is what the cluster and the facts the last probe-ns7 stored
+// tell of the site, for the known issues; what they do not tell stays
+// unknown.
+func storedSite(s *cluster.Snapshot, dest string) knownissues.Site {
+	domains := len(s.Domains)
+	site := knownissues.Site{UserDomains: &domains}
+	hasProxy := false
+	for _, p := range s.Proxies {
+		hasProxy = hasProxy || p.Node == dest
+	}
+	site.ProxyOnDest = &hasProxy
+	if s.NS7 == nil {
+		return site
+	}
+	var p accountprovider.Provider
+	if json.Unmarshal(s.NS7.AccountProvider, &p) == nil {
+		site.ProviderType = p.Type
+	}
+	var f ns7.Facts
+	if json.Unmarshal(s.NS7.Facts, &f) == nil && f.Cmd(ns7.CmdConfig+"nethvoice-report").Status == ns7.StatusOK {
+		prefix := ""
+		if r := f.Config["nethvoice-report"]; r != nil {
+			prefix = r.Props["international_prefix"]
+		}
+		site.Prefix = &prefix
+	}
+	return site
+}

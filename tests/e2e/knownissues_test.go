@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
+)
+
+// Known issues by version are judged on what the site is: probe-ns7 stores
+// NS7's facts (local OpenLDAP, an international prefix of one digit), and
+// check-node weighs the cluster's versions against them.
+func TestCheckNodeKnownIssuesOnThisSite(t *testing.T) {
+	v := ns7world.Healthy()
+	v.Config["nethvoice-report"].Props["international_prefix"] = "+1"
+	e := newNS7Env(t, ns7Scenario{
+		variant: v,
+		mutate: func(c *harness.Cluster) {
+			c.Node(1).CoreImage = "ghcr.io/nethserver/core:3.6.0"
+			c.AddModule(harness.NewInstance("nethvoice1", 1, "ghcr.io/nethesis/nethvoice:1.0.1"))
+		},
+	})
+	_, probe := e.probe(t, nil)
+	expect(t, probe, "ns7.account-provider", e.ns7.Addr(), report.Pass, "local OpenLDAP")
+	res, rep := e.run(t, "check-node", checkNodeData(e.world, nil))
+	if res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	validReport(t, "check-node", res.Output)
+	expect(t, rep, "cluster.versions", "core", report.Fail,
+		"the core of node 1 3.6.0: NS8 reads the password policy cn=default,ou=PPolicy of an rfc2307 directory, which NS7's OpenLDAP lacks: user lists are empty and Finish of the account provider fails, and it applies here (NethServer/dev#7351")
+	expect(t, rep, "cluster.versions", "nethvoice", report.Fail,
+		"nethvoice1 1.0.1: the international prefix must have exactly two digits: Finish's configure-module refuses NS7's value, and it applies here (NethServer/dev#7043")
+}
+
+// Behind NAT: a planned FQDN resolves (with the node's resolvers) to a
+// public address while the proxy has no public address.
+func TestCheckNodeProxyBehindNAT(t *testing.T) {
+	d := startDNS(t, map[string]string{voiceFQDN: "203.0.113.80", ctiFQDN: "203.0.113.80"})
+	w := newWorld(t, bigNode, func(c *harness.Cluster) { c.SetProxyAddresses(harness.HostAddress(), "") },
+		harness.WithEnvironment(map[string]string{"NETHVOICE_FQDN": voiceFQDN, "CTI_FQDN": ctiFQDN, "RESOLVERS": d.addr}))
+	res, rep := w.run(t, "check-node", checkNodeData(w, nil))
+	if res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	expect(t, rep, "node.proxy", "node 1", report.Warn, "its public address is empty while "+ctiFQDN+" resolves to the public address 203.0.113.80")
+}
