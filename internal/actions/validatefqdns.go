@@ -113,7 +113,7 @@ func (r *checkRun) collectFQDNs(ctx context.Context, p fqdnPlan) (fqdncheck.Fact
 	dnsDeadline := r.start.Add(r.timeout - dnsMargin(r.timeout))
 	dctx, cancel := context.WithDeadline(ctx, dnsDeadline)
 	defer cancel()
-	col := dnsprobe.Collector{Resolvers: p.resolvers}
+	col := dnsprobe.Collector{Resolvers: p.resolvers, CAA: p.letsEncrypt}
 	what := "the resolvers " + strings.Join(p.resolvers, ", ")
 	dnsP := runner.Go(ctx, r.timeout, what, func(context.Context) (map[string]*dnsprobe.NameFacts, error) {
 		return col.Names(dctx, p.names, true), nil

@@ -87,7 +87,9 @@ type NameFacts struct {
 	// Authorities are the answers of the zone's servers asked directly
 	// (recursion not desired), sorted by host and address.
 	Authorities []ServerAnswers `json:"authorities,omitempty"`
-	ElapsedMs   int64           `json:"elapsed_ms"`
+	// CAA is the relevant CAA set, when asked for (Collector.CAA).
+	CAA       *CAA  `json:"caa,omitempty"`
+	ElapsedMs int64 `json:"elapsed_ms"`
 }
 
 // Limits on what one name may cost.
@@ -102,6 +104,8 @@ const (
 type Collector struct {
 	// Resolvers are asked recursively (ip:port), all of them, concurrently.
 	Resolvers []string
+	// CAA also looks up each name's relevant CAA set (for a certificate).
+	CAA bool
 }
 
 // Names collects the facts of every name concurrently; each is bounded by
@@ -142,6 +146,13 @@ func (c Collector) Name(ctx context.Context, name string, withZone bool) *NameFa
 			defer wg.Done()
 			f.Resolvers[i].AAAA = Lookup(ctx, s, f.Name, dns.TypeAAAA)
 		}(i, s)
+	}
+	if c.CAA && withZone {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.CAA = LookupCAA(ctx, c.Resolvers, f.Name)
+		}()
 	}
 	if withZone {
 		f.Zone = FindZone(ctx, c.Resolvers, f.Name)

@@ -19,7 +19,7 @@ const Action = "validate-fqdns"
 // Checks are the checks of validate-fqdns, in report order.
 var Checks = []*check.Check[Facts]{
 	CheckSyntax, CheckDistinct, CheckRouteFree, CheckResolves, CheckPointsToNode,
-	CheckAAAA, CheckCNAME, CheckAuthoritative, CheckTTL, CheckVPNEndpoint,
+	CheckAAAA, CheckCNAME, CheckAuthoritative, CheckTTL, CheckCertificate, CheckVPNEndpoint,
 }
 
 // All judges the facts with every check of validate-fqdns.
@@ -561,8 +561,8 @@ var CheckPointsToNode = &check.Check[Facts]{Meta: check.Meta{
 	Doc: "The A records the zone publishes (the authoritative servers' answers; the resolvers' when the " +
 		"name is a CNAME out of the zone) are all addresses of the destination node. Elsewhere (e.g. " +
 		"still the NS7 host) is a `warn` in `plan` (it must change at cutover) and a `fail` in `cutover`. " +
-		"With `lets_encrypt`, a private address is a `warn`: Let's Encrypt validates over the Internet. " +
-		"`skip` when there is no A record or no known node address.",
+		"A private address Let's Encrypt cannot validate is `fqdn.certificate`'s matter. `skip` when there " +
+		"is no A record or no known node address.",
 }, Eval: checkPointsToNode}
 
 // checkPointsToNode judges fqdn.points-to-node: the published A records are
@@ -600,11 +600,6 @@ func checkPointsToNode(f Facts) []report.Finding {
 		switch {
 		case len(off) == 0:
 			fd.Message = fmt.Sprintf("%s resolves to %s (per %s); %s", s.ASCII, strings.Join(addrs, ", "), from, whose)
-			if priv := nonPublic(addrs); f.LetsEncrypt && len(priv) > 0 {
-				fd.Status = report.Warn
-				fd.Message += fmt.Sprintf("; but %s is not a public address, and Let's Encrypt validates over the Internet", strings.Join(priv, ", "))
-				fd.Remediation = hint("Publish a public A record for "+s.ASCII+" (the node's public address), or do not request a Let's Encrypt certificate", f.digResolver(s.ASCII, "A"))
-			}
 		case f.Phase == Plan:
 			fd.Status = report.Warn
 			fd.Message = fmt.Sprintf("%s resolves to %s (per %s), not to this node: %s; expected before the cutover (e.g. it still points to NS7), it must change at cutover", s.ASCII, strings.Join(off, ", "), from, whose)

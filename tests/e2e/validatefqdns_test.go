@@ -385,3 +385,23 @@ func dumpFindings(rep report.Report) string {
 	}
 	return b.String()
 }
+
+// Let's Encrypt readiness judged offline on the DNS world's real CAA
+// records: one set at the NethVoice name that names another CA, one at
+// the zone that names Let's Encrypt (the CTI name climbs to it), and a
+// name whose address is private.
+func TestValidateFQDNsCertificate(t *testing.T) {
+	e := newFQDNEnv(t, nil)
+	e.dns.Set(t, dnsworld.Voice, "CAA", `0 issue "digicert.com"`)
+	e.dns.Set(t, "example.test", "CAA", `0 issue "letsencrypt.org"`)
+	e.dns.Set(t, dnsworld.Mail, "A", "192.168.7.10")
+	rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", map[string]any{"lets_encrypt": true}))
+	expectAll(t, rep,
+		fqdnWant{"fqdn.certificate", dnsworld.Voice, report.Fail, "the CAA set at " + dnsworld.Voice + " lets only digicert.com issue, not letsencrypt.org"},
+		fqdnWant{"fqdn.certificate", dnsworld.CTI, report.Pass, "the CAA set at example.test lets letsencrypt.org issue"},
+	)
+	rep = e.validate(t, e.input(dnsworld.Mail, dnsworld.CTI, "", "plan", map[string]any{"lets_encrypt": true}))
+	expectAll(t, rep, fqdnWant{"fqdn.certificate", dnsworld.Mail, report.Fail, "it resolves to 192.168.7.10, not a public address"})
+	rep = e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
+	expectAll(t, rep, fqdnWant{"fqdn.certificate", dnsworld.Voice, report.Skip, "lets_encrypt is off"})
+}

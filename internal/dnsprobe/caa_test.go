@@ -1,0 +1,71 @@
+package dnsprobe
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// A resolver that knows CAA at example.com only, with a CNAME in between,
+// and that fails for one level: the climb stops at the first set, and a
+// failure before any set is the answer.
+func TestLookupCAA(t *testing.T) {
+	failAt := ""
+	srv := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		q := r.Question[0]
+		name := Canonical(q.Name)
+		reply(w, r, func(m *dns.Msg) {
+			switch {
+			case name == failAt:
+				m.Rcode = dns.RcodeServerFailure
+			case name == "alias.voice.example.com":
+				m.Answer = append(m.Answer, rr("alias.voice.example.com. 300 IN CNAME target.example.net."))
+			case name == "example.com":
+				m.Answer = append(m.Answer, rr(`example.com. 300 IN CAA 0 issue "letsencrypt.org"`), rr(`example.com. 300 IN CAA 128 iodef "mailto:x@example.com"`))
+			case name == "com" || name == "voice.example.com":
+			default:
+				m.Rcode = dns.RcodeNameError
+			}
+		})
+	}, nil)
+	ctx := ctxFor(t, 3*time.Second)
+	c := LookupCAA(ctx, []string{srv}, "alias.voice.example.com.")
+	if c.Owner != "example.com" || len(c.Records) != 2 || c.Records[0] != (CAARecord{Tag: "issue", Value: "letsencrypt.org"}) || !c.Records[1].Critical() || c.Failed != nil {
+		t.Fatalf("%+v", c)
+	}
+	if len(c.Asked) != 3 {
+		t.Errorf("climbed %d levels, want 3 (the CNAME's target has no CAA: its parents are not climbed)", len(c.Asked))
+	}
+	failAt = "voice.example.com"
+	c = LookupCAA(ctx, []string{srv}, "alias.voice.example.com")
+	if c.Failed == nil || c.Failed.Name != "voice.example.com" || c.Owner != "" {
+		t.Fatalf("a failed level before any set: %+v", c)
+	}
+	failAt = ""
+	if c = LookupCAA(ctx, []string{srv}, "voice.example.org"); c.Owner != "" || c.Failed != nil || len(c.Asked) != 3 {
+		t.Fatalf("no CAA anywhere: %+v", c)
+	}
+}
+
+func TestParseCAA(t *testing.T) {
+	for in, want := range map[string]CAARecord{
+		`0 issue "letsencrypt.org"`:                           {Tag: "issue", Value: "letsencrypt.org"},
+		`0 ISSUE "letsencrypt.org; validationmethods=dns-01"`: {Tag: "issue", Value: "letsencrypt.org; validationmethods=dns-01"},
+		`128 tbs "x"`: {Flag: 128, Tag: "tbs", Value: "x"},
+		`0 issue ";"`: {Tag: "issue", Value: ";"},
+	} {
+		if got, ok := ParseCAA(in); !ok || got != want {
+			t.Errorf("ParseCAA(%q) = %+v %v", in, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "0 issue", "x issue \"a\"", "300 issue \"a\""} {
+		if _, ok := ParseCAA(bad); ok {
+			t.Errorf("ParseCAA(%q) accepted", bad)
+		}
+	}
+	if got := strings.Join(caaLevels("a.b.example.com"), " "); got != "a.b.example.com b.example.com example.com com" {
+		t.Errorf("levels %s", got)
+	}
+}
