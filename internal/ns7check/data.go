@@ -41,7 +41,7 @@ func dataSize(f Facts) report.Finding {
 		fd.Status = report.Warn
 		fd.Message = fmt.Sprintf("files: %s (%s); the database sizes could not be read (mysql exited %d): the total is too low",
 			human(d.FilesBytes), strings.Join(parts, ", "), r.Exit)
-		fd.Remediation = hint("Check that MariaDB runs and /root/.my.cnf lets root in", "mysql --defaults-file=/root/.my.cnf -e 'SELECT 1'")
+		fd.Remediation = hint("Check that MariaDB runs and /root/.my.cnf lets root in (as root on NS7: the probe reads the databases as root)", "mysql --defaults-file=/root/.my.cnf -e 'SELECT 1'")
 		return fd
 	}
 	fd.Status = report.Pass

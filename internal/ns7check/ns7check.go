@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
+
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
@@ -159,7 +161,9 @@ var SSH = ungated(check.Meta{
 		"the whole probe uses this one connection.",
 	Doc: "TCP reach of the NS7 host and port, the SSH handshake, and authentication as the configured user " +
 		"(default `root`) with the module's key (authorize the public key shown by `get-configuration` in " +
-		"`/root/.ssh/authorized_keys` on NS7) or with the one-time `password` of the input. A silent host " +
+		"the user's `~/.ssh/authorized_keys` on NS7: the remedy gives the commands for the configured user) " +
+		"or with the one-time `password` of the input. A user other than root is a `warn`: what only root " +
+		"may read on NS7 (the databases, the account provider) cannot be read. A silent host " +
 		"fails within `timeout_s`. A connection that drops during the probe fails here, naming the " +
 		"commands that were lost. `data.round_trips` counts the command sessions (one batch and one " +
 		"throughput sample).",
@@ -196,9 +200,9 @@ func ssh(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("%s refused authentication: %s", who, n.ConnectErr)
 		cmds := []string{"api-cli run module/<this module>/get-configuration"}
 		if f.PublicKey != "" {
-			cmds = []string{fmt.Sprintf("echo '%s' >> /root/.ssh/authorized_keys", f.PublicKey)}
+			cmds = authorizeCommands(n.User, f.PublicKey)
 		}
-		fd.Remediation = hint("Authorize the module's public key (shown by get-configuration) for "+n.User+" on NS7, or give a one-time password in the probe-ns7 input", cmds...)
+		fd.Remediation = hint("Authorize the module's public key (shown by get-configuration) for "+n.User+" on NS7 (as root), or give a one-time password in the probe-ns7 input", cmds...)
 		return fd
 	case n.Dropped != "":
 		fd.Status = report.Fail
@@ -214,7 +218,31 @@ func ssh(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("connected to %s with the module's key", who)
 	}
 	fd.Message += fmt.Sprintf("; one connection, %d command round trips", n.RoundTrips)
+	if n.User != "root" {
+		fd.Status = report.Warn
+		fd.Message += fmt.Sprintf("; but %s is not root: what only root may read on NS7 (the databases through /root/.my.cnf, account-provider-test, the configuration database) cannot be read, and the checks of it say so instead of judging", n.User)
+		fd.Remediation = hint("Probe NS7 as root: authorize the module's key for root (as root on NS7), set ns7.user to root with configure-module, then run probe-ns7 again", authorizeCommands("root", orText(f.PublicKey, "<the module's public key>"))...)
+	}
 	return fd
+}
+
+// authorizeCommands are the commands, run as root on NS7, that authorize a
+// public key for user: in root's ~/.ssh, or in the user's own home with
+// the user as owner.
+func authorizeCommands(user, key string) []string {
+	line := shellescape.Quote(key)
+	if user == "root" {
+		return []string{"install -d -m 700 /root/.ssh && echo " + line + " >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys"}
+	}
+	home := "~" + user // user names are [a-z_][a-z0-9_-]* (the settings schema): no quoting needed
+	return []string{fmt.Sprintf("install -d -m 700 -o %[1]s -g %[1]s %[2]s/.ssh && echo %[3]s >> %[2]s/.ssh/authorized_keys && chown %[1]s: %[2]s/.ssh/authorized_keys && chmod 600 %[2]s/.ssh/authorized_keys", user, home, line)}
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 var HostKey = ungated(check.Meta{

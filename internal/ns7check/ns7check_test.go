@@ -144,6 +144,15 @@ func TestEvaluators(t *testing.T) {
 		{"ns7.services", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdServices] = ns7.Result{Status: ns7.StatusFailed, Exit: 3, Output: "failed\nactive\nactive\nactive\nactive\nactive\ninactive"}
 		}, report.Fail, "asterisk is failed"},
+		{"ns7.ssh", func(_ map[string]ns7.Result, n *ns7.Facts, f *Facts) {
+			n.User = "admin"
+			f.PublicKey = "ssh-ed25519 AAAAkey m@n"
+		}, report.Warn,
+			"but admin is not root: what only root may read on NS7"},
+		{"ns7.ssh", func(_ map[string]ns7.Result, n *ns7.Facts, f *Facts) {
+			n.User, n.Connected, n.ConnectStage, n.ConnectErr = "admin", false, "auth", "no supported methods remain"
+			f.PublicKey = "ssh-ed25519 AAAAkey m@n"
+		}, report.Fail, "admin@192.0.2.7:22 refused authentication"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"other.example.net","User":"ns7admin2","LeaderIpAddress":"10.9.9.1","Password":"x"}}`), report.Fail, "joined to another cluster"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"leader.example.test","User":"ns7admin2","LeaderIpAddress":"10.5.4.1"}}`), report.Pass, "joined to this cluster"},
 		{"ns7.migration-tool", tool("1.0.15-1.ns7", nil), report.Warn, "stay stored on NS7 (no dedicated ns7admin account) (NethServer/dev#6994"},
@@ -258,5 +267,24 @@ func TestLists(t *testing.T) {
 	}
 	if rpmVerCmp("3.10.0-1160.120.1.el7", "3.10.0-1160.119.1.el7") <= 0 || rpmVerCmp("1.0a", "1.0") <= 0 || rpmVerCmp("1.01", "1.1") != 0 {
 		t.Error("rpmvercmp")
+	}
+}
+
+// Remedies use the configured user's home: root's ~/.ssh, or the user's own
+// (owned by the user).
+func TestAuthorizeCommands(t *testing.T) {
+	key := "ssh-ed25519 AAAAC3Nza nethvoice-preflight1@node1"
+	root := authorizeCommands("root", key)[0]
+	if !strings.Contains(root, "/root/.ssh/authorized_keys") || !strings.Contains(root, "'"+key+"'") {
+		t.Errorf("root: %s", root)
+	}
+	user := authorizeCommands("pbxadmin", key)[0]
+	for _, want := range []string{"-o pbxadmin -g pbxadmin ~pbxadmin/.ssh", ">> ~pbxadmin/.ssh/authorized_keys", "chown pbxadmin: ~pbxadmin/.ssh/authorized_keys"} {
+		if !strings.Contains(user, want) {
+			t.Errorf("pbxadmin: %s lacks %s", user, want)
+		}
+	}
+	if strings.Contains(user, "/root") {
+		t.Errorf("a non-root user's remedy names root's home: %s", user)
 	}
 }
