@@ -27,8 +27,7 @@ func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	}
 	dest, volumes := nodeTarget(in, run, e.Agent.NodeID)
 	f := run.collectNode(ctx, dest, volumes)
-	// Nothing is written to a cluster database that just failed to answer.
-	return run.report(ctx, nodecheck.All(f), nodeFacts(f), f.Cluster != nil && f.LeaderErr == ""), nil
+	return run.report(nodecheck.All(f), nodeFacts(f), true), nil
 }
 
 // nodeTarget resolves the destination node (input, else settings, else
@@ -70,9 +69,30 @@ func (r *checkRun) collectNode(ctx context.Context, dest, volumes string) nodech
 		e.Log.Warnf("node measurement: %s", f.NodeErr)
 	}
 	e.Chan.Progress(50)
+	f.NS7DataBytes, f.NS7DataErr = e.storedNS7DataSize()
 	f.State = clusterWait()
 	e.Chan.Progress(90)
 	return f
+}
+
+// storedNS7DataSize is the NS7 data size the last probe-ns7 measured
+// completely (0: not measured), or why the stored facts could not be read.
+func (e *Env) storedNS7DataSize() (int64, string) {
+	st, err := e.stateStore()
+	if err != nil {
+		return 0, err.Error()
+	}
+	if st == nil {
+		return 0, ""
+	}
+	f, err := st.NS7Facts()
+	if err != nil {
+		return 0, err.Error()
+	}
+	if f == nil {
+		return 0, ""
+	}
+	return f.DataTotalBytes, ""
 }
 
 func nodeFacts(f nodecheck.Facts) map[string]any {
@@ -82,6 +102,12 @@ func nodeFacts(f nodecheck.Facts) map[string]any {
 	}
 	if f.Cluster != nil {
 		facts["cluster"] = f.Cluster
+	}
+	if f.NS7DataBytes > 0 {
+		facts["ns7_data_bytes"] = f.NS7DataBytes
+	}
+	if f.NS7DataErr != "" {
+		facts["ns7_data_error"] = f.NS7DataErr
 	}
 	return facts
 }

@@ -78,11 +78,8 @@ func TestConcurrentTasksKeepStateWhole(t *testing.T) {
 	if err := json.Unmarshal([]byte(env["PREFLIGHT_IGNORE"]), &ign); err != nil || len(ign) != 1 {
 		t.Fatalf("ignore list damaged: %q", env["PREFLIGHT_IGNORE"])
 	}
-	raw, err := w.redis.Admin().Get(ctx, "module/"+moduleID+"/preflight/last/check-node").Result()
-	must(t, err)
-	var rep report.Report
-	if err := json.Unmarshal([]byte(raw), &rep); err != nil || rep.Action != "check-node" {
-		t.Fatalf("stored report damaged: %v", err)
+	if rep, err := openStore(t, w.module).Last("check-node"); err != nil || rep == nil || rep.Action != "check-node" {
+		t.Fatalf("stored report damaged: %v %+v", err, rep)
 	}
 }
 

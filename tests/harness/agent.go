@@ -181,6 +181,14 @@ func InstallModule(t testing.TB, r *Redis, moduleID, nodeID string, opts ...Opti
 			t.Fatalf("harness: %v", err)
 		}
 		actions = filepath.Join(root, "imageroot", "actions")
+		// The rest of imageroot the node extracts: the update scripts and etc/.
+		for _, d := range []string{"update-module.d", "etc"} {
+			if _, err := os.Stat(filepath.Join(root, "imageroot", d)); err == nil {
+				if err := copyTree(filepath.Join(root, "imageroot", d), filepath.Join(install, d)); err != nil {
+					t.Fatalf("harness: copy %s: %v", d, err)
+				}
+			}
+		}
 		if !cfg.defsSet {
 			defs = filepath.Join(root, "imageroot", definitions)
 		}
