@@ -177,12 +177,12 @@ func TestRunPreflightKilledMidRun(t *testing.T) {
 	w := newWorld(t, bigNode, nil)
 	_, first := w.preflight(t)
 	ctx := context.Background()
-	// A second agent for the same module whose steps are killed after 1 s;
-	// the replica is frozen so the run is still reading the cluster then
-	// (it has taken the lock on the leader already).
+	// A second agent for the same module (same state dir) whose steps are
+	// killed after 1 s; the replica is frozen so the run is still reading
+	// the cluster then (it has taken the lock on the leader already).
 	w.module.Stop()
 	w2 := harness.InstallModule(t, w.redis, moduleID, "1",
-		harness.WithPollingInterval(200*time.Millisecond),
+		harness.WithPollingInterval(200*time.Millisecond), harness.WithStateDir(w.module.StateDir),
 		harness.WithEnvironment(map[string]string{"VOLUMES_PATH": "/", "TIMEOUT_S": "5"}),
 		harness.WithStepWrapper("sh", "-c", `"$0" "$@" & pid=$!; sleep 1; kill -9 $pid; wait $pid`))
 	w.redis.FreezeReplica()
