@@ -350,3 +350,39 @@ func TestImportMergesWithoutReplacing(t *testing.T) {
 		t.Fatalf("second import %+v %v", again, err)
 	}
 }
+
+// The cost of keeping a run on disk (two files replaced with fsync, the
+// reports directory pruned) and of get-report's read; a report of ~64 KiB,
+// the size of a full run's.
+func BenchmarkSaveRun(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := []byte(`{"pad":"` + strings.Repeat("x", 64<<10) + `"}`)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.SaveRun(raw, Summary{RunID: fmt.Sprintf("run-%d", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRead(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := []byte(`{"action":"run-preflight","pad":"` + strings.Repeat("x", 64<<10) + `"}`)
+	for i := 0; i < HistoryLen; i++ {
+		if err := s.SaveRun(raw, Summary{RunID: fmt.Sprintf("run-%d", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Read(""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
