@@ -50,6 +50,9 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	defer run.release(g)
 	findings, facts := run.runParts(ctx, run.parts(in))
 	st, stErr := e.stateStore()
+	if stErr != nil {
+		e.Log.Warnf("the preflight state cannot be opened (%v): the report will not be stored", stErr)
+	}
 	findings = append(findings, manualcheck.All(run.readChecklist(st, stErr))...)
 	rep := run.report(findings, facts, false)
 	if st != nil && g.keep {
