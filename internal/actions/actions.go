@@ -16,6 +16,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/settings"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
 // Env is what an action runs with.
@@ -34,6 +35,8 @@ type Action struct {
 	Summary string
 	// Report is true when the output is a preflight report.
 	Report bool
+	// Hidden actions are steps NS8 runs (update, restore), left out of --help.
+	Hidden bool
 	Run    func(ctx context.Context, e *Env, input json.RawMessage) (any, error)
 }
 
@@ -66,6 +69,16 @@ func (e *Env) ClusterConfig() cluster.Config {
 		User:         e.Agent.RedisUser,
 		Password:     e.Agent.RedisPassword,
 	}
+}
+
+// stateStore opens the store in the module state dir: nil (and no error)
+// for a stand-alone run without AGENT_STATE_DIR, which keeps nothing. The
+// store only needs a directory: this is the one place that says which.
+func (e *Env) stateStore() (*store.Store, error) {
+	if e.Agent.StateDir == "" {
+		return nil, nil
+	}
+	return store.Open(e.Agent.StateDir)
 }
 
 // Settings loads the stored settings.

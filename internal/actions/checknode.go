@@ -11,6 +11,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/node"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
 func init() {
@@ -30,8 +31,7 @@ func checkNode(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	}
 	dest, volumes := nodeTarget(in, run, e.Agent.NodeID)
 	f := run.collectNode(ctx, dest, volumes)
-	// Nothing is written to a cluster database that just failed to answer.
-	return run.report(ctx, nodecheck.All(f), nodeFacts(f), f.Cluster != nil && f.LeaderErr == ""), nil
+	return run.report(nodecheck.All(f), nodeFacts(f), true), nil
 }
 
 // nodeTarget resolves the destination node (input, else settings, else
@@ -73,11 +73,17 @@ func (r *checkRun) collectNode(ctx context.Context, dest, volumes string) nodech
 		e.Log.Warnf("node measurement: %s", f.NodeErr)
 	}
 	e.Chan.Progress(50)
+	stored, err := e.storedNS7()
+	if err != nil {
+		f.NS7DataErr = err.Error()
+	} else if stored != nil {
+		f.NS7DataBytes = stored.DataTotalBytes
+	}
 	f.State = clusterWait()
 	f.Interfaces, f.InterfacesErr = interfaceIPs()
 	f.Names = r.resolvePlanned(ctx, f.Cluster, dest)
 	if f.Cluster != nil {
-		f.Site = storedSite(f.Cluster, dest)
+		f.Site = storedSite(f.Cluster, dest, stored)
 	}
 	e.Chan.Progress(90)
 	return f
@@ -120,6 +126,16 @@ func (r *checkRun) resolvePlanned(ctx context.Context, s *cluster.Snapshot, dest
 	return out
 }
 
+// storedNS7 is what the last probe-ns7 that connected stored (nil: none,
+// or no state directory), or why it could not be read.
+func (e *Env) storedNS7() (*store.NS7Facts, error) {
+	st, err := e.stateStore()
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return st.NS7Facts()
+}
+
 func nodeFacts(f nodecheck.Facts) map[string]any {
 	facts := map[string]any{"this_node": f.ThisNode, "destination_node": f.Dest, "interfaces": f.Interfaces, "resolved_names": f.Names}
 	if f.Node != nil {
@@ -127,6 +143,12 @@ func nodeFacts(f nodecheck.Facts) map[string]any {
 	}
 	if f.Cluster != nil {
 		facts["cluster"] = f.Cluster
+	}
+	if f.NS7DataBytes > 0 {
+		facts["ns7_data_bytes"] = f.NS7DataBytes
+	}
+	if f.NS7DataErr != "" {
+		facts["ns7_data_error"] = f.NS7DataErr
 	}
 	return facts
 }

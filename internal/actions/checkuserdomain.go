@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
 func init() {
@@ -44,17 +44,17 @@ func checkUserDomain(ctx context.Context, e *Env, input json.RawMessage) (any, e
 		f.Provider, f.ProviderSource = in.Provider, "given in the input"
 	}
 	f = run.collectUserDomain(ctx, f)
-	return run.report(ctx, domaincheck.All(f), userDomainFacts(f), f.Cluster != nil && f.LeaderErr == ""), nil
+	return run.report(domaincheck.All(f), userDomainFacts(f), true), nil
 }
 
-// collectUserDomain reads the cluster (NS8's domains, nodes and the stored
-// NS7 facts), then probes the LDAP servers the provider and NS8's domains
-// name, concurrently, each under the deadline.
+// collectUserDomain reads the cluster (NS8's domains and nodes) and the NS7
+// facts stored in the state directory, then probes the LDAP servers the
+// provider and NS8's domains name, concurrently, each under the deadline.
 func (r *checkRun) collectUserDomain(ctx context.Context, f domaincheck.Facts) domaincheck.Facts {
 	e := r.e
 	f.State = r.readCluster(ctx, true)()
 	if f.Provider == nil {
-		f.Provider, f.ProviderSource, f.ProviderErr = storedProvider(f)
+		f.Provider, f.ProviderSource, f.ProviderErr = e.storedProvider()
 	}
 	e.Chan.Progress(40)
 
@@ -92,25 +92,31 @@ func (r *checkRun) collectUserDomain(ctx context.Context, f domaincheck.Facts) d
 }
 
 // storedProvider reads NS7's account provider from the facts the last
-// probe-ns7 stored, and says where it came from or why there is none.
-func storedProvider(f domaincheck.Facts) (*accountprovider.Provider, string, string) {
+// probe-ns7 stored in the state directory, and says where it came from or
+// why there is none.
+func (e *Env) storedProvider() (*accountprovider.Provider, string, string) {
+	st, err := e.stateStore()
+	var stored *store.NS7Facts
+	if err == nil && st != nil {
+		stored, err = st.NS7Facts()
+	}
 	switch {
-	case !f.RedisConfigured:
-		return nil, "", "no provider in the input, and without the cluster database (stand-alone run) the facts of probe-ns7 cannot be read"
-	case f.Cluster == nil:
-		return nil, "", "no provider in the input, and the facts of probe-ns7 could not be read: " + f.ClusterErr
-	case f.Cluster.NS7 == nil:
+	case err != nil:
+		return nil, "", "no provider in the input, and the facts of probe-ns7 could not be read: " + err.Error()
+	case st == nil:
+		return nil, "", "no provider in the input, and without a state directory (stand-alone run) the facts of probe-ns7 cannot be read"
+	case stored == nil:
 		return nil, "", "no provider in the input, and probe-ns7 has not stored NS7's facts yet"
 	}
-	raw := f.Cluster.NS7.AccountProvider
+	raw := stored.AccountProvider
 	var p accountprovider.Provider
 	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &p) != nil || p.Type == "" {
-		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider", describeProbe(f.Cluster.NS7))
+		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider", describeProbe(stored))
 	}
-	return &p, "from probe-ns7 " + describeProbe(f.Cluster.NS7), ""
+	return &p, "from probe-ns7 " + describeProbe(stored), ""
 }
 
-func describeProbe(s *cluster.NS7Stored) string {
+func describeProbe(s *store.NS7Facts) string {
 	var parts []string
 	if s.Host != "" {
 		parts = append(parts, "of "+s.Host)

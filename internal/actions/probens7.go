@@ -17,6 +17,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/sshkey"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
 func init() {
@@ -119,11 +120,10 @@ func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	t, resolvers := run.ns7Target(in)
 	f := run.collectNS7(ctx, t, resolvers)
 	findings := ns7check.All(f)
-	store := f.Cluster != nil
-	if store && f.NS7 != nil && f.NS7.Connected {
-		e.storeNS7Facts(ctx, run.timeout, f)
+	if f.NS7 != nil && f.NS7.Connected {
+		e.storeNS7Facts(f)
 	}
-	return run.report(ctx, findings, probeFacts(f), store), nil
+	return run.report(findings, probeFacts(f), true), nil
 }
 
 // ns7Target resolves where and how to connect (input, else settings; the
@@ -245,12 +245,16 @@ func probeFacts(f ns7check.Facts) map[string]any {
 	return facts
 }
 
-// storeNS7Facts keeps the sanitized facts of a probe that connected, for
-// check-user-domain (account_provider) and check-node (data_total_bytes).
-// A probe that could not connect leaves the previous facts in place.
-func (e *Env) storeNS7Facts(ctx context.Context, timeout time.Duration, f ns7check.Facts) {
-	cfg := e.ClusterConfig()
-	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
+// storeNS7Facts keeps the sanitized facts of a probe that connected, in the
+// state directory, for check-user-domain (account_provider) and check-node
+// (data_total_bytes). A probe that could not connect leaves the previous
+// facts in place.
+func (e *Env) storeNS7Facts(f ns7check.Facts) {
+	st, err := e.stateStore()
+	if st == nil {
+		if err != nil {
+			e.Log.Warnf("could not store the NS7 facts: %v", err)
+		}
 		return
 	}
 	prov, err := json.Marshal(accountprovider.Classify(f.NS7))
@@ -267,16 +271,9 @@ func (e *Env) storeNS7Facts(ctx context.Context, timeout time.Duration, f ns7che
 	if f.NS7.Cmd(ns7.CmdDataSize).Status == ns7.StatusOK && f.NS7.Cmd(ns7.CmdDBSizes).Status == ns7.StatusOK {
 		total = f.NS7.Data.TotalBytes
 	}
-	doc, err := json.Marshal(cluster.NS7Stored{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host,
-		DataTotalBytes: total, AccountProvider: prov, Facts: all})
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	w := cfg.Writer(timeout)
-	defer w.Close()
-	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, strings.TrimPrefix(cluster.NS7FactsKey(cfg.ModuleID), cluster.OwnKey(cfg.ModuleID, "")), string(doc)); err != nil {
-		e.Log.Warnf("could not store the NS7 facts in the cluster database: %v", err)
+	doc := store.NS7Facts{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host,
+		DataTotalBytes: total, AccountProvider: prov, Facts: all}
+	if err := st.SaveNS7Facts(doc); err != nil {
+		e.Log.Warnf("could not store the NS7 facts in the state directory: %v", err)
 	}
 }

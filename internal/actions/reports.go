@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
@@ -16,34 +15,23 @@ func init() {
 	register(Action{Name: "set-checklist", Summary: "tick or untick a manual checklist item, with a note", Run: setChecklist})
 }
 
-var errNoCluster = errors.New("no cluster database: REDIS_ADDRESS is not set (the report, history and checklist live in NS8's Redis)")
+var errNoState = errors.New("AGENT_STATE_DIR is not set: the reports, the history and the checklist live in the module's state directory")
 
-// withStore runs f with the module's store on the leader, under the
-// stored deadline: what get-report and set-checklist share.
-func (e *Env) withStore(ctx context.Context, f func(ctx context.Context, s *store.Store) (any, error)) (any, error) {
-	st, err := e.Settings()
+// requireStore opens the store of get-report and set-checklist, which have
+// nothing to do without one.
+func (e *Env) requireStore() (*store.Store, error) {
+	st, err := e.stateStore()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open the preflight state: %w", err)
 	}
-	timeout := timeoutOf(0, st.TimeoutS)
-	cfg := e.ClusterConfig()
-	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
-		return nil, errNoCluster
+	if st == nil {
+		return nil, errNoState
 	}
-	w := cfg.Writer(timeout)
-	defer w.Close()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return f(ctx, store.New(w, cfg.ModuleID))
+	return st, nil
 }
 
-// ReportView is the output of get-report.
-type ReportView struct {
-	Report    *report.Report                  `json:"report"`
-	History   []store.Summary                 `json:"history"`
-	Checklist map[string]store.ChecklistEntry `json:"checklist"`
-}
-
+// getReport prints the stored report, the history and the checklist: what
+// the admin page shows, read where only this module can read it.
 func getReport(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 	var in struct {
 		RunID string `json:"run_id"`
@@ -51,25 +39,11 @@ func getReport(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	if err := decode(input, &in); err != nil {
 		return nil, err
 	}
-	return e.withStore(ctx, func(ctx context.Context, s *store.Store) (any, error) {
-		var v ReportView
-		var err error
-		if in.RunID != "" {
-			v.Report, err = s.Report(ctx, in.RunID)
-		} else {
-			v.Report, err = s.LastRun(ctx)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read the report: %w", err)
-		}
-		if v.History, err = s.History(ctx); err != nil {
-			return nil, fmt.Errorf("read the history: %w", err)
-		}
-		if v.Checklist, err = s.Checklist(ctx); err != nil {
-			return nil, fmt.Errorf("read the checklist: %w", err)
-		}
-		return v, nil
-	})
+	st, err := e.requireStore()
+	if err != nil {
+		return nil, err
+	}
+	return st.Read(in.RunID)
 }
 
 // ChecklistItem is the output of set-checklist.
@@ -87,11 +61,13 @@ func setChecklist(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	if err := decode(input, &in); err != nil {
 		return nil, err
 	}
-	return e.withStore(ctx, func(ctx context.Context, s *store.Store) (any, error) {
-		entry := store.ChecklistEntry{Done: in.Done, Note: in.Note, By: e.Agent.TaskUser, At: time.Now().UTC().Format(time.RFC3339)}
-		if err := s.SetChecklist(ctx, in.Item, entry); err != nil {
-			return nil, fmt.Errorf("store the checklist: %w", err)
-		}
-		return ChecklistItem{Item: in.Item, ChecklistEntry: entry}, nil
-	})
+	st, err := e.requireStore()
+	if err != nil {
+		return nil, err
+	}
+	entry := store.ChecklistEntry{Done: in.Done, Note: in.Note, By: e.Agent.TaskUser, At: time.Now().UTC().Format(time.RFC3339)}
+	if err := st.SetChecklist(in.Item, entry); err != nil {
+		return nil, fmt.Errorf("store the checklist: %w", err)
+	}
+	return ChecklistItem{Item: in.Item, ChecklistEntry: entry}, nil
 }

@@ -40,9 +40,15 @@ func startCheck[T interface{ common() commonInput }](e *Env, action string, inpu
 	return in, &checkRun{e: e, action: action, start: start, st: st, timeout: timeoutOf(c.TimeoutS, st.TimeoutS), ignores: ignores}, nil
 }
 
-// report builds the report of the run (see FinishReport).
-func (r *checkRun) report(ctx context.Context, findings []report.Finding, facts map[string]any, store bool) report.Report {
-	return r.e.FinishReport(ctx, r.action, r.start, r.timeout, findings, r.ignores, facts, store)
+// report builds the report of the run (catalog titles, ignore list,
+// order, summary) and, when keep is set, keeps it as the action's last
+// report in the state directory.
+func (r *checkRun) report(findings []report.Finding, facts map[string]any, keep bool) report.Report {
+	rep := report.Build(catalog.Catalog{}, r.action, r.e.RunID(), r.start, findings, r.ignores, facts)
+	if keep {
+		r.e.keepLast(rep)
+	}
+	return rep
 }
 
 // readCluster starts collecting the cluster database under the run's
@@ -59,7 +65,7 @@ func (r *checkRun) readCluster(ctx context.Context, pingLeader bool) func() clus
 	p := runner.Go(ctx, r.timeout, what, func(ctx context.Context) (cluster.State, error) {
 		rdb := cfg.Reader(r.timeout)
 		defer rdb.Close()
-		snap, err := cluster.Read(ctx, rdb, cfg.ModuleID)
+		snap, err := cluster.Read(ctx, rdb)
 		if err != nil {
 			return cluster.State{}, err
 		}
@@ -84,33 +90,24 @@ func (r *checkRun) readCluster(ctx context.Context, pingLeader bool) func() clus
 	}
 }
 
-// FinishReport builds the report of a check action (catalog titles, ignore
-// list, order, summary) and, when store is set, keeps it as the action's
-// last report under the module's own keys on the leader. Storing is best
-// effort and bounded by timeout: the report is printed anyway.
-func (e *Env) FinishReport(ctx context.Context, action string, start time.Time, timeout time.Duration,
-	findings []report.Finding, ignores []report.Ignore, facts map[string]any, store bool) report.Report {
-	rep := report.Build(catalog.Catalog{}, action, e.RunID(), start, findings, ignores, facts)
-	cfg := e.ClusterConfig()
-	if !store || cfg.WriteAddress == "" || cfg.ModuleID == "" {
-		return rep
+// keepLast stores rep as its action's last report. Best effort: the report
+// is printed anyway; a stand-alone run without a state dir keeps nothing.
+func (e *Env) keepLast(rep report.Report) {
+	st, err := e.stateStore()
+	if st == nil {
+		if err != nil {
+			e.Log.Warnf("could not store the report: %v", err)
+		}
+		return
 	}
 	raw, err := json.Marshal(rep)
+	if err == nil {
+		err = st.SaveLast(rep.Action, raw)
+	}
 	if err != nil {
-		return rep
+		e.Log.Warnf("could not store the report in the state directory: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	w := cfg.Writer(timeout)
-	defer w.Close()
-	if err := cluster.StoreOwn(ctx, w, cfg.ModuleID, LastReportKey(rep.Action), string(raw)); err != nil {
-		e.Log.Warnf("could not store the report in the cluster database: %v", err)
-	}
-	return rep
 }
-
-// LastReportKey is the own-key suffix of an action's last report.
-func LastReportKey(action string) string { return "preflight/last/" + action }
 
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
@@ -40,48 +43,69 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	stor, release, err := run.lock(ctx)
+	g, err := run.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	checklist := run.readChecklist(ctx, stor)
+	defer run.release(g)
 	findings, facts := run.runParts(ctx, run.parts(in))
-	findings = append(findings, manualcheck.All(checklist())...)
-	rep := run.report(ctx, findings, facts, false)
-	run.save(ctx, stor, &rep)
+	st, stErr := e.stateStore()
+	if stErr != nil {
+		e.Log.Warnf("the preflight state cannot be opened (%v): the report will not be stored", stErr)
+	}
+	findings = append(findings, manualcheck.All(run.readChecklist(st, stErr))...)
+	rep := run.report(findings, facts, false)
+	if st != nil && g.keep {
+		run.save(ctx, st, g, &rep)
+	}
 	return rep, nil
+}
+
+// guard is what a run holds while it runs: the run lock on the leader and
+// the connection the event goes out on (both nil outside NS8).
+type guard struct {
+	w    *redis.Client
+	lock *cluster.RunLock
+	// keep is false when the run must not be stored: the leader did not
+	// answer, so no lock kept another run from storing at the same time.
+	keep bool
 }
 
 // lock takes the run lock on the leader, with a TTL so that a crashed run
 // frees it by itself. A run already holding it is an error; a leader that
-// does not answer is not (the run goes on and stores nothing: nil store).
-func (r *checkRun) lock(ctx context.Context) (*store.Store, func(), error) {
+// does not answer is not (the run goes on and stores nothing).
+func (r *checkRun) lock(ctx context.Context) (*guard, error) {
 	cfg := r.e.ClusterConfig()
 	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
-		return nil, func() {}, nil
+		return &guard{keep: true}, nil
 	}
 	w := cfg.Writer(r.timeout)
-	stor := store.New(w, cfg.ModuleID)
 	lctx, cancel := context.WithTimeout(ctx, r.timeout)
-	lock, err := stor.Acquire(lctx, r.e.Agent.TaskID, LockTTL(r.timeout))
+	lock, err := cluster.AcquireRunLock(lctx, w, cfg.ModuleID, r.e.Agent.TaskID, LockTTL(r.timeout))
 	cancel()
-	var locked *store.ErrLocked
+	var locked *cluster.ErrLocked
 	switch {
 	case err == nil:
-		return stor, func() {
-			rctx, cancel := context.WithTimeout(context.Background(), r.timeout)
-			defer cancel()
-			lock.Release(rctx) //nolint:errcheck // the TTL frees it anyway
-			w.Close()
-		}, nil
+		return &guard{w: w, lock: lock, keep: true}, nil
 	case errors.As(err, &locked):
 		w.Close()
-		return nil, nil, err
+		return nil, err
 	default:
 		r.e.Log.Warnf("cannot take the run lock on the leader (%v): the report will not be stored", err)
 		w.Close()
-		return nil, func() {}, nil
+		return &guard{}, nil
+	}
+}
+
+// release lets the run lock go (the TTL frees it anyway).
+func (r *checkRun) release(g *guard) {
+	if g.lock != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+		defer cancel()
+		g.lock.Release(ctx) //nolint:errcheck // the TTL frees it anyway
+	}
+	if g.w != nil {
+		g.w.Close()
 	}
 }
 
@@ -229,38 +253,44 @@ func probeReachedNS7(rep *report.Report) bool {
 	return false
 }
 
-// readChecklist starts reading the manual checklist (while the checks
-// run) and returns the wait for it, as manualcheck's facts.
-func (r *checkRun) readChecklist(ctx context.Context, stor *store.Store) func() manualcheck.Facts {
+// readChecklist reads the manual checklist from the state directory, as
+// manualcheck's facts.
+func (r *checkRun) readChecklist(st *store.Store, openErr error) manualcheck.Facts {
 	facts := manualcheck.Facts{ModuleID: r.e.Agent.ModuleID}
-	if stor == nil {
-		facts.Unavailable = "no cluster database to keep the checklist (stand-alone run outside NS8, or the leader did not answer)"
-		return func() manualcheck.Facts { return facts }
-	}
-	p := runner.Go(ctx, r.timeout, "the checklist in the cluster database", func(ctx context.Context) (map[string]store.ChecklistEntry, error) {
-		return stor.Checklist(ctx)
-	})
-	return func() manualcheck.Facts {
-		cl, o := p.Wait()
-		if o.OK() {
-			facts.Checklist = cl
-		} else {
-			facts.Unavailable = "the checklist could not be read: " + o.Err.Error()
-		}
+	var err error
+	switch {
+	case openErr != nil:
+		err = openErr
+	case st == nil:
+		facts.Unavailable = "no state directory to keep the checklist (stand-alone run without AGENT_STATE_DIR)"
 		return facts
+	default:
+		facts.Checklist, err = st.Checklist()
 	}
+	if err != nil {
+		facts.Unavailable = "the checklist could not be read: " + err.Error()
+	}
+	return facts
 }
 
-// save stores the run (report, history entry, what changed since the last
-// run) and publishes preflight-completed; best effort, bounded by the
-// deadline: the report is printed anyway.
-func (r *checkRun) save(ctx context.Context, stor *store.Store, rep *report.Report) {
-	if stor == nil {
-		return
-	}
-	sctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	if prev, err := stor.LastRun(sctx); err == nil && prev != nil {
+// completed is the payload of the preflight-completed event. Every
+// subscriber can read it, the passwordless default user of every node
+// included: times and counts only, no name (not even the admin's) and
+// nothing learned from NS7.
+type completed struct {
+	RunID      string         `json:"run_id"`
+	StartedAt  string         `json:"started_at"`
+	DurationMs int64          `json:"duration_ms"`
+	Ready      bool           `json:"ready"`
+	Summary    report.Summary `json:"summary"`
+	Changes    int            `json:"changes"`
+}
+
+// save stores the run in the state directory (report, history entry, what
+// changed since the last run) and publishes preflight-completed; best
+// effort: the report is printed anyway.
+func (r *checkRun) save(ctx context.Context, st *store.Store, g *guard, rep *report.Report) {
+	if prev, err := st.LastRun(); err == nil && prev != nil {
 		rep.Changes = report.Diff(prev.Checks, rep.Checks)
 	} else {
 		rep.Changes = []report.Change{}
@@ -268,9 +298,17 @@ func (r *checkRun) save(ctx context.Context, stor *store.Store, rep *report.Repo
 	raw, _ := json.Marshal(rep)
 	sum := store.Summary{RunID: rep.RunID, StartedAt: rep.StartedAt, DurationMs: rep.DurationMs, User: r.e.Agent.TaskUser,
 		Ready: rep.Ready, Summary: rep.Summary, Changes: len(rep.Changes)}
-	if err := stor.SaveRun(sctx, *rep, raw, sum); err != nil {
-		r.e.Log.Warnf("could not store the report in the cluster database: %v", err)
-	} else if err := stor.Publish(sctx, "preflight-completed", sum); err != nil {
+	if err := st.SaveRun(raw, sum); err != nil {
+		r.e.Log.Warnf("could not store the report in the state directory: %v", err)
+		return
+	}
+	if g.w == nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	ev := completed{RunID: sum.RunID, StartedAt: sum.StartedAt, DurationMs: sum.DurationMs, Ready: sum.Ready, Summary: sum.Summary, Changes: sum.Changes}
+	if err := cluster.Publish(pctx, g.w, r.e.Agent.ModuleID, "preflight-completed", ev); err != nil {
 		r.e.Log.Warnf("could not publish preflight-completed: %v", err)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/knownissues"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
 // storedSite is what the cluster and the facts the last probe-ns7 stored
 // tell of the site, for the known issues; what they do not tell stays
 // unknown.
-func storedSite(s *cluster.Snapshot, dest string) knownissues.Site {
+func storedSite(s *cluster.Snapshot, dest string, stored *store.NS7Facts) knownissues.Site {
 	domains := len(s.Domains)
 	site := knownissues.Site{UserDomains: &domains}
 	hasProxy := false
@@ -20,15 +21,15 @@ func storedSite(s *cluster.Snapshot, dest string) knownissues.Site {
 		hasProxy = hasProxy || p.Node == dest
 	}
 	site.ProxyOnDest = &hasProxy
-	if s.NS7 == nil {
+	if stored == nil {
 		return site
 	}
 	var p accountprovider.Provider
-	if json.Unmarshal(s.NS7.AccountProvider, &p) == nil {
+	if json.Unmarshal(stored.AccountProvider, &p) == nil {
 		site.ProviderType = p.Type
 	}
 	var f ns7.Facts
-	if json.Unmarshal(s.NS7.Facts, &f) == nil && f.Cmd(ns7.CmdConfig+"nethvoice-report").Status == ns7.StatusOK {
+	if json.Unmarshal(stored.Facts, &f) == nil && f.Cmd(ns7.CmdConfig+"nethvoice-report").Status == ns7.StatusOK {
 		prefix := ""
 		if r := f.Config["nethvoice-report"]; r != nil {
 			prefix = r.Props["international_prefix"]

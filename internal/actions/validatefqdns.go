@@ -58,7 +58,7 @@ func validateFQDNs(ctx context.Context, e *Env, input json.RawMessage) (any, err
 		return nil, err
 	}
 	f, endpoints := run.collectFQDNs(ctx, p)
-	return run.report(ctx, fqdncheck.All(f), fqdnFacts(f, endpoints), f.Cluster != nil), nil
+	return run.report(fqdncheck.All(f), fqdnFacts(f, endpoints), true), nil
 }
 
 // fqdnPlan is what validate-fqdns asks: the names, the resolvers, the

@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/statefile"
 )
 
 // EnvironmentFile and LockFile are the module settings file and its lock in
@@ -52,24 +53,6 @@ func parseEnv(raw []byte) map[string]string {
 // stuck writer must not hang the action.
 var LockWait = 10 * time.Second
 
-// lockWithin takes the exclusive flock, retrying until wait has passed.
-func lockWithin(f *os.File, wait time.Duration) error {
-	deadline := time.Now().Add(wait)
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("lock %s: %w", LockFile, err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the environment file is locked by another writer (%s held for more than %s)", LockFile, wait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // UpdateEnvironment edits the environment file the way the agent's Python
 // library does: exclusive flock on .environment.lock, read, change, write a
 // temp file with the original mode, fsync, rename over, fsync the directory.
@@ -83,15 +66,14 @@ func UpdateEnvironment(stateDir string, set map[string]*string) error {
 			return fmt.Errorf("environment value of %s contains a line break", k)
 		}
 	}
-	lock, err := os.OpenFile(filepath.Join(stateDir, LockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := statefile.Acquire(filepath.Join(stateDir, LockFile), 0o644, statefile.Exclusive, LockWait)
+	if errors.Is(err, statefile.ErrBusy) {
+		return fmt.Errorf("the environment file is locked by another writer (%s held for more than %s)", LockFile, LockWait)
+	}
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	if err := lockWithin(lock, LockWait); err != nil {
-		return err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	defer lock.Release()
 
 	path := filepath.Join(stateDir, EnvironmentFile)
 	cur, mode, err := readEnvFile(path)
@@ -114,7 +96,7 @@ func UpdateEnvironment(stateDir string, set map[string]*string) error {
 	for _, k := range keys {
 		fmt.Fprintf(&buf, "%s=%s\n", k, cur[k])
 	}
-	return replaceFile(path, buf.Bytes(), mode)
+	return statefile.Replace(path, buf.Bytes(), mode)
 }
 
 // readEnvFile reads the environment and its mode; a missing file is empty.
@@ -131,43 +113,4 @@ func readEnvFile(path string) (map[string]string, os.FileMode, error) {
 		mode = st.Mode().Perm()
 	}
 	return parseEnv(raw), mode, nil
-}
-
-// replaceFile writes data to path atomically: a temp file in the same
-// directory with the given mode, fsync, rename over, fsync the directory.
-func replaceFile(path string, data []byte, mode os.FileMode) error {
-	dirName := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dirName, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after a successful rename
-	if err := writeSynced(tmp, data, mode); err != nil {
-		return err
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return err
-	}
-	dir, err := os.Open(dirName)
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
-}
-
-// writeSynced sets the mode, writes, fsyncs and closes f.
-func writeSynced(f *os.File, data []byte, mode os.FileMode) error {
-	err := f.Chmod(mode)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

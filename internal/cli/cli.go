@@ -48,7 +48,9 @@ Usage:
 Actions:
 `)
 	for _, a := range actions.All() {
-		fmt.Fprintf(w, "  %-18s %s\n", a.Name, a.Summary)
+		if !a.Hidden {
+			fmt.Fprintf(w, "  %-18s %s\n", a.Name, a.Summary)
+		}
 	}
 	fmt.Fprintf(w, `
 Options:
@@ -164,8 +166,10 @@ func (c *call) emit(out any) int {
 	if schemas.Has(name, schema.Output) {
 		verrs, err := schemas.Validate(name, schema.Output, raw)
 		if err != nil || verrs != nil {
-			// Never hand the agent a document its schema rejects: that is a bug here.
-			c.log.Errorf("%s: output does not match validate-output.json: %v %v", name, err, verrs)
+			// Never hand the agent a document its schema rejects: that is a
+			// bug here. The log names the fields, not their values (a report
+			// carries what NS7 holds, names among it).
+			c.log.Errorf("%s: output does not match validate-output.json: %v %s", name, err, fieldsOnly(verrs))
 			return agent.ExitError
 		}
 	}
@@ -257,4 +261,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// fieldsOnly describes validation errors without their values.
+func fieldsOnly(errs []schema.FieldError) string {
+	parts := make([]string, 0, len(errs))
+	for _, e := range errs {
+		parts = append(parts, e.Field+": "+e.Error)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -190,3 +190,47 @@ func TestCheckNodeRedisRefused(t *testing.T) {
 		t.Fatalf("took %d ms, or leaked the password: %s %s", rep.DurationMs, r.stdout, r.stderr)
 	}
 }
+
+// Stand-alone runs: without AGENT_STATE_DIR nothing is stored (the manual
+// items say why, get-report and set-checklist refuse); with a state dir
+// and no cluster database the run is stored there, and read back.
+func TestStandAloneStorage(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	bare := agent.Env{ModuleID: "nethvoice-preflight1", NodeID: "1"}
+	r := run(t, bare, "", "run-preflight", "--data", `{"timeout_s":2}`)
+	if r.code != 0 || !strings.Contains(r.stdout, "no state directory to keep the checklist") {
+		t.Fatalf("%+v", r)
+	}
+	if ents, _ := os.ReadDir(cwd); len(ents) != 0 {
+		t.Errorf("a run without a state dir wrote %v", ents)
+	}
+	for _, a := range [][]string{{"get-report"}, {"set-checklist", "--data", `{"item":"backup","done":true}`}} {
+		if r := run(t, bare, "", a...); r.code != 1 || !strings.Contains(r.stderr, "AGENT_STATE_DIR is not set") {
+			t.Errorf("%s: %+v", a[0], r)
+		}
+	}
+
+	env := stateEnv(t)
+	if r := run(t, env, "", "set-checklist", "--data", `{"item":"backup","done":true,"note":"on the NAS"}`); r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	r = run(t, env, "", "run-preflight", "--data", `{"timeout_s":2}`)
+	var rep report.Report
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil {
+		t.Fatalf("%+v", r)
+	}
+	g := run(t, env, "", "get-report")
+	var v struct {
+		Report    *report.Report            `json:"report"`
+		History   []map[string]any          `json:"history"`
+		Checklist map[string]map[string]any `json:"checklist"`
+	}
+	if g.code != 0 || json.Unmarshal([]byte(g.stdout), &v) != nil || v.Report == nil || v.Report.RunID != rep.RunID ||
+		len(v.History) != 1 || v.Checklist["backup"]["note"] != "on the NAS" {
+		t.Fatalf("%+v", g)
+	}
+	if _, err := os.Stat(filepath.Join(env.StateDir, "preflight", "reports", rep.RunID+".json")); err != nil {
+		t.Errorf("the run is not in the state dir: %v", err)
+	}
+}

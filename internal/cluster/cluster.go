@@ -1,13 +1,15 @@
 // Package cluster reads the NS8 cluster database (Redis) into a typed
-// snapshot in one pass, and writes the module's own keys on the leader.
-// Reads go to the local replica as the "default" user, as NS8 modules do;
-// writes go to REDIS_ADDRESS with the module's credentials, and only under
-// module/<id>/.
+// snapshot in one pass, and holds what the module keeps there: the run lock
+// and the preflight-completed event (runlock.go). Reads go to the local
+// replica as the "default" user, as NS8 modules do; writes go to
+// REDIS_ADDRESS with the module's credentials, and only under module/<id>/.
+// Everything a module writes there can be read by every module and by the
+// passwordless default user of every node: nothing learned from NS7 goes
+// there (package store keeps it).
 package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -102,10 +104,7 @@ type Snapshot struct {
 	Apps map[string]App `json:"apps,omitempty"`
 	// NethVoice are the installed NethVoice instances and their host names.
 	NethVoice []NethVoiceInstance `json:"-"`
-	// NS7 is what the last probe-ns7 stored (own keys), nil before any.
-	NS7          *NS7Stored `json:"-"`
-	NS7DataBytes int64      `json:"ns7_data_bytes,omitempty"`
-	Source       string     `json:"source"` // address read from
+	Source    string              `json:"source"` // address read from
 }
 
 // State is how the read of the cluster database ended, as the checks see
@@ -192,28 +191,15 @@ func ImageName(url string) string {
 	return s
 }
 
-// OwnKey is the key prefix the module may write.
+// OwnKey is a key of the module's own space, module/<id>/<suffix>: the
+// only keys it writes.
 func OwnKey(moduleID, suffix string) string { return "module/" + moduleID + "/" + suffix }
 
-// NS7Stored is the part of the sanitized NS7 facts that other actions use,
-// as probe-ns7 stores them (JSON string at NS7FactsKey). Facts carries the
-// whole sanitized document.
-type NS7Stored struct {
-	ProbedAt        string          `json:"probed_at"`
-	Host            string          `json:"host"`
-	DataTotalBytes  int64           `json:"data_total_bytes"`
-	AccountProvider json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
-	Facts           json.RawMessage `json:"facts,omitempty"`
-}
-
-// NS7FactsKey holds the sanitized facts of the last NS7 probe (a JSON string).
-func NS7FactsKey(moduleID string) string { return OwnKey(moduleID, "preflight/ns7-facts") }
-
 // Read takes the snapshot: a few pipelined round trips, bounded by ctx.
-func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, error) {
+func Read(ctx context.Context, rdb *redis.Client) (*Snapshot, error) {
 	s := &Snapshot{Nodes: map[string]*Node{}, Modules: map[string]*Module{}, Proxies: map[string]*Proxy{},
 		TraefikHosts: map[string][]string{}, Domains: []*Domain{}, Source: rdb.Options().Addr}
-	mods, err := s.readTop(ctx, rdb, moduleID)
+	mods, err := s.readTop(ctx, rdb)
 	if err != nil {
 		return nil, err
 	}
@@ -235,31 +221,18 @@ func Read(ctx context.Context, rdb *redis.Client, moduleID string) (*Snapshot, e
 	return s, s.readAdmins(ctx, rdb)
 }
 
-// readTop reads the leader, the VPN network, the module placement and the
-// stored NS7 facts; it returns cluster/module_node.
-func (s *Snapshot) readTop(ctx context.Context, rdb *redis.Client, moduleID string) (map[string]string, error) {
+// readTop reads the leader, the VPN network and the module placement; it
+// returns cluster/module_node.
+func (s *Snapshot) readTop(ctx context.Context, rdb *redis.Client) (map[string]string, error) {
 	pipe := rdb.Pipeline()
 	leader := pipe.HGet(ctx, "cluster/environment", "NODE_ID")
 	network := pipe.Get(ctx, "cluster/network")
 	modNode := pipe.HGetAll(ctx, "cluster/module_node")
-	var ns7 *redis.StringCmd
-	if moduleID != "" {
-		ns7 = pipe.Get(ctx, NS7FactsKey(moduleID))
-	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read cluster keys: %w", err)
 	}
 	s.Leader, _ = leader.Result()
 	s.Network, _ = network.Result()
-	if ns7 != nil {
-		if raw, err := ns7.Result(); err == nil {
-			var f NS7Stored
-			if json.Unmarshal([]byte(raw), &f) == nil { // a damaged value reads as no probe yet
-				s.NS7 = &f
-				s.NS7DataBytes = f.DataTotalBytes
-			}
-		}
-	}
 	mods, err := modNode.Result()
 	if err != nil {
 		return nil, fmt.Errorf("read cluster/module_node: %w", err)
@@ -524,12 +497,3 @@ func scanAll(ctx context.Context, rdb *redis.Client, pattern string) ([]string, 
 
 // Ping checks that a server answers.
 func Ping(ctx context.Context, rdb *redis.Client) error { return rdb.Ping(ctx).Err() }
-
-// StoreOwn writes a string value under module/<id>/<suffix> on the leader.
-// It refuses any other key: the module writes nothing outside its own space.
-func StoreOwn(ctx context.Context, rdb *redis.Client, moduleID, suffix, value string) error {
-	if moduleID == "" || suffix == "" || strings.Contains(suffix, "..") {
-		return fmt.Errorf("refusing to write key %q of module %q", suffix, moduleID)
-	}
-	return rdb.Set(ctx, OwnKey(moduleID, suffix), value, 0).Err()
-}

@@ -52,9 +52,10 @@ func seeded(t *testing.T) (*miniredis.Miniredis, *redis.Client) {
 
 func TestRead(t *testing.T) {
 	mr, rdb := seeded(t)
-	stored, _ := json.Marshal(NS7Stored{ProbedAt: "2026-11-30T05:00:00Z", Host: "ns7.example.test", DataTotalBytes: 123})
-	mr.Set(NS7FactsKey("nethvoice-preflight1"), string(stored))
-	s, err := Read(context.Background(), rdb, "nethvoice-preflight1")
+	// What earlier versions kept in the cluster database is not read: the
+	// NS7 facts live in the state directory now.
+	mr.Set("module/nethvoice-preflight1/preflight/ns7-facts", `{"host":"ns7.example.test"}`)
+	s, err := Read(context.Background(), rdb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +84,6 @@ func TestRead(t *testing.T) {
 	if !reflect.DeepEqual(s.Admins, []string{"ns7admin3"}) || s.AdminsErr != "" {
 		t.Errorf("admins %v %q", s.Admins, s.AdminsErr)
 	}
-	if s.NS7 == nil || s.NS7.Host != "ns7.example.test" || s.NS7DataBytes != 123 {
-		t.Errorf("stored NS7 facts %+v", s.NS7)
-	}
 	var names []string
 	for _, d := range s.Domains {
 		names = append(names, d.Name+"/"+d.Location)
@@ -107,54 +105,26 @@ func TestRead(t *testing.T) {
 	if strings.Contains(string(raw), "never-read") {
 		t.Error("a bind password was read")
 	}
-}
-
-func TestReadDamagedStoredFacts(t *testing.T) {
-	mr, rdb := seeded(t)
-	mr.Set(NS7FactsKey("m1"), "{not json")
-	s, err := Read(context.Background(), rdb, "m1")
-	if err != nil || s.NS7 != nil {
-		t.Fatalf("damaged facts read as no probe yet: %v %+v", err, s.NS7)
+	if strings.Contains(string(raw), "ns7.example.test") {
+		t.Error("the old NS7 facts key was read")
 	}
 }
 
 func TestReadEmptyAndBroken(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialTimeout: time.Second})
-	s, err := Read(context.Background(), rdb, "")
+	s, err := Read(context.Background(), rdb)
 	if err != nil || s.Leader != "" || len(s.Nodes) != 0 || s.Domains == nil {
 		t.Fatalf("an empty database is an empty snapshot: %v %+v", err, s)
 	}
 	mr.Set("cluster/module_node", "a string, not a hash")
-	if _, err := Read(context.Background(), rdb, ""); err == nil {
+	if _, err := Read(context.Background(), rdb); err == nil {
 		t.Fatal("a damaged cluster/module_node must fail the read")
 	}
 	mr.Close()
-	if _, err := Read(context.Background(), rdb, ""); err == nil {
+	if _, err := Read(context.Background(), rdb); err == nil {
 		t.Fatal("a server that is gone must fail the read")
 	}
-}
-
-func TestStoreOwnRefusesOtherKeys(t *testing.T) {
-	mr, rdb := seeded(t)
-	ctx := context.Background()
-	if err := StoreOwn(ctx, rdb, "m1", "preflight/x", "v"); err != nil || mustGet(t, mr, "module/m1/preflight/x") != "v" {
-		t.Fatalf("own key: %v", err)
-	}
-	for _, bad := range []struct{ mod, suffix string }{{"", "x"}, {"m1", ""}, {"m1", "../m2/x"}} {
-		if err := StoreOwn(ctx, rdb, bad.mod, bad.suffix, "v"); err == nil {
-			t.Errorf("StoreOwn(%q, %q) accepted", bad.mod, bad.suffix)
-		}
-	}
-}
-
-func mustGet(t *testing.T, mr *miniredis.Miniredis, k string) string {
-	t.Helper()
-	v, err := mr.Get(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func TestImageName(t *testing.T) {

@@ -40,6 +40,11 @@ type Facts struct {
 	NodeErr  string
 	NodeTook time.Duration
 
+	// NS7DataBytes is the NS7 data size the last probe-ns7 stored (0: not
+	// measured); NS7DataErr says why the stored facts could not be read.
+	NS7DataBytes int64
+	NS7DataErr   string
+
 	// The cluster database as read from the replica; LeaderErr says
 	// whether the leader, where writes go, answered.
 	cluster.State
@@ -157,7 +162,9 @@ var Disk = &check.Check[Facts]{Meta: check.Meta{
 		"max(100 GiB, measured NS7 data x 2): the data is copied once and the database dumps are imported " +
 		"in background. The path is the home base directory of rootless modules (the parent of the " +
 		"module's `HOME`, normally `/home`) or the `volumes_path` setting; a path that does not exist yet " +
-		"is measured on its nearest existing parent. The NS7 data size comes from the last `probe-ns7`.",
+		"is measured on its nearest existing parent. The NS7 data size comes from the last `probe-ns7` " +
+		"(kept in the module's state directory); when that record cannot be read, the 100 GiB minimum is " +
+		"judged and the check warns at best.",
 }, Eval: check.One(disk), Took: nodeTook}
 
 // disk judges node.disk.
@@ -165,21 +172,26 @@ func disk(f Facts) report.Finding {
 	if s := measured(f); s != nil {
 		return *s
 	}
-	var ns7 int64
-	if f.Cluster != nil {
-		ns7 = f.Cluster.NS7DataBytes
-	}
+	ns7 := f.NS7DataBytes
 	need := DiskNeed(ns7)
 	fd := report.Finding{Subject: f.Node.MeasuredPath,
 		Data: map[string]any{"free_bytes": f.Node.DiskFreeBytes, "size_bytes": f.Node.DiskSizeBytes,
 			"needed_bytes": need, "ns7_data_bytes": ns7, "path": f.Node.VolumesPath, "measured_path": f.Node.MeasuredPath}}
 	basis := "the 100 GiB minimum; NS7 data not measured yet: run probe-ns7"
-	if ns7 > 0 {
+	switch {
+	case f.NS7DataErr != "":
+		// Unknown, not zero: the need is at least the minimum.
+		basis = "at least the 100 GiB minimum; the NS7 data size probe-ns7 stored could not be read (" + f.NS7DataErr + "): run probe-ns7 again"
+	case ns7 > 0:
 		basis = fmt.Sprintf("max(100 GiB, NS7 data %s x %d)", check.Bytes(uint64(ns7)), DiskFactor)
 	}
 	if f.Node.DiskFreeBytes >= need {
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
+		if f.NS7DataErr != "" {
+			fd.Status = report.Warn
+			fd.Remediation = hint("Run probe-ns7 again, so that the need is measured on the data of NS7")
+		}
 		return fd
 	}
 	fd.Status = report.Fail
@@ -203,8 +215,8 @@ var Redis = &check.Check[Facts]{Meta: check.Meta{
 	ID: "cluster.redis", Title: "Cluster database answers", Action: Action, Area: check.System,
 	Verifies: "The cluster Redis (local replica and leader) answers within the deadline and the leader node is " +
 		"known.",
-	Doc: "The local Redis replica answers within the deadline, the leader's Redis (where reports are " +
-		"written) answers to the module's credentials, and the leader node is known " +
+	Doc: "The local Redis replica answers within the deadline, the leader's Redis (where run-preflight " +
+		"takes its run lock) answers to the module's credentials, and the leader node is known " +
 		"(`cluster/environment` `NODE_ID` set and `node/<leader>/vpn` present). `skip` outside NS8 (no " +
 		"`REDIS_ADDRESS`). When this fails, the other cluster checks are `skip` with the same cause.",
 }, Eval: check.One(redis), Took: clusterTook}

@@ -6,6 +6,7 @@ package settings
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -232,4 +233,62 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// InputFromEnv is the configure-module input that would store the settings
+// env holds (the environment file of an earlier instance, as restore-module
+// receives it): only the keys present, each in its input shape. The
+// environment keys whose values have no such shape are returned in bad.
+func InputFromEnv(env map[string]string) (input map[string]json.RawMessage, bad []string) {
+	input = map[string]json.RawMessage{}
+	for name, f := range fields {
+		if v, ok := env[f.env]; ok {
+			if raw, ok := f.input(v); ok {
+				input[name] = raw
+			} else {
+				bad = append(bad, f.env)
+			}
+		}
+	}
+	for name, sub := range subFields {
+		obj := map[string]json.RawMessage{}
+		for k, f := range sub {
+			if v, ok := env[f.env]; ok {
+				if raw, ok := f.input(v); ok {
+					obj[k] = raw
+				} else {
+					bad = append(bad, f.env)
+				}
+			}
+		}
+		if len(obj) > 0 {
+			input[name], _ = json.Marshal(obj)
+		}
+	}
+	sort.Strings(bad)
+	return input, bad
+}
+
+// input turns an environment value back into its input value.
+func (f field) input(v string) (json.RawMessage, bool) {
+	var out any
+	switch f.kind {
+	case kindString:
+		out = v
+	case kindInt:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, false
+		}
+		out = n
+	case kindList:
+		out = list(v)
+	case kindIgnore:
+		if !json.Valid([]byte(v)) {
+			return nil, false
+		}
+		return json.RawMessage(v), true
+	}
+	raw, err := json.Marshal(out)
+	return raw, err == nil
 }

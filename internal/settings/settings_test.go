@@ -435,3 +435,58 @@ func TestNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// What restore-module does with a backed-up environment file: every
+// configure-module example saved, its file turned back into an input and
+// saved in a fresh state dir gives the same settings (and the same
+// file, NS8's own keys left out).
+func TestInputFromEnvRoundTrip(t *testing.T) {
+	set := schema.New(os.DirFS("../.."))
+	exs, err := set.Examples("configure-module", schema.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ex := range exs {
+		var in map[string]json.RawMessage
+		json.Unmarshal(ex, &in) //nolint:errcheck
+		old := t.TempDir()
+		if err := Save(old, in); err != nil {
+			t.Fatal(err)
+		}
+		env, _ := agent.ReadEnvironment(old)
+		env["MODULE_ID"], env["IMAGE_URL"] = "nethvoice-preflight1", "ghcr.io/x/y:1"
+		input, bad := InputFromEnv(env)
+		if len(bad) != 0 {
+			t.Fatalf("example %d: %v not restorable", i, bad)
+		}
+		doc, _ := json.Marshal(input)
+		if errs, err := set.Validate("configure-module", schema.Input, doc); err != nil || errs != nil {
+			t.Fatalf("example %d: the restored input is not a valid configure-module input: %v %v\n%s", i, err, errs, doc)
+		}
+		fresh := t.TempDir()
+		if err := Save(fresh, input); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := Load(old)
+		b, _ := Load(fresh)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("example %d: restored %+v, want %+v", i, b, a)
+		}
+		restored, _ := agent.ReadEnvironment(fresh)
+		delete(env, "MODULE_ID")
+		delete(env, "IMAGE_URL")
+		if !reflect.DeepEqual(restored, env) {
+			t.Errorf("example %d: environment %v, want %v", i, restored, env)
+		}
+	}
+}
+
+func TestInputFromEnvBadValues(t *testing.T) {
+	input, bad := InputFromEnv(map[string]string{"NS7_PORT": "ssh", "TIMEOUT_S": "x", "PREFLIGHT_IGNORE": "[{", "NS7_HOST": "ns7.example.com"})
+	if !reflect.DeepEqual(bad, []string{"NS7_PORT", "PREFLIGHT_IGNORE", "TIMEOUT_S"}) {
+		t.Errorf("bad %v", bad)
+	}
+	if string(input["ns7"]) != `{"host":"ns7.example.com"}` || len(input) != 1 {
+		t.Errorf("input %v", input)
+	}
+}

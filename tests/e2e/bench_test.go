@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
@@ -164,14 +163,11 @@ func silentWorld(t testing.TB, timeoutS int) *ns7Env {
 	if res, _ := e.run(t, "configure-module", map[string]any{"resolvers": []string{silent}}); res.ExitCode != 0 {
 		t.Fatalf("%s", res)
 	}
-	raw, _ := json.Marshal(map[string]any{
+	seedNS7Facts(t, e.module, map[string]any{
 		"probed_at": "2026-11-24T09:58:00Z", "host": e.ns7.IP, "data_total_bytes": 123456789,
 		"account_provider": map[string]any{"type": "remote-ldap", "base_dn": "dc=silent,dc=example,dc=test",
 			"ldap_uri": "ldaps://" + net.JoinHostPort(e.ns7.IP, "636")},
 	})
-	ctx := context.Background()
-	must(t, e.redis.Admin().Set(ctx, cluster.NS7FactsKey(moduleID), raw, 0).Err())
-	must(t, e.redis.WaitSync(ctx))
 	e.ns7.Silence()
 	return e
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 )
 
@@ -171,7 +172,7 @@ func TestCheckNodeHealthy(t *testing.T) {
 		}
 	}
 	// The run id is the task id, progress moved through the agent channel,
-	// and the last report is stored under the module's own key.
+	// and the last report is stored in the module's state directory.
 	var ctxTask struct{ ID string }
 	json.Unmarshal(res.Context, &ctxTask)
 	if ctxTask.ID == "" || rep.RunID != ctxTask.ID {
@@ -184,9 +185,8 @@ func TestCheckNodeHealthy(t *testing.T) {
 	if !seen[50] || !seen[90] {
 		t.Errorf("progress %+v", res.Progress)
 	}
-	stored, err := w.redis.Admin().Get(context.Background(), "module/"+moduleID+"/preflight/last/check-node").Result()
-	if err != nil || !strings.Contains(stored, rep.RunID) {
-		t.Errorf("stored report: %v %.80s", err, stored)
+	if stored, err := openStore(t, w.module).Last("check-node"); err != nil || stored == nil || stored.RunID != rep.RunID {
+		t.Errorf("stored report: %v %+v", err, stored)
 	}
 	assertNoSecret(t, w, w.module.Password, string(res.Output), res.Error)
 }
@@ -460,4 +460,23 @@ func TestCheckNodeRedisFrozenMidRun(t *testing.T) {
 	if f := finding(t, rep, "node.memory", ""); f.Status != report.Pass {
 		t.Errorf("%+v", f)
 	}
+}
+
+// openStore opens the preflight state of an installed module, as the
+// module's actions do (its state directory).
+func openStore(t testing.TB, m *harness.Module) *store.Store {
+	t.Helper()
+	st, err := store.Open(m.StateDir)
+	must(t, err)
+	return st
+}
+
+// seedNS7Facts stores NS7 facts as an earlier probe-ns7 would have.
+func seedNS7Facts(t testing.TB, m *harness.Module, doc map[string]any) {
+	t.Helper()
+	raw, err := json.Marshal(doc)
+	must(t, err)
+	var f store.NS7Facts
+	must(t, json.Unmarshal(raw, &f))
+	must(t, openStore(t, m).SaveNS7Facts(f))
 }

@@ -109,7 +109,9 @@ type want struct {
 type udCase struct {
 	name   string
 	mutate func(c *harness.Cluster, l *ldapServers)
-	input  func(l *ldapServers) map[string]any
+	// ns7Facts, when set, are the NS7 facts an earlier probe-ns7 stored.
+	ns7Facts func(l *ldapServers) map[string]any
+	input    func(l *ldapServers) map[string]any
 	// noCA leaves the test CA out of the step's trust (SSL_CERT_FILE).
 	noCA  bool
 	ready bool
@@ -143,6 +145,9 @@ func newUDWorld(t testing.TB, l *ldapServers, mutate func(c *harness.Cluster, l 
 func (c udCase) run(t *testing.T, l *ldapServers) (*world, report.Report) {
 	t.Helper()
 	w := newUDWorld(t, l, c.mutate, c.noCA)
+	if c.ns7Facts != nil {
+		seedNS7Facts(t, w.module, c.ns7Facts(l))
+	}
 	var data map[string]any
 	if c.input != nil {
 		data = c.input(l)
@@ -482,37 +487,36 @@ func TestCheckUserDomainSilentIsBounded(t *testing.T) {
 func TestCheckUserDomainStoredFacts(t *testing.T) {
 	requireRoot(t)
 	l := startLDAP(t)
-	stored := func(provider map[string]any) func(c *harness.Cluster, l *ldapServers) {
-		return func(c *harness.Cluster, l *ldapServers) {
-			raw, _ := json.Marshal(map[string]any{
+	stored := func(provider map[string]any) func(l *ldapServers) map[string]any {
+		return func(l *ldapServers) map[string]any {
+			return map[string]any{
 				"probed_at": "2026-11-24T09:58:00Z", "host": "ns7.example.test", "data_total_bytes": 123456789,
 				"account_provider": provider, "facts": map[string]any{"release": "7.9.2009"},
-			})
-			c.Extra["module/"+moduleID+"/preflight/ns7-facts"] = harness.Str(raw)
+			}
 		}
 	}
 	cases := []udCase{
 		{name: "stored remote ldap",
-			mutate: func(c *harness.Cluster, l *ldapServers) { stored(remoteLDAP(l))(c, l) },
-			ready:  true,
+			ns7Facts: func(l *ldapServers) map[string]any { return stored(remoteLDAP(l))(l) },
+			ready:    true,
 			want: []want{
 				{"domain.provider", "remote-ldap", report.Pass, "(from probe-ns7 of ns7.example.test at 2026-11-24T09:58:00Z): NethVoice will use the NS8 external domain corp.example.test", ""},
 				{"domain.reachable", l.corp.TLSAddr(), report.Pass, "", ""},
 			}},
 		{name: "stored local ldap, name from settings",
-			mutate: stored(map[string]any{"type": "local-ldap", "base_dn": "dc=directory,dc=nh", "ldap_uri": "ldap://127.0.0.1", "domain_name": "directory.example.test"}),
+			ns7Facts: stored(map[string]any{"type": "local-ldap", "base_dn": "dc=directory,dc=nh", "ldap_uri": "ldap://127.0.0.1", "domain_name": "directory.example.test"}),
 			want: []want{
 				{"domain.name-free", "directory.example.test", report.Fail, "is taken", "ns7.directory.example.test"},
 			}},
 		{name: "input wins over stored facts",
-			mutate: stored(map[string]any{"type": "none"}),
+			ns7Facts: stored(map[string]any{"type": "none"}),
 			input: func(l *ldapServers) map[string]any {
 				return map[string]any{"provider": map[string]any{"type": "local-ad", "realm": "OFFICE.EXAMPLE.TEST"}}
 			},
 			ready: true,
 			want:  []want{{"domain.provider", "local-ad", report.Pass, "(given in the input)", ""}}},
 		{name: "stored facts without provider",
-			mutate: stored(nil),
+			ns7Facts: stored(nil),
 			want: []want{{"domain.provider", "account provider", report.Fail,
 				"the facts probe-ns7 stored (of ns7.example.test at 2026-11-24T09:58:00Z) hold no account provider", "probe-ns7"}}},
 		{name: "nothing stored",
@@ -548,9 +552,8 @@ func TestCheckUserDomainRenameThroughSettings(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	// The report is kept as the action's last report.
-	stored, err := w.redis.Admin().Get(context.Background(), "module/"+moduleID+"/preflight/last/check-user-domain").Result()
-	if err != nil || !strings.Contains(stored, rep.RunID) {
-		t.Errorf("stored report: %v %.80s", err, stored)
+	if stored, err := openStore(t, w.module).Last("check-user-domain"); err != nil || stored == nil || stored.RunID != rep.RunID {
+		t.Errorf("stored report: %v %+v", err, stored)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 )
@@ -78,11 +79,8 @@ func TestConcurrentTasksKeepStateWhole(t *testing.T) {
 	if err := json.Unmarshal([]byte(env["PREFLIGHT_IGNORE"]), &ign); err != nil || len(ign) != 1 {
 		t.Fatalf("ignore list damaged: %q", env["PREFLIGHT_IGNORE"])
 	}
-	raw, err := w.redis.Admin().Get(ctx, "module/"+moduleID+"/preflight/last/check-node").Result()
-	must(t, err)
-	var rep report.Report
-	if err := json.Unmarshal([]byte(raw), &rep); err != nil || rep.Action != "check-node" {
-		t.Fatalf("stored report damaged: %v", err)
+	if rep, err := openStore(t, w.module).Last("check-node"); err != nil || rep == nil || rep.Action != "check-node" {
+		t.Fatalf("stored report damaged: %v %+v", err, rep)
 	}
 }
 
@@ -119,4 +117,54 @@ func TestConfigureModuleFullDisk(t *testing.T) {
 	if ents, _ := filepath.Glob(filepath.Join(state, ".environment.tmp-*")); len(ents) != 0 {
 		t.Fatalf("temp files left: %v", ents)
 	}
+}
+
+// 32 tasks at once on the preflight state: every checklist item ticked by
+// its own set-checklist task while check-node tasks replace their last
+// report and get-report tasks read: no tick is lost, no read fails or sees
+// a torn file, and no temp file is left in the state directory.
+func TestConcurrentTasksKeepPreflightStateWhole(t *testing.T) {
+	w := newWorld(t, bigNode, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	if res, _ := w.run(t, "configure-module", map[string]any{"volumes_path": w.volumes}); res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	var pend []*harness.Pending
+	items := manualcheck.Items
+	for i := 0; i < 32; i++ {
+		var p *harness.Pending
+		var err error
+		switch {
+		case i < len(items):
+			p, err = w.module.Submit(ctx, "set-checklist", map[string]any{"item": items[i].Item, "done": true, "note": fmt.Sprintf("writer %d", i)})
+		case i%2 == 0:
+			p, err = w.module.Submit(ctx, "check-node", nil)
+		default:
+			p, err = w.module.Submit(ctx, "get-report", nil)
+		}
+		must(t, err)
+		pend = append(pend, p)
+	}
+	for _, p := range pend {
+		res, err := p.Wait(ctx)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("a task failed: %v %s", err, res)
+		}
+	}
+	v := w.getReport(t, nil)
+	for i, m := range items {
+		if e := v.Checklist[m.Item]; !e.Done || e.Note != fmt.Sprintf("writer %d", i) {
+			t.Errorf("item %s lost or mixed up: %+v", m.Item, e)
+		}
+	}
+	if rep, err := openStore(t, w.module).Last("check-node"); err != nil || rep == nil || rep.Action != "check-node" {
+		t.Fatalf("stored report damaged: %v %+v", err, rep)
+	}
+	must(t, filepath.WalkDir(w.module.StateDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-") {
+			t.Errorf("temp file left: %s", p)
+		}
+		return err
+	}))
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
 )
@@ -253,13 +253,13 @@ func TestProbeNS7Healthy(t *testing.T) {
 	expect(t, rep, "ns7.host-key", subj, report.Pass, "matches the pinned key")
 }
 
-func storedNS7(t *testing.T, e *ns7Env) cluster.NS7Stored {
+func storedNS7(t *testing.T, e *ns7Env) store.NS7Facts {
 	t.Helper()
-	raw, err := e.redis.Admin().Get(context.Background(), cluster.NS7FactsKey(moduleID)).Result()
-	must(t, err)
-	var s cluster.NS7Stored
-	must(t, json.Unmarshal([]byte(raw), &s))
-	return s
+	f, err := openStore(t, e.module).NS7Facts()
+	if err != nil || f == nil {
+		t.Fatalf("stored NS7 facts: %v %v", f, err)
+	}
+	return *f
 }
 
 // Every ns7.* id fails (or warns, where warn is its worst) on an NS7 made

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +16,8 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 )
 
-const preflightKey = "module/" + moduleID + "/preflight/"
+// lockKey is the run lock: what run-preflight keeps in Redis.
+const lockKey = "module/" + moduleID + "/preflight/lock"
 
 type reportView struct {
 	Report    *report.Report                  `json:"report"`
@@ -46,8 +50,9 @@ func (w *world) preflight(t *testing.T) (*harness.TaskResult, report.Report) {
 	return res, rep
 }
 
-// A run is stored (last report, report by id, history entry, event), then
-// a ticked item shows in the next run's changes and the history grows.
+// A run is stored (report by id, history entry, event), then a ticked item
+// shows in the next run's changes and the history grows. The event carries
+// counts and times only: no user name.
 func TestRunPreflightStoresHistoryAndChanges(t *testing.T) {
 	w := newWorld(t, bigNode, nil)
 	sub := w.redis.Admin().Subscribe(context.Background(), "module/"+moduleID+"/event/preflight-completed")
@@ -67,10 +72,11 @@ func TestRunPreflightStoresHistoryAndChanges(t *testing.T) {
 	}
 	select {
 	case msg := <-sub.Channel():
-		var s store.Summary
-		must(t, json.Unmarshal([]byte(msg.Payload), &s))
-		if s.RunID != rep.RunID || s.User != "admin" {
-			t.Errorf("event %s", msg.Payload)
+		var ev map[string]any
+		must(t, json.Unmarshal([]byte(msg.Payload), &ev))
+		want := []string{"changes", "duration_ms", "ready", "run_id", "started_at", "summary"}
+		if ev["run_id"] != rep.RunID || fmt.Sprint(sortedKeys(ev)) != fmt.Sprint(want) {
+			t.Errorf("event %s; want the keys %v", msg.Payload, want)
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("no preflight-completed event")
@@ -127,14 +133,14 @@ func TestRunPreflightOneAtATime(t *testing.T) {
 	defer cancel()
 	w.module.SetEnvironment(map[string]string{"VOLUMES_PATH": w.volumes, "TIMEOUT_S": "3"})
 	// Hold the lock as a running preflight does, then start a run.
-	must(t, w.redis.Admin().Set(ctx, preflightKey+"lock", `{"token":"x","task_id":"other-task","started_at":"2026-11-24T10:00:00Z"}`, 1500*time.Millisecond).Err())
+	must(t, w.redis.Admin().Set(ctx, lockKey, `{"token":"x","task_id":"other-task","started_at":"2026-11-24T10:00:00Z"}`, 1500*time.Millisecond).Err())
 	res, err := w.module.Run(ctx, "run-preflight", nil)
 	must(t, err)
 	if res.ExitCode != 1 || !strings.Contains(res.Error, "another run-preflight (task other-task") {
 		t.Fatalf("second run: %s", res)
 	}
-	if n, _ := w.redis.Admin().Exists(ctx, preflightKey+"last/run-preflight").Result(); n != 0 {
-		t.Fatal("a refused run stored a report")
+	if h, err := openStore(t, w.module).History(); err != nil || len(h) != 0 {
+		t.Fatalf("a refused run stored a report: %v %v", h, err)
 	}
 	// The lock of a crashed run expires by its TTL; then runs go on.
 	time.Sleep(1600 * time.Millisecond)
@@ -160,7 +166,7 @@ func TestRunPreflightOneAtATime(t *testing.T) {
 	if v.Report == nil {
 		t.Fatal("no report after concurrent runs")
 	}
-	if n, _ := w.redis.Admin().Exists(ctx, preflightKey+"lock").Result(); n != 0 {
+	if n, _ := w.redis.Admin().Exists(ctx, lockKey).Result(); n != 0 {
 		t.Error("lock left behind after the runs ended")
 	}
 }
@@ -171,12 +177,12 @@ func TestRunPreflightKilledMidRun(t *testing.T) {
 	w := newWorld(t, bigNode, nil)
 	_, first := w.preflight(t)
 	ctx := context.Background()
-	// A second agent for the same module whose steps are killed after 1 s;
-	// the replica is frozen so the run is still reading the cluster then
-	// (it has taken the lock on the leader already).
+	// A second agent for the same module (same state dir) whose steps are
+	// killed after 1 s; the replica is frozen so the run is still reading
+	// the cluster then (it has taken the lock on the leader already).
 	w.module.Stop()
 	w2 := harness.InstallModule(t, w.redis, moduleID, "1",
-		harness.WithPollingInterval(200*time.Millisecond),
+		harness.WithPollingInterval(200*time.Millisecond), harness.WithStateDir(w.module.StateDir),
 		harness.WithEnvironment(map[string]string{"VOLUMES_PATH": "/", "TIMEOUT_S": "5"}),
 		harness.WithStepWrapper("sh", "-c", `"$0" "$@" & pid=$!; sleep 1; kill -9 $pid; wait $pid`))
 	w.redis.FreezeReplica()
@@ -191,7 +197,7 @@ func TestRunPreflightKilledMidRun(t *testing.T) {
 	if v.Report == nil || v.Report.RunID != first.RunID || len(v.History) != 1 {
 		t.Fatalf("previous report not intact: %+v", v.History)
 	}
-	ttl, err := w.redis.Admin().PTTL(ctx, preflightKey+"lock").Result()
+	ttl, err := w.redis.Admin().PTTL(ctx, lockKey).Result()
 	must(t, err)
 	if ttl <= 0 || ttl > 3*5*time.Second+30*time.Second {
 		t.Fatalf("lock TTL %s", ttl)
@@ -201,13 +207,11 @@ func TestRunPreflightKilledMidRun(t *testing.T) {
 // The history keeps HistoryLen runs, and the reports that fall out go too.
 func TestRunPreflightHistoryBounded(t *testing.T) {
 	w := newWorld(t, bigNode, nil)
-	ctx := context.Background()
-	admin := w.redis.Admin()
-	for i := 0; i < store.HistoryLen; i++ {
+	st := openStore(t, w.module)
+	// old-run-00 the newest, old-run-29 the oldest.
+	for i := store.HistoryLen - 1; i >= 0; i-- {
 		id := fmt.Sprintf("old-run-%02d", i)
-		entry, _ := json.Marshal(store.Summary{RunID: id, StartedAt: "2026-11-01T00:00:00Z"})
-		must(t, admin.RPush(ctx, preflightKey+"history", entry).Err())
-		must(t, admin.Set(ctx, preflightKey+"reports/"+id, `{}`, 0).Err())
+		must(t, st.SaveRun([]byte(`{}`), store.Summary{RunID: id, StartedAt: "2026-11-01T00:00:00Z"}))
 	}
 	_, rep := w.preflight(t)
 	v := w.getReport(t, nil)
@@ -215,12 +219,22 @@ func TestRunPreflightHistoryBounded(t *testing.T) {
 		t.Fatalf("history %d entries, first %s", len(v.History), v.History[0].RunID)
 	}
 	oldest := fmt.Sprintf("old-run-%02d", store.HistoryLen-1)
-	if n, _ := admin.Exists(ctx, preflightKey+"reports/"+oldest).Result(); n != 0 {
-		t.Error("the report of the run that left the history is still stored")
+	reports := filepath.Join(st.Path(), store.ReportsDir)
+	if _, err := os.Stat(filepath.Join(reports, oldest+".json")); !os.IsNotExist(err) {
+		t.Errorf("the report of the run that left the history is still stored: %v", err)
 	}
-	if n, _ := admin.Exists(ctx, preflightKey+"reports/old-run-00").Result(); n != 1 {
-		t.Error("a report still in the history was deleted")
+	if _, err := os.Stat(filepath.Join(reports, "old-run-00.json")); err != nil {
+		t.Errorf("a report still in the history was deleted: %v", err)
 	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func TestSetChecklistRejectsUnknownItem(t *testing.T) {

@@ -66,6 +66,7 @@ type installConfig struct {
 	agentEnv    map[string]string
 	polling     time.Duration
 	create      bool
+	stateDir    string
 }
 
 // WithActionsDir installs the actions of dir instead of the repository's
@@ -113,6 +114,11 @@ func WithAgentEnv(kv map[string]string) Option {
 // WithPollingInterval sets the agent's heartbeat (progress republished and
 // context TTL extended while a step runs); default 5 s, as the agent.
 func WithPollingInterval(d time.Duration) Option { return func(c *installConfig) { c.polling = d } }
+
+// WithStateDir makes the module use an existing state dir (another
+// agent's, to stand for the same instance): its files are kept, the
+// environment file and agent.env are written again.
+func WithStateDir(dir string) Option { return func(c *installConfig) { c.stateDir = dir } }
 
 // WithCreateModule runs the create-module action once the agent is up, as
 // cluster/add-module does, and fails the test unless it exits 0.
@@ -172,6 +178,9 @@ func InstallModule(t testing.TB, r *Redis, moduleID, nodeID string, opts ...Opti
 		StateDir: filepath.Join(install, "state"),
 		Redis:    r, t: t, cfg: cfg, tasks: map[string]context.CancelFunc{},
 	}
+	if cfg.stateDir != "" {
+		m.StateDir = cfg.stateDir
+	}
 
 	actions, defs := cfg.actionsDir, cfg.defsPath
 	build := cfg.binary
@@ -181,6 +190,14 @@ func InstallModule(t testing.TB, r *Redis, moduleID, nodeID string, opts ...Opti
 			t.Fatalf("harness: %v", err)
 		}
 		actions = filepath.Join(root, "imageroot", "actions")
+		// The rest of imageroot the node extracts: the update scripts and etc/.
+		for _, d := range []string{"update-module.d", "etc"} {
+			if _, err := os.Stat(filepath.Join(root, "imageroot", d)); err == nil {
+				if err := copyTree(filepath.Join(root, "imageroot", d), filepath.Join(install, d)); err != nil {
+					t.Fatalf("harness: copy %s: %v", d, err)
+				}
+			}
+		}
 		if !cfg.defsSet {
 			defs = filepath.Join(root, "imageroot", definitions)
 		}
@@ -204,7 +221,7 @@ func InstallModule(t testing.TB, r *Redis, moduleID, nodeID string, opts ...Opti
 			t.Fatalf("harness: install binary: %v", err)
 		}
 	}
-	if err := os.Mkdir(m.StateDir, 0o700); err != nil {
+	if err := os.Mkdir(m.StateDir, 0o700); err != nil && (cfg.stateDir == "" || !os.IsExist(err)) {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(m.StateDir, 0o700); err != nil {

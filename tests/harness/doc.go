@@ -13,6 +13,8 @@
 //     (schemas, stdin, fd 3, environment layers, progress, result keys).
 //   - Module.Run / Submit: api-cli's direct-Redis client (subscribe to the
 //     progress channel, LPUSH as cluster, wait for output/error/exit_code).
+//   - Module.RunUpdateScripts: the module side of an update, as ns8-core's
+//     update-module step 50run_scriptdir runs imageroot/update-module.d.
 //
 // # The default cluster
 //
@@ -64,7 +66,8 @@
 //
 // # What the agent emulator does not do
 //
-// It has one actions directory (no base actions from /usr/local/agent), no
+// It has one actions directory (no base actions from /usr/local/agent: no
+// restic behind restore-module, no image pull behind update-module), no
 // builtin list-actions or cancel-task actions (Module.Cancel stands in), no
 // MAX_CONCURRENCY limit (exit 11), no event handlers, no systemd or journald
 // (Module.AgentLog collects the agent's messages and every step's stderr),

@@ -265,8 +265,9 @@ func checkImageroot(t *testing.T, files map[string]entry, arch string) {
 		checkStaticELF(t, bin.data, arch)
 	}
 
-	// Actions: every directory but create-module is a full action with an
-	// input schema and a step; create-module holds steps only.
+	// Actions: every directory is a full action with an input schema and a
+	// step, but create-module and restore-module: they hold steps that run
+	// with the core's own steps of those actions.
 	var actions []string
 	for p, e := range files {
 		if e.isDir() && path.Dir(p) == "/imageroot/actions" {
@@ -299,12 +300,20 @@ func checkImageroot(t *testing.T, files map[string]entry, arch string) {
 		if len(steps) == 0 {
 			t.Errorf("%s: no executable step", dir)
 		}
-		if action == "create-module" {
+		if action == "create-module" || action == "restore-module" {
 			continue
 		}
 		if in, ok := files[dir+"/validate-input.json"]; !ok || !in.isRegular() {
 			t.Errorf("%s/validate-input.json is missing", dir)
 		}
+	}
+
+	// The update step and the backup's include list (issue 14).
+	if e, ok := files["/imageroot/update-module.d/20move_state"]; !ok || !e.isExec() {
+		t.Error("/imageroot/update-module.d/20move_state is missing or not executable")
+	}
+	if e, ok := files["/imageroot/etc/state-include.conf"]; !ok || !e.isRegular() || !bytes.Contains(e.data, []byte("\nstate/preflight\n")) {
+		t.Error("/imageroot/etc/state-include.conf is missing or does not keep state/preflight")
 	}
 
 	if e, ok := files["/imageroot/validator-definitions.json"]; !ok || !e.isRegular() {

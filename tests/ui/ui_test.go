@@ -546,12 +546,12 @@ type recordedRun struct {
 	Duration int64            `json:"duration_ms"`
 }
 
-// seedRecorded stores the recorded run as the latest run, as run-preflight
-// stores a run (internal/store), with the manual items judged on the
-// current checklist, after validating it against run-preflight's output
-// schema: get-report (the real binary) then serves it to the page.
+// seedRecorded stores the recorded run as the latest run, in the module's
+// state directory, as run-preflight stores a run (internal/store), with
+// the manual items judged on the current checklist, after validating it
+// against run-preflight's output schema: get-report (the real binary) then
+// serves it to the page.
 func (s *server) seedRecorded(rw http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	raw, err := os.ReadFile(s.recorded)
 	if err != nil {
 		apiError(rw, http.StatusInternalServerError, err.Error())
@@ -562,8 +562,12 @@ func (s *server) seedRecorded(rw http.ResponseWriter, r *http.Request) {
 		apiError(rw, http.StatusInternalServerError, "recorded-run.json: "+err.Error())
 		return
 	}
-	st := store.New(s.w.redis.Admin(), moduleID)
-	cl, err := st.Checklist(ctx)
+	st, err := store.Open(s.w.module.StateDir)
+	if err != nil {
+		apiError(rw, http.StatusInternalServerError, err.Error())
+		return
+	}
+	cl, err := st.Checklist()
 	if err != nil {
 		apiError(rw, http.StatusInternalServerError, err.Error())
 		return
@@ -585,7 +589,7 @@ func (s *server) seedRecorded(rw http.ResponseWriter, r *http.Request) {
 	}
 	sum := store.Summary{RunID: rep.RunID, StartedAt: rep.StartedAt, DurationMs: rep.DurationMs, User: adminUser,
 		Ready: rep.Ready, Summary: rep.Summary, Changes: len(rep.Changes)}
-	if err := st.SaveRun(ctx, rep, doc, sum); err != nil {
+	if err := st.SaveRun(doc, sum); err != nil {
 		apiError(rw, http.StatusInternalServerError, err.Error())
 		return
 	}
