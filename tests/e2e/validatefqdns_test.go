@@ -98,14 +98,16 @@ func TestValidateFQDNsScenarios(t *testing.T) {
 
 	t.Run("healthy cutover", func(t *testing.T) {
 		// The node's address is found without being told: the proxy's
-		// public address and the address of the VPN endpoint.
-		rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, dnsworld.Proxy, "cutover", nil))
+		// public address and the address of the VPN endpoint. A Let's
+		// Encrypt certificate is asked: no CAA record in the world.
+		rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, dnsworld.Proxy, "cutover", map[string]any{"lets_encrypt": true}))
 		if !rep.Ready || rep.Summary.Fail != 0 || rep.Summary.Warn != 0 || rep.Summary.Skip != 0 {
 			t.Fatalf("not ready: %+v\n%s", rep.Summary, dumpFindings(rep))
 		}
 		v := dnsworld.Voice
 		expectAll(t, rep,
 			fqdnWant{"fqdn.syntax", v, report.Pass, "valid host name"},
+			fqdnWant{"fqdn.certificate", v, report.Pass, "no CAA record on the name or its parents: any CA may issue"},
 			fqdnWant{"fqdn.distinct", dnsworld.CTI, report.Pass, "differs from the NethVoice FQDN voice.example.test"},
 			fqdnWant{"fqdn.distinct", dnsworld.Proxy, report.Pass, "differs from the NethVoice and CTI FQDNs"},
 			fqdnWant{"fqdn.route-free", v, report.Pass, "not a host of any HTTP route on NS8 (traefik1, traefik2 checked)"},
