@@ -242,3 +242,33 @@ func TestWrite(t *testing.T) {
 		t.Error("a 16x16 logo was accepted")
 	}
 }
+
+// FuzzParse feeds metadata.json and repodata.json readers arbitrary
+// documents: an error or a value, never a panic; what ParseMetadata
+// accepts makes an entry that validates.
+func FuzzParse(f *testing.F) {
+	meta, err := os.ReadFile(filepath.Join("..", "..", "ui", "public", "metadata.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(meta)
+	f.Add([]byte(`{"name":"x","description":{"en":"y"},"categories":["web"],"authors":[{"name":"a"}],` +
+		`"docs":{"documentation_url":"https://d","bug_url":"https://b","code_url":"https://c"},"source":"r/x"}`))
+	f.Add([]byte(`[{"id":"x","versions":[{"tag":"1.0.0","testing":true,"labels":{}}]}]`))
+	f.Add([]byte(`{"description":null,"categories":[1]}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		_ = Validate(doc)
+		m, err := ParseMetadata(doc)
+		if err != nil {
+			return
+		}
+		e, err := NewEntry(m, "ghcr.io/o/x", "1.0.0", map[string]string{})
+		if err != nil {
+			t.Fatalf("metadata accepted by ParseMetadata refused by NewEntry: %v", err)
+		}
+		b, _ := json.Marshal([]Entry{e})
+		if err := Validate(b); err != nil {
+			t.Fatalf("entry of accepted metadata does not validate: %v\n%s", err, b)
+		}
+	})
+}

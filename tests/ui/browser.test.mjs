@@ -124,6 +124,23 @@ async function appHeight(p = page) {
 const groupRow = (a, id, subject) =>
   a.locator(`.check-group .check-row[data-check-id="${id}"]` + (subject ? `[data-subject="${subject}"]` : ""));
 
+// primaryButtonSettled waits until the Run checks button is enabled and
+// its colour transition (Carbon's, from the disabled grey) is over, and
+// returns its background colour.
+async function primaryButtonSettled(p = page) {
+  const a = app(p);
+  await a.locator("button.run-checks:not([disabled])").waitFor();
+  return appFrame(p).evaluate(
+    () =>
+      new Promise((resolve) => {
+        const b = document.querySelector("button.run-checks");
+        const running = () => b.getAnimations().length > 0;
+        const done = () => (running() ? requestAnimationFrame(done) : resolve(getComputedStyle(b).backgroundColor));
+        done();
+      })
+  );
+}
+
 // noSidewaysScroll fails if the app page is wider than its frame.
 async function noSidewaysScroll(p, what) {
   const m = await appFrame(p).evaluate(() => {
@@ -290,16 +307,19 @@ test("frame conventions: instance label and node in the header, tab title, the c
 
   // The cluster admin's core.css, and not the bundled Carbon.
   const frame = appFrame();
+  const button = await primaryButtonSettled();
   assert.ok(requests.some((u) => new URL(u).pathname === "/cluster-admin/css/core.css"), "core.css requested");
   assert.deepEqual(requests.filter((u) => /carbon-fallback/.test(u)), [], "the fallback Carbon CSS is not loaded");
   const look = await frame.evaluate(() => ({
     marker: getComputedStyle(document.documentElement).getPropertyValue("--nvpf-test-core-css").trim(),
     fallback: document.documentElement.classList.contains("no-core-css"),
     nav: getComputedStyle(document.querySelector(".app-side-nav")).backgroundColor,
-    button: getComputedStyle(document.querySelector("button.run-checks")).backgroundColor,
     margin: getComputedStyle(document.querySelector(".app-content")).marginLeft,
   }));
-  assert.deepEqual(look, { marker: "stand-in", fallback: false, nav: "rgb(57, 57, 57)", button: "rgb(15, 98, 254)", margin: "256px" });
+  assert.deepEqual(
+    { ...look, button },
+    { marker: "stand-in", fallback: false, nav: "rgb(57, 57, 57)", button: "rgb(15, 98, 254)", margin: "256px" }
+  );
 
   // The core's shortcuts work with the focus in the frame: the page gave
   // the core its window (configureKeyboardShortcuts).
@@ -823,13 +843,13 @@ test("without the cluster admin's core.css: the bundled Carbon CSS takes over", 
     await waitVerdict(p);
     const asked = requests.slice(before);
     assert.ok(asked.some((u) => /\/css\/carbon-fallback\.[0-9a-f]+\.css$/.test(u)), "the fallback CSS is loaded");
+    const button = await primaryButtonSettled(p);
     const look = await appFrame(p).evaluate(() => ({
       fallback: document.documentElement.classList.contains("no-core-css"),
       nav: getComputedStyle(document.querySelector(".app-side-nav")).backgroundColor,
-      button: getComputedStyle(document.querySelector("button.run-checks")).backgroundColor,
       margin: getComputedStyle(document.querySelector(".app-content")).marginLeft,
     }));
-    assert.deepEqual(look, { fallback: true, nav: "rgb(57, 57, 57)", button: "rgb(15, 98, 254)", margin: "256px" });
+    assert.deepEqual({ ...look, button }, { fallback: true, nav: "rgb(57, 57, 57)", button: "rgb(15, 98, 254)", margin: "256px" });
     await shot("15-status-without-core-css", p);
   } finally {
     await p.context().close();
