@@ -7,15 +7,30 @@
 #  2. the UI, with the machine's own node/npm (npm ci, vue-cli build),
 #     into the staging directory (ui/dist is not touched);
 #  3. the image, with buildah: from scratch, imageroot -> /imageroot,
-#     the built UI -> /ui, org.nethserver.* labels, committed as
-#     ${REPOBASE}/nethvoice-preflight:${IMAGETAG}.
+#     the built UI -> /ui, org.nethserver.* and org.opencontainers.* labels,
+#     committed as ${REPOBASE}/nethvoice-preflight:<version>;
+#  4. the Software Center repository of that image (tools/repodata): in
+#     ${REPODIR}, repodata.json with the image's entry (its version and
+#     labels), nethvoice-preflight/metadata.json and nethvoice-preflight/logo.png.
+#
+# The image is always tagged with a semantic version, never "latest" (the
+# Software Center keeps semver tags only, add-module needs a tag, and an
+# instance on a non-semver tag is never offered updates;
+# ns8-native-research.md §5):
+#   - IMAGETAG, when set, and it must be one (1.2.3, 1.3.0-rc.1);
+#   - else the git tag of HEAD, when it is one (a release: git tag 1.2.3);
+#   - else <VERSION>-dev.<commits>.g<commit>, a pre-release of the version
+#     in the VERSION file (0.1.0-dev.42.g1a2b3c4), or <VERSION>-dev.0
+#     outside a git checkout.
+# `build-images.sh --print-tag` prints that version and exits.
 #
 # Needs bash, go, node/npm and buildah; no container daemon, no `buildah run`,
 # vfs storage (works as root on a plain Debian 12 with `apt install buildah`).
 #
 # Environment:
 #   REPOBASE   image repository base  (default ghcr.io/nethvoice-preflight)
-#   IMAGETAG   image tag              (default latest)
+#   IMAGETAG   image tag, a semantic version (default: see above)
+#   REPODIR    repository directory   (default build/repository)
 #   GOARCH     target architecture    (default: the Go toolchain's own)
 #
 # Output: progress goes to stderr; the last (only) line on stdout is the
@@ -28,8 +43,7 @@ export PATH="$PATH:/usr/local/go/bin"
 
 repobase="${REPOBASE:-ghcr.io/nethvoice-preflight}"
 reponame="nethvoice-preflight"
-imagetag="${IMAGETAG:-latest}"
-image="${repobase}/${reponame}:${imagetag}"
+repodir="${REPODIR:-build/repository}"
 
 # Oldest NS8 core this module is meant for. The module only reads Redis keys
 # and runs plain agent actions, so it needs nothing of recent cores.
@@ -37,6 +51,41 @@ min_core="3.12.0"
 
 log() { printf 'build-images: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# SemVer 2.0.0 (semver.org) without build metadata: an image tag cannot
+# hold "+". Same rule as internal/repodata.ValidTag.
+semver_re='^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-((0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?$'
+
+# image_version prints the version the image is tagged with (see the top).
+image_version() {
+    if [[ -n ${IMAGETAG:-} ]]; then
+        [[ $IMAGETAG =~ $semver_re ]] || die "IMAGETAG=${IMAGETAG} is not a semantic version (such as 1.2.3 or 1.3.0-rc.1): the Software Center ignores other tags"
+        printf '%s\n' "$IMAGETAG"
+        return
+    fi
+    local tag version
+    if tag=$(git describe --tags --exact-match HEAD 2>/dev/null) && [[ $tag =~ $semver_re ]]; then
+        printf '%s\n' "$tag"
+        return
+    fi
+    [[ -f VERSION ]] || die "no VERSION file: set IMAGETAG"
+    version=$(tr -d '[:space:]' <VERSION)
+    [[ $version =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]] || die "VERSION holds '${version}', not a version such as 1.2.3"
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        printf '%s-dev.%s.g%s\n' "$version" "$(git rev-list --count HEAD)" "$(git rev-parse --short=7 HEAD)"
+    else
+        printf '%s-dev.0\n' "$version"
+    fi
+}
+
+imagetag=$(image_version)
+if [[ ${1:-} == --print-tag ]]; then
+    printf '%s\n' "$imagetag"
+    exit 0
+fi
+[[ $# -eq 0 ]] || die "unknown argument '$1' (the only one is --print-tag)"
+image="${repobase}/${reponame}:${imagetag}"
+revision=$(git rev-parse HEAD 2>/dev/null || true)
 
 # Every buildah call uses vfs storage: no overlay/fuse support needed.
 export STORAGE_DRIVER=vfs
@@ -115,6 +164,9 @@ bah config \
     --arch="$goarch" \
     --label="org.nethserver.rootfull=0" \
     --label="org.nethserver.min-core=${min_core}" \
+    --label="org.opencontainers.image.title=${reponame}" \
+    --label="org.opencontainers.image.version=${imagetag}" \
+    ${revision:+--label="org.opencontainers.image.revision=${revision}"} \
     "$container"
 
 log "buildah commit ${image}"
@@ -122,6 +174,17 @@ image_id=$(bah commit --quiet "$container" "$image")
 log "committed ${image} (${image_id})"
 bah rm "$container" >/dev/null
 container=""
+
+# --- 4. Repository ------------------------------------------------------------
+# What the Software Center reads (ns8-native-research.md §5): the entry of
+# this image with the labels it really has, read back from the committed
+# image, and its metadata.json and logo as the image ships them.
+log "repository entry in ${repodir}"
+rm -rf "${repodir:?}/repodata.json" "${repodir:?}/${reponame}"
+bah inspect --type image "$image" |
+    GOOS= GOARCH= go run ./tools/repodata -metadata "$stage/ui/metadata.json" -logo "$stage/ui/img/module_default_logo.png" \
+        -source "${repobase}/${reponame}" -tag "$imagetag" -out "$repodir" >&2 ||
+    die "the repository entry could not be written"
 
 if [[ -n ${GITHUB_OUTPUT:-} ]]; then
     printf 'images=%s\n' "${image,,}" >>"$GITHUB_OUTPUT"

@@ -46,7 +46,9 @@ rm -rf "$(dirname "$bin")"
 
 image=${IMAGE:-}
 if [[ -z $image ]] && command -v buildah >/dev/null 2>&1; then
-    image=$(REPOBASE=localhost/nvpf-bench IMAGETAG=bench ./build-images.sh 2>/dev/null | tail -n1)
+    repodir=$(mktemp -d)
+    image=$(REPOBASE=localhost/nvpf-bench IMAGETAG=0.0.0-bench REPODIR="$repodir" ./build-images.sh 2>/dev/null | tail -n1)
+    rm -rf "$repodir"
     built=1
 fi
 if [[ -n $image && $image != none ]]; then

@@ -28,6 +28,12 @@ module.exports = {
       postcss: { plugins: [dropRemoteFontFaces] },
     },
   },
+  // No <link rel=prefetch> for the lazy chunks: the main one is the
+  // bundled Carbon CSS, needed only outside NS8 (src/main.js), which a
+  // browser in the cluster admin should not download for nothing.
+  chainWebpack: (config) => {
+    config.plugins.delete("prefetch");
+  },
   configureWebpack: {
     // The bundle includes Carbon and ns8-ui-lib whole; size warnings are noise.
     performance: { hints: false },

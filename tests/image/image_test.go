@@ -1,7 +1,8 @@
 // Package image_test builds the module image with ../../build-images.sh and
-// checks what an NS8 node would get from it: the org.nethserver.* labels, and
-// the files of the image layers (the node extracts /imageroot and /ui from
-// them), read straight from the layer tarballs.
+// checks what an NS8 node would get from it: the org.nethserver.* labels, the
+// files of the image layers (the node extracts /imageroot and /ui from
+// them), read straight from the layer tarballs, and the Software Center
+// repository the build writes next to it (repodata.json and its files).
 //
 // It needs buildah (vfs storage, no daemon), go and node on the machine. It is
 // skipped when buildah is missing, except in CI (CI set), where it fails.
@@ -49,8 +50,10 @@ func TestImage(t *testing.T) {
 	}
 
 	repobase := "localhost/nvpf-test"
-	tag := fmt.Sprintf("test%d", os.Getpid())
+	// A pre-release of 0.0.0: a semver tag that no release will ever have.
+	tag := fmt.Sprintf("0.0.0-test.%d", os.Getpid())
 	image := repobase + "/nethvoice-preflight:" + tag
+	repodir := filepath.Join(t.TempDir(), "repository")
 	t.Cleanup(func() { removeImage(t, image) })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -60,7 +63,7 @@ func TestImage(t *testing.T) {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "build-images.sh"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "REPOBASE="+repobase, "IMAGETAG="+tag)
+	cmd.Env = append(os.Environ(), "REPOBASE="+repobase, "IMAGETAG="+tag, "REPODIR="+repodir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -74,6 +77,10 @@ func TestImage(t *testing.T) {
 	// --- labels and config ---
 	cfg := inspectImage(ctx, t, image)
 	checkConfig(t, cfg)
+	if got := cfg.Labels["org.opencontainers.image.version"]; got != tag {
+		t.Errorf("label org.opencontainers.image.version = %q, want the tag %q", got, tag)
+	}
+	checkRepository(t, repodir, repobase+"/nethvoice-preflight", tag, cfg.Labels, root)
 
 	// --- contents ---
 	dir := filepath.Join(t.TempDir(), "image")
@@ -82,7 +89,8 @@ func TestImage(t *testing.T) {
 	}
 	files := readImageFiles(t, dir)
 	checkImageroot(t, files, cfg.Architecture)
-	checkUI(t, files)
+	checkUI(t, files, root)
+	checkBackupDecision(t, files, root)
 	t.Logf("image %s: %d entries; test body took %s", image, len(files), time.Since(start).Round(time.Millisecond))
 }
 
@@ -360,7 +368,7 @@ func checkStaticELF(t *testing.T, data []byte, arch string) {
 	}
 }
 
-func checkUI(t *testing.T, files map[string]entry) {
+func checkUI(t *testing.T, files map[string]entry, root string) {
 	t.Helper()
 	if e, ok := files["/ui/index.html"]; !ok || !e.isRegular() {
 		t.Error("/ui/index.html is missing")
@@ -388,8 +396,9 @@ func checkUI(t *testing.T, files map[string]entry) {
 		if err := json.Unmarshal(meta.data, &typed); err != nil {
 			t.Errorf("/ui/metadata.json: unexpected shape: %v", err)
 		} else {
-			if typed.Name != "nethvoice-preflight" {
-				t.Errorf("/ui/metadata.json: name = %q, want nethvoice-preflight", typed.Name)
+			// The name the Software Center shows: a display name, not the id.
+			if strings.TrimSpace(typed.Name) == "" || typed.Name == "nethvoice-preflight" {
+				t.Errorf("/ui/metadata.json: name = %q, want a display name", typed.Name)
 			}
 			if typed.Description["en"] == "" {
 				t.Error("/ui/metadata.json: no English description")
@@ -402,6 +411,10 @@ func checkUI(t *testing.T, files map[string]entry) {
 				t.Errorf("/ui/metadata.json: source = %q, want an image repository without tag", typed.Source)
 			}
 		}
+	}
+
+	if src, err := os.ReadFile(filepath.Join(root, "ui", "public", "metadata.json")); err != nil || !bytes.Equal(src, meta.data) {
+		t.Errorf("/ui/metadata.json differs from ui/public/metadata.json (%v)", err)
 	}
 
 	// The core finds the logo with the glob apps/<id>/img/*logo*png.

@@ -36,6 +36,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,9 +58,16 @@ import (
 
 const (
 	moduleID = harness.PreflightModuleID
-	// The cluster admin's credentials in the stand-in login.
-	adminUser     = "admin"
-	adminPassword = "Nethesis,1234"
+	// The cluster admin's credentials in the stand-in login: admin is the
+	// owner of everything (harness.DefaultCluster); reader was granted the
+	// reader role on this module only, as `api-cli run add-user` with
+	// grant [{role: reader, on: module/<id>}] does.
+	adminUser      = "admin"
+	adminPassword  = "Nethesis,1234"
+	readerUser     = "auditor"
+	readerPassword = "Reader,5678"
+	// The instance label (module/<id>/ui_name), what get-name answers.
+	instanceLabel = "PBX migration check"
 	// ns7HostKeySeed makes the pinned NS7 host key, hence its fingerprint in
 	// the screenshots, the same at every run.
 	ns7HostKeySeed = "nethvoice-preflight ui test ns7!"
@@ -122,6 +130,9 @@ func TestBrowser(t *testing.T) {
 		"MODULE_ID="+moduleID,
 		"ADMIN_USER="+adminUser,
 		"ADMIN_PASSWORD="+adminPassword,
+		"READER_USER="+readerUser,
+		"READER_PASSWORD="+readerPassword,
+		"INSTANCE_LABEL="+instanceLabel,
 		"NS7_HOST_KEY="+w.hostKey,
 		"SILENT_NS7="+silentNS7(t),
 		"FAKE_NODE="+strconv.FormatBool(w.fakeNode),
@@ -173,11 +184,19 @@ func newWorld(t *testing.T) *world {
 	r := harness.StartRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	must(t, harness.DefaultCluster().Apply(ctx, r.Admin()))
+	c := harness.DefaultCluster()
+	c.Module(moduleID).UIName = instanceLabel
+	c.Users = append(c.Users, &harness.User{Name: readerUser, DisplayName: "Read-only auditor",
+		Roles: harness.Hash{"module/" + moduleID: "reader"}})
+	must(t, c.Apply(ctx, r.Admin()))
 	must(t, r.WaitSync(ctx))
 
+	root, err := harness.RepoRoot()
+	must(t, err)
 	w := &world{redis: r}
-	opts := []harness.Option{harness.WithCreateModule(), harness.WithPollingInterval(500 * time.Millisecond)}
+	opts := []harness.Option{harness.WithCreateModule(), harness.WithPollingInterval(500 * time.Millisecond),
+		harness.WithActionsDir(withBaseActions(t, root)), harness.WithBinary(true),
+		harness.WithDefinitions(filepath.Join(root, "imageroot", "validator-definitions.json"))}
 	settings := map[string]any{"timeout_s": 5}
 	// As root, the node checks see a node big enough for NethVoice, so
 	// that the verdicts on the screenshots do not depend on the machine
@@ -198,6 +217,25 @@ func newWorld(t *testing.T) *world {
 	}
 	w.hostKey = pinNS7HostKey(t, w.module.StateDir)
 	return w
+}
+
+// withBaseActions returns a copy of the module's actions with stand-ins for
+// the base actions the page calls that the core gives every module
+// (get-name, get-status: testdata/base-actions): on a node the agent finds
+// those in /usr/local/agent/actions, next to the module's own.
+func withBaseActions(t *testing.T, root string) string {
+	dir := filepath.Join(t.TempDir(), "actions")
+	must(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "imageroot", "actions"))))
+	base := filepath.Join(root, "tests", "ui", "testdata", "base-actions")
+	ents, err := os.ReadDir(base)
+	must(t, err)
+	for _, e := range ents {
+		if _, err := os.Stat(filepath.Join(dir, e.Name())); err == nil {
+			t.Fatalf("base action %s: the module has an action of that name", e.Name())
+		}
+		must(t, os.CopyFS(filepath.Join(dir, e.Name()), os.DirFS(filepath.Join(base, e.Name()))))
+	}
+	return dir
 }
 
 // fakeNodeWrapper runs each step in a private mount namespace where
@@ -262,27 +300,35 @@ type server struct {
 	*httptest.Server
 	t        *testing.T
 	w        *world
-	token    string
 	recorded string
 	root     string
 
-	mu    sync.Mutex
-	tasks []harness.Task
-	subs  map[chan []byte]struct{}
-	done  chan struct{}
+	mu     sync.Mutex
+	tokens map[string]string // token -> user name
+	tasks  []harness.Task
+	subs   map[chan []byte]struct{}
+	done   chan struct{}
 }
 
+// userKey is where auth puts the authenticated user in a request's context.
+type userKey struct{}
+
 func newServer(t *testing.T, w *world, dist, fakeCore, recorded, root string) *server {
-	s := &server{t: t, w: w, token: uuid.NewString(), recorded: recorded, root: root,
+	s := &server{t: t, w: w, recorded: recorded, root: root, tokens: map[string]string{},
 		subs: map[chan []byte]struct{}{}, done: make(chan struct{})}
 	core, err := os.ReadFile(fakeCore)
 	must(t, err)
+	coreCSS := coreStylesheet(t, root)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cluster-admin/{$}", func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		rw.Header().Set("Cache-Control", "no-store")
 		rw.Write(core) //nolint:errcheck
+	})
+	mux.HandleFunc("GET /cluster-admin/css/core.css", func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "text/css; charset=utf-8")
+		rw.Write(coreCSS) //nolint:errcheck
 	})
 	mux.Handle("GET /cluster-admin/apps/"+moduleID+"/", http.StripPrefix("/cluster-admin/apps/"+moduleID+"/", http.FileServer(http.Dir(dist))))
 	mux.HandleFunc("POST /cluster-admin/api/login", s.login)
@@ -312,36 +358,112 @@ func apiError(rw http.ResponseWriter, code int, msg string) {
 	writeJSON(rw, code, map[string]any{"code": code, "message": msg, "data": nil})
 }
 
+// coreStylesheet is the stand-in of the cluster admin's core.css: the real
+// one is Carbon 10 (the core's build concatenates its compiled styles,
+// ns8-native-research.md §1.1) with the core's own classes; here Carbon's
+// precompiled CSS from ui/node_modules, without its @font-face rules (they
+// load IBM Plex from IBM's CDN, which the browser tests forbid), then
+// testdata/core-classes.css, the core classes a module page relies on.
+func coreStylesheet(t *testing.T, root string) []byte {
+	carbon, err := os.ReadFile(filepath.Join(root, "ui", "node_modules", "carbon-components", "css", "carbon-components.min.css"))
+	if err != nil {
+		t.Fatalf("the stand-in core.css is built from Carbon's CSS: %v (run `npm --prefix ui ci`)", err)
+	}
+	classes, err := os.ReadFile(filepath.Join(root, "tests", "ui", "testdata", "core-classes.css"))
+	must(t, err)
+	carbon = fontFace.ReplaceAll(carbon, nil)
+	return append(append(carbon, '\n'), classes...)
+}
+
+var fontFace = regexp.MustCompile(`@font-face\{[^}]*\}`)
+
+// users are the stand-in's accounts (the real api-server checks Redis
+// user/<name> credentials).
+var users = map[string]string{adminUser: adminPassword, readerUser: readerPassword}
+
 func (s *server) login(rw http.ResponseWriter, r *http.Request) {
 	var in struct{ Username, Password string }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		apiError(rw, http.StatusBadRequest, "missing Username or Password")
 		return
 	}
-	if in.Username != adminUser || in.Password != adminPassword {
+	if pw, ok := users[in.Username]; !ok || in.Password != pw {
 		apiError(rw, http.StatusUnauthorized, "incorrect Username or Password")
 		return
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"code": 200, "expire": time.Now().Add(14 * 24 * time.Hour).UTC().Format(time.RFC3339), "token": s.token})
+	token := uuid.NewString()
+	s.mu.Lock()
+	s.tokens[token] = in.Username
+	s.mu.Unlock()
+	writeJSON(rw, http.StatusOK, map[string]any{"code": 200, "expire": time.Now().Add(14 * 24 * time.Hour).UTC().Format(time.RFC3339), "token": token})
 }
 
-// auth accepts the token of the login, as the api-server accepts its JWT,
-// and only this module's tasks.
+func (s *server) userOf(token string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[token]
+}
+
+// auth accepts the tokens of the logins, as the api-server accepts its
+// JWT. A GET needs nothing more; a task POST must be allowed to the user
+// on the agent of the route, as the api-server's RedisAuthorization
+// decides (ns8-native-research.md §2.3): the roles of HGET roles/<user>
+// <agent> (comma-separated), the action patterns of SMEMBERS
+// <agent>/roles/<role>, matched with filepath.Match; else 403 with
+// gin-jwt's forbidden message.
 func (s *server) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+s.token {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		user := s.userOf(token)
+		if user == "" {
 			apiError(rw, http.StatusUnauthorized, "auth header is empty or the token is invalid")
 			return
 		}
-		if r.PathValue("id") != moduleID {
-			apiError(rw, http.StatusForbidden, "not authorized")
+		r = r.WithContext(context.WithValue(r.Context(), userKey{}, user))
+		if r.Method == http.MethodPost && !s.allowed(r, user) {
+			apiError(rw, http.StatusForbidden, "you don't have permission to access this resource")
 			return
 		}
 		next(rw, r)
 	}
 }
 
-func (s *server) agentID() string { return "module/" + moduleID }
+// allowed peeks at the task's action (the body is put back for the
+// handler) and says whether one of the user's roles on the agent allows it.
+func (s *server) allowed(r *http.Request, user string) bool {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var task struct {
+		Action string `json:"action"`
+	}
+	if json.Unmarshal(body, &task) != nil {
+		return true // malformed: the handler answers 400, as the api-server's binding does
+	}
+	agent := "module/" + r.PathValue("id")
+	rdb := s.w.redis.Admin()
+	roles, err := rdb.HGet(r.Context(), "roles/"+user, agent).Result()
+	if err != nil {
+		return false
+	}
+	for _, role := range strings.Split(roles, ",") {
+		patterns, err := rdb.SMembers(r.Context(), agent+"/roles/"+strings.TrimSpace(role)).Result()
+		if err != nil {
+			continue
+		}
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, task.Action); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// agentID is the agent of a task route, module/<id>.
+func agentID(r *http.Request) string { return "module/" + r.PathValue("id") }
 
 func (s *server) submit(rw http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -355,7 +477,7 @@ func (s *server) submit(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if !s.agentConnected(ctx) {
+	if !s.agentConnected(ctx, agentID(r)) {
 		apiError(rw, http.StatusNotFound, "client idle check failed")
 		return
 	}
@@ -366,8 +488,9 @@ func (s *server) submit(rw http.ResponseWriter, r *http.Request) {
 	if len(in.Extra) > 0 {
 		extra = in.Extra
 	}
+	user, _ := ctx.Value(userKey{}).(string)
 	task := harness.Task{ID: uuid.NewString(), Action: in.Action, Data: data, Extra: extra,
-		Queue: s.agentID() + "/tasks", User: adminUser, Timestamp: time.Now().UTC(), Parent: in.Parent}
+		Queue: "module/" + r.PathValue("id") + "/tasks", User: user, Timestamp: time.Now().UTC(), Parent: in.Parent}
 	raw, err := json.Marshal(task)
 	if err != nil {
 		apiError(rw, http.StatusBadRequest, err.Error())
@@ -385,7 +508,7 @@ func (s *server) submit(rw http.ResponseWriter, r *http.Request) {
 
 // agentConnected is the api-server's check: a connection named after the
 // agent, idle for at most 8 s.
-func (s *server) agentConnected(ctx context.Context) bool {
+func (s *server) agentConnected(ctx context.Context, agent string) bool {
 	list, err := s.w.redis.Admin().ClientList(ctx).Result()
 	if err != nil {
 		return false
@@ -402,20 +525,19 @@ func (s *server) agentConnected(ctx context.Context) bool {
 				idle, _ = strconv.Atoi(v)
 			}
 		}
-		if name == s.agentID() && idle >= 0 && idle <= 8 {
+		if name == agent && idle >= 0 && idle <= 8 {
 			return true
 		}
 	}
 	return false
 }
 
-func (s *server) taskKey(id, what string) string {
-	return "task/" + s.agentID() + "/" + id + "/" + what
+func taskKey(r *http.Request, what string) string {
+	return "task/" + agentID(r) + "/" + r.PathValue("task") + "/" + what
 }
 
 func (s *server) status(rw http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("task")
-	vals, err := s.w.redis.Admin().MGet(r.Context(), s.taskKey(id, "output"), s.taskKey(id, "error"), s.taskKey(id, "exit_code")).Result()
+	vals, err := s.w.redis.Admin().MGet(r.Context(), taskKey(r, "output"), taskKey(r, "error"), taskKey(r, "exit_code")).Result()
 	if err != nil {
 		apiError(rw, http.StatusInternalServerError, err.Error())
 		return
@@ -436,12 +558,11 @@ func (s *server) status(rw http.ResponseWriter, r *http.Request) {
 		parsed = doc
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"code": 200, "message": "success", "data": map[string]any{
-		"output": parsed, "error": errText, "exit_code": code, "file": "task/" + s.agentID() + "/" + id}})
+		"output": parsed, "error": errText, "exit_code": code, "file": "task/" + agentID(r) + "/" + r.PathValue("task")}})
 }
 
 func (s *server) context(rw http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("task")
-	raw, err := s.w.redis.Admin().Get(r.Context(), s.taskKey(id, "context")).Result()
+	raw, err := s.w.redis.Admin().Get(r.Context(), taskKey(r, "context")).Result()
 	if errors.Is(err, redis.Nil) {
 		apiError(rw, http.StatusNotFound, "task context not found")
 		return
@@ -456,7 +577,7 @@ func (s *server) context(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"code": 200, "message": "success", "data": map[string]any{
-		"context": doc, "file": "task/" + s.agentID() + "/" + id}})
+		"context": doc, "file": "task/" + agentID(r) + "/" + r.PathValue("task")}})
 }
 
 // relayProgress does what the api-server does with PSUBSCRIBE progress/*:
@@ -491,7 +612,7 @@ func (s *server) relayProgress() {
 // events streams the relayed messages (Server-Sent Events in place of the
 // api-server's websocket; the token goes in ?jwt= as the websocket allows).
 func (s *server) events(rw http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("jwt") != s.token {
+	if s.userOf(r.URL.Query().Get("jwt")) == "" {
 		apiError(rw, http.StatusUnauthorized, "authorize-error")
 		return
 	}

@@ -131,6 +131,34 @@ export function countStatuses(rows) {
   return counts;
 }
 
+// isFolded says whether the page folds a row away by default: a pass
+// (unless a tick given after the run made it one: it stays in sight until
+// the report catches up), or an automatic check that has not run yet.
+// Manual items not yet ticked, failures, warnings, skips (a check that
+// could not be made is something to look at) and ignored findings stay
+// open.
+export function isFolded(row) {
+  if (row.displayStatus === "pass") {
+    return !row.changedSinceRun;
+  }
+  return row.displayStatus === "none" && !row.manual;
+}
+
+// splitFolded adds to a group of groupRows its open rows and its folded
+// rows, each in the report's order.
+export function splitFolded(group) {
+  return Object.assign({}, group, {
+    open: group.rows.filter((r) => !isFolded(r)),
+    folded: group.rows.filter(isFolded),
+  });
+}
+
+// blockingRows are the rows that keep the verdict "not ready": the
+// report's blocking findings (an ignored failure is never blocking).
+export function blockingRows(rows) {
+  return rows.filter((r) => r.blocking && !r.ignored);
+}
+
 // isOpen says whether a row is "left to do": what the "only what is left"
 // filter keeps.
 export function isOpen(row) {

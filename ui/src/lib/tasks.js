@@ -11,10 +11,13 @@
 // runTask wraps that dance in a Promise, so that views read like
 // `const out = await this.runTask("get-report")`.
 import { TaskService, UtilService } from "@nethserver/ns8-ui-lib";
+import { isForbidden, noteRefusal, readerAction as readerActionName } from "./access";
 
-// TaskError is the rejection of runTask for a task that ran and did not
-// complete: kind "aborted" (details = taskResult: output, error, exit_code)
-// or "validation-failed" (details = the agent's validation errors).
+// TaskError is the rejection of runTask for a task that did not complete:
+// kind "aborted" (details = taskResult: output, error, exit_code),
+// "validation-failed" (details = the agent's validation errors) or
+// "forbidden" (the api-server refused to queue it: the user's role on the
+// module does not allow the action; details = the HTTP response body).
 export class TaskError extends Error {
   constructor(kind, action, details) {
     super(action + ": " + kind);
@@ -99,6 +102,11 @@ export const TaskMixin = {
         this.createModuleTaskForApp(this.instanceName, { action, data: data === undefined ? null : data, extra }).catch(
           (err) => {
             cleanup();
+            if (isForbidden(err)) {
+              noteRefusal(action);
+              reject(new TaskError("forbidden", action, err.response.data));
+              return;
+            }
             reject(err);
           }
         );
@@ -108,6 +116,11 @@ export const TaskMixin = {
     // errorText is a one-paragraph explanation of a failed runTask.
     errorText(err) {
       if (err instanceof TaskError) {
+        if (err.kind === "forbidden") {
+          return this.$t(readerActionName(err.action) ? "access.no_role" : "access.owner_only", {
+            action: err.action,
+          });
+        }
         if (err.kind === "aborted") {
           return this.$t("error.task_aborted", { action: err.action }) + (err.stderrText ? " " + err.stderrText : "");
         }
