@@ -26,6 +26,9 @@ func configureModule(ctx context.Context, e *Env, input json.RawMessage) (any, e
 	if err := decode(input, &in); err != nil {
 		return nil, err
 	}
+	if err := checkIgnoreInput(input); err != nil {
+		return nil, err
+	}
 	if err := settings.Save(e.Agent.StateDir, in); err != nil {
 		return nil, fmt.Errorf("save settings: %w", err)
 	}
