@@ -19,14 +19,15 @@ func init() {
 var errNoStateDir = errors.New("AGENT_STATE_DIR is not set: settings live in the module state dir")
 
 func configureModule(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	// The input is judged first: a mistake in it is said wherever it runs.
+	if err := checkIgnoreInput(input); err != nil {
+		return nil, err
+	}
 	if e.Agent.StateDir == "" {
 		return nil, errNoStateDir
 	}
 	var in map[string]json.RawMessage
 	if err := decode(input, &in); err != nil {
-		return nil, err
-	}
-	if err := checkIgnoreInput(input); err != nil {
 		return nil, err
 	}
 	if err := settings.Save(e.Agent.StateDir, in); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
@@ -231,5 +232,52 @@ func TestCheckNodeRedisRefused(t *testing.T) {
 	}
 	if rep.DurationMs > 2500 || strings.Contains(r.stdout+r.stderr, "canary-redis-password") {
 		t.Fatalf("took %d ms, or leaked the password: %s %s", rep.DurationMs, r.stdout, r.stderr)
+	}
+}
+
+// --format text works for every action: a table of the catalogue, the
+// settings in words with the whole public key on its own line, a line for
+// configure-module; each within the width.
+func TestTextForEveryAction(t *testing.T) {
+	env := stateEnv(t)
+	r := run(t, env, "", "list-checks", "--format", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "check-node\n  cluster.redis") || !strings.Contains(r.stdout, "  node.cpu ") ||
+		!strings.Contains(r.stdout, "61 checks.") {
+		t.Errorf("list-checks: %+v", r)
+	}
+	checkLines(t, r.stdout, 100)
+	r = run(t, env, "", "configure-module", "--format", "text", "--data", `{"ns7":{"host":"ns7.example.com"},"ignore":[{"id":"node.cpu","reason":"lab"}]}`)
+	if r.code != 0 || r.stdout != "Settings saved (get-configuration shows them).\n" {
+		t.Errorf("configure-module: %+v", r)
+	}
+	run(t, env, "", "create-module")
+	r = run(t, env, "", "get-configuration", "--format", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "  NS7                 root@ns7.example.com port 22\n") ||
+		!strings.Contains(r.stdout, "node.cpu (every subject): lab") || !strings.Contains(r.stdout, "\nssh-ed25519 ") ||
+		!strings.Contains(r.stdout, "NS7 host key: not pinned yet") {
+		t.Errorf("get-configuration: %+v", r)
+	}
+	// Narrow: 60 columns, every line but the key's fits.
+	var out bytes.Buffer
+	writeText(&out, mustConfig(t, env), nil, report.TextOptions{Width: 60})
+	checkLines(t, out.String(), 60)
+}
+
+func mustConfig(t *testing.T, env agent.Env) any {
+	t.Helper()
+	r := run(t, env, "", "get-configuration")
+	var c actions.Configuration
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func checkLines(t *testing.T, s string, width int) {
+	t.Helper()
+	for _, l := range strings.Split(s, "\n") {
+		if len([]rune(l)) > width && !strings.HasPrefix(l, "ssh-ed25519 ") && len(strings.Fields(l)) > 1 {
+			t.Errorf("over %d columns: %q", width, l)
+		}
 	}
 }

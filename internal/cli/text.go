@@ -134,11 +134,11 @@ func (t *textOut) configuration(c actions.Configuration) {
 	if c.SSHPublicKey == "" {
 		t.line(t.o.Bold("Module SSH public key") + ": none yet (create-module makes it)")
 	} else {
-		t.line(t.o.Bold("Module SSH public key") + " (authorize it for " + orNone(s.NS7.User, "root") + " on NS7, in ~/.ssh/authorized_keys):")
+		t.line(report.Wrap(t.o.Bold("Module SSH public key")+" (authorize it for "+orNone(s.NS7.User, "root")+" on NS7, in ~/.ssh/authorized_keys):", t.o.Width))
 		t.line(strings.TrimSpace(c.SSHPublicKey))
 	}
 	t.line("")
-	t.line(t.o.Bold("NS7 host key") + ": " + orNone(c.NS7HostKey, "not pinned yet (the first probe pins it)"))
+	t.line(report.Wrap(t.o.Bold("NS7 host key")+": "+orNone(c.NS7HostKey, "not pinned yet (the first probe pins it)"), t.o.Width))
 }
 
 func ignoreList(l []report.Ignore) string {

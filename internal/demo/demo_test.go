@@ -120,6 +120,13 @@ func TestDemoStateAcrossCalls(t *testing.T) {
 		view.Report.RunID != second.RunID || !view.Checklist["backup"].Done {
 		t.Fatalf("get-report: %v %s", err, r.stdout)
 	}
+	// The same as text: the report, the history, the checklist.
+	r = demo(t, dir, "get-report")
+	for _, want := range []string{"run-preflight, started", "History (2 runs, newest first)", "[x] backup", "Full NS7 backup made (demo ", "1 of 12 confirmed"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("get-report text lacks %q:\n%s", want, r.stdout)
+		}
+	}
 
 	if r := demo(t, dir, "reset"); r.code != 0 {
 		t.Fatalf("reset: %+v", r)

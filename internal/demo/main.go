@@ -47,6 +47,9 @@ func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
 	}
 	sio.Progress = io.Discard
 	code := cli.Run(ctx, append([]string{action}, args...), w.Env(), sio)
+	if action == DefaultAction && format == "text" && code == agent.ExitOK {
+		next(sio.Stderr)
+	}
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(sio.Stderr, "demo: the checklist and history of this call could not be kept: %v\n", err)
 	}
@@ -74,4 +77,14 @@ func banner(w io.Writer, world *World) {
 		"which is measured as node 1. State in " + world.Dir + " (demo reset starts over)."
 	fmt.Fprintln(w, catalog.Wrap(text, 100))
 	fmt.Fprintln(w)
+}
+
+// next says on stderr what to try after the demo's run-preflight.
+func next(w io.Writer) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, catalog.Wrap("demo: try next, as the sample world's administrator: tick a checklist item "+
+		`(demo set-checklist --data '{"item":"backup","done":true}'), ignore a finding with a reason `+
+		`(demo configure-module --data '{"ignore":[{"id":"ns7.gateways","reason":"replaced on migration day"}]}'), `+
+		"then run demo again: it says what changed; demo get-report shows the history, "+
+		"demo --only-problems only what blocks or warns, demo reset starts over.", 100))
 }

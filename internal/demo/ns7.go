@@ -159,3 +159,17 @@ func hostKey(path string) (ssh.Signer, error) {
 	}
 	return ssh.NewSignerFromKey(priv)
 }
+
+// ServeNS7 serves variant v as the demo does, on a loopback port, to the
+// client key authorized, with hostKey: for tests that compare the demo's
+// answers with the tests' NS7 world. It returns the address and the stop.
+func ServeNS7(v ns7sample.Variant, hostKey ssh.Signer, authorized ssh.PublicKey) (string, func(), error) {
+	s, err := startNS7([]string{"127.0.0.1:0"}, hostKey, authorized, v)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.Addr().String(), s.Close, nil
+}
+
+// SampleNS7 is the demo's NS7 (see sampleNS7).
+func SampleNS7() ns7sample.Variant { return sampleNS7() }

@@ -206,8 +206,7 @@ func (w *walker) required(e FieldError, instance any) string {
 }
 
 // Closest returns the candidate nearest to s by edit distance when it is
-// near enough to be a slip (at most a third of the length, at least 2),
-// else "".
+// near enough to be a slip (at most half the length, at least 2), else "".
 func Closest(s string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
@@ -216,7 +215,7 @@ func Closest(s string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
-	if bestD < 0 || bestD > max(2, len(s)/3) {
+	if bestD < 0 || bestD > max(2, len(s)/2) {
 		return ""
 	}
 	return best
@@ -250,11 +249,11 @@ func syntaxError(doc []byte) string {
 	var v any
 	err := json.Unmarshal(doc, &v)
 	var se *json.SyntaxError
-	if err == nil || !errors.As(err, &se) {
-		if err != nil && strings.Contains(err.Error(), "unexpected end") {
-			line, col := position(doc, len(doc))
-			return fmt.Sprintf("the input is not valid JSON: it ends early at line %d, column %d (a missing } or ] or \"?)", line, col)
-		}
+	switch {
+	case err != nil && strings.Contains(err.Error(), "unexpected end"):
+		line, col := position(doc, len(doc))
+		return fmt.Sprintf("the input is not valid JSON: it ends early, at line %d, column %d (a missing } or ] or \"?)", line, col)
+	case err == nil || !errors.As(err, &se):
 		return "the input is not valid JSON"
 	}
 	off := int(se.Offset)
