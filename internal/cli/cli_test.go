@@ -191,6 +191,13 @@ func TestCheckNodeStandAlone(t *testing.T) {
 	if skips != 3 { // cluster.redis, node.proxy, node.leftovers
 		t.Fatalf("want 3 cluster skips: %s", r.stdout)
 	}
+	if strings.Contains(r.stderr, "set-progress") {
+		t.Errorf("agent commands on a person's terminal: %q", r.stderr)
+	}
+	// Run by the agent, progress goes to its channel.
+	if r := run(t, agentEnv(t), "", "check-node", "--data", `{"volumes_path":"/"}`); !strings.Contains(r.stderr, "set-progress 100") {
+		t.Errorf("under the agent: %q", r.stderr)
+	}
 	r2 := run(t, env, "", "check-node", "--exit-code", "--format", "text", "--data", `{"ignore":[{"id":"node.cpu","reason":"lab"},{"id":"node.disk","reason":"lab"},{"id":"node.memory","reason":"lab"}]}`)
 	if r2.code != report.ExitReady || !strings.Contains(r2.stdout, "\nREADY: ") || !strings.Contains(r2.stdout, "Ignored, each with its reason") {
 		t.Fatalf("%+v", r2)
@@ -280,4 +287,9 @@ func checkLines(t *testing.T, s string, width int) {
 			t.Errorf("over %d columns: %q", width, l)
 		}
 	}
+}
+
+// The help fits 100 columns.
+func TestHelpFits(t *testing.T) {
+	checkLines(t, run(t, stateEnv(t), "").stdout, 100)
 }

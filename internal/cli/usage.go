@@ -52,7 +52,7 @@ wrapped to the terminal's width (COLUMNS when set, else 100 columns off a termin
 a terminal unless NO_COLOR is set. The demo keeps its state in $XDG_STATE_HOME/nethvoice-preflight
 (default ~/.local/state/nethvoice-preflight).
 `)
-	fmt.Fprintf(w, "Every check: nethvoice-preflight list-checks --format text, and %s\n", DocURL())
+	fmt.Fprintf(w, "Every check: nethvoice-preflight list-checks --format text, and\n%s\n", DocURL())
 }
 
 // DocURL is where every check id is explained: docs/checks.md in the
