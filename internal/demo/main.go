@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cli"
@@ -39,7 +40,7 @@ func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
 	if format == "" {
 		format, args = "text", append(args, "--format", "text")
 	}
-	if format == "text" {
+	if act, ok := actions.Lookup(action); ok && act.Report && format == "text" {
 		banner(sio.Stderr, w)
 	}
 	if sio.Stdin == nil || !sio.StdinIsTTY {
