@@ -27,7 +27,7 @@ func TestErrorsInWords(t *testing.T) {
 		{"enum of a definition", "set-checklist", `{"item":"bakup","done":true}`,
 			[]string{`item is "bakup"; allowed values: "backup", "backup-restore-tested"`, `(did you mean "backup"?)`}},
 		{"conditional requirement", "check-user-domain", `{"provider":{"type":"remote-ad","ldap_uri":"ldaps://dc1.example.com"}}`,
-			[]string{`provider.realm is required when provider.type is "remote-ad"`}},
+			[]string{`check-user-domain: invalid input: provider.realm is required when provider.type is "remote-ad"`}},
 		{"plain requirement", "set-checklist", `{"item":"backup"}`, []string{"done is required"}},
 		{"trailing comma", "configure-module", "{\"ns7\":{\"host\":\"a\",}}",
 			[]string{"line 1, column 20", "no trailing comma"}},

@@ -24,6 +24,9 @@ func (s *Set) Explain(action string, kind Kind, doc []byte, errs []FieldError) [
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range errs {
+		if composite[e.Type] && explainedWithin(e, errs) {
+			continue // "allOf failed" beside the error that says why
+		}
 		msg := e.Message
 		if msg == "" {
 			msg = w.explain(e, doc, instance)
@@ -35,6 +38,21 @@ func (s *Set) Explain(action string, kind Kind, doc []byte, errs []FieldError) [
 		}
 	}
 	return out
+}
+
+// composite are the errors of allOf, anyOf and oneOf: they say that a
+// part failed, which another error of the same field says better when
+// there is one.
+var composite = map[string]bool{"number_all_of": true, "number_any_of": true, "number_one_of": true}
+
+func explainedWithin(e FieldError, errs []FieldError) bool {
+	for _, o := range errs {
+		if !composite[o.Type] && o.Type != "condition_then" && o.Type != "condition_else" &&
+			(o.Field == e.Field || strings.HasPrefix(o.Field, e.Field+".")) {
+			return true
+		}
+	}
+	return false
 }
 
 // name is how a field is called in words: its dotted path, or "the input".
@@ -142,8 +160,10 @@ func isDigits(s string) bool {
 	return err == nil
 }
 
+// lowerFirst lower-cases the first letter of a sentence, not of an
+// acronym ("NS7's").
 func lowerFirst(s string) string {
-	if s == "" {
+	if len(s) < 2 || s[1] >= 'A' && s[1] <= 'Z' {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
