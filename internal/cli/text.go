@@ -166,10 +166,14 @@ func (t *textOut) reportView(v actions.ReportView) {
 	t.line("")
 	t.line(t.o.Bold(fmt.Sprintf("History (%d runs, newest first)", len(v.History))))
 	for _, h := range v.History {
-		verdict := t.o.Verdict(h.Ready)
 		s := h.Summary
-		t.line(fmt.Sprintf("  %s  %s: %d pass, %d warn, %d fail, %d skip, %d ignored; %d changes  %s",
-			h.StartedAt, verdict, s.Pass, s.Warn, s.Fail, s.Skip, s.Ignored, h.Changes, h.RunID))
+		changes := fmt.Sprintf("%d changes", h.Changes)
+		if h.Changes == 1 {
+			changes = "1 change"
+		}
+		text := fmt.Sprintf("%s %s: %d pass, %d warn, %d fail, %d skip, %d ignored; %s; run %s",
+			h.StartedAt, t.o.Verdict(h.Ready), s.Pass, s.Warn, s.Fail, s.Skip, s.Ignored, changes, h.RunID)
+		t.line(indent(report.Wrap(text, t.o.Width-4), "  ", "    "))
 	}
 	t.line("")
 	t.line(t.o.Bold("Checklist") + " (set-checklist)")
