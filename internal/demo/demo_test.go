@@ -127,6 +127,11 @@ func TestDemoStateAcrossCalls(t *testing.T) {
 			t.Errorf("get-report text lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if len([]rune(l)) > 100 && len(strings.Fields(l)) > 1 {
+			t.Errorf("get-report: line over 100 columns: %q", l)
+		}
+	}
 
 	if r := demo(t, dir, "reset"); r.code != 0 {
 		t.Fatalf("reset: %+v", r)
