@@ -221,13 +221,14 @@ func (c *call) explain(words []string) {
 	if c.act.Name != "" {
 		what = c.act.Name + ": invalid input"
 	}
+	width := c.textOptions().Cols()
 	if len(words) == 1 {
-		fmt.Fprintln(c.sio.Stderr, report.Wrap(what+": "+words[0], report.DefaultWidth))
+		fmt.Fprintln(c.sio.Stderr, report.Wrap(what+": "+words[0], width))
 		return
 	}
 	fmt.Fprintln(c.sio.Stderr, what+":")
 	for _, w := range words {
-		fmt.Fprintln(c.sio.Stderr, indent(report.Wrap(w, report.DefaultWidth-4), "  - ", "    "))
+		fmt.Fprintln(c.sio.Stderr, indent(report.Wrap(w, width-4), "  - ", "    "))
 	}
 }
 
@@ -235,7 +236,7 @@ func (c *call) explain(words []string) {
 // invalid input: the agent's array, and words for a person.
 func (c *call) usageError(field, value, code, words string) int {
 	if !c.agent {
-		fmt.Fprintln(c.sio.Stderr, report.Wrap(words, report.DefaultWidth))
+		fmt.Fprintln(c.sio.Stderr, report.Wrap(words, c.textOptions().Cols()))
 	}
 	c.ch.ValidationFailed()
 	if c.agent || c.opts.format != "text" {

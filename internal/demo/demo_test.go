@@ -214,3 +214,17 @@ func TestStateDir(t *testing.T) {
 		t.Errorf("%s", d)
 	}
 }
+
+// On an 80-column terminal everything the demo prints fits, its own words
+// included.
+func TestDemoAt80Columns(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), nil, cli.IO{Stdout: &out, Stderr: &errb, Width: 80}, t.TempDir()); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, l := range strings.Split(out.String()+errb.String(), "\n") {
+		if len([]rune(l)) > 80 && len(strings.Fields(l)) > 1 {
+			t.Errorf("over 80 columns: %q", l)
+		}
+	}
+}

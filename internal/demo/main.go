@@ -8,8 +8,8 @@ import (
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cli"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
 
 // DefaultAction is what "demo" runs without an action: the whole job.
@@ -41,7 +41,7 @@ func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
 		format, args = "text", append(args, "--format", "text")
 	}
 	if act, ok := actions.Lookup(action); ok && act.Report && format == "text" {
-		banner(sio.Stderr, w)
+		banner(sio.Stderr, w, cols(sio))
 	}
 	if sio.Stdin == nil || !sio.StdinIsTTY {
 		sio.Stdin, sio.StdinIsTTY = nil, true // the demo takes its input from --data only
@@ -49,7 +49,7 @@ func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
 	sio.Progress = io.Discard
 	code := cli.Run(ctx, append([]string{action}, args...), w.Env(), sio)
 	if action == DefaultAction && format == "text" && code == agent.ExitOK {
-		next(sio.Stderr)
+		next(sio.Stderr, cols(sio))
 	}
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(sio.Stderr, "demo: the checklist and history of this call could not be kept: %v\n", err)
@@ -71,21 +71,24 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
+// cols is the width to wrap the demo's own words at: the terminal's.
+func cols(sio cli.IO) int { return report.TextOptions{Width: sio.Width}.Cols() }
+
 // banner says on stderr what the demo is made of, wrapped for a terminal.
-func banner(w io.Writer, world *World) {
+func banner(w io.Writer, world *World, width int) {
 	text := "demo: a sample NS8 cluster (leader node 1, worker node 2, an NS7 joined as node 3), " +
 		"a sample NS7 over SSH at " + world.NS7 + " and DNS at " + world.DNS + ", all on this machine, " +
 		"which is measured as node 1. State in " + world.Dir + " (demo reset starts over)."
-	fmt.Fprintln(w, catalog.Wrap(text, 100))
+	fmt.Fprintln(w, report.Wrap(text, width))
 	fmt.Fprintln(w)
 }
 
 // next says on stderr what to try after the demo's run-preflight.
-func next(w io.Writer) {
+func next(w io.Writer, width int) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, catalog.Wrap("demo: try next, as the sample world's administrator: tick a checklist item "+
+	fmt.Fprintln(w, report.Wrap("demo: try next, as the sample world's administrator: tick a checklist item "+
 		`(demo set-checklist --data '{"item":"backup","done":true}'), ignore a finding with a reason `+
 		`(demo configure-module --data '{"ignore":[{"id":"ns7.gateways","reason":"replaced on migration day"}]}'), `+
 		"then run demo again: it says what changed; demo get-report shows the history, "+
-		"demo --only-problems only what blocks or warns, demo reset starts over.", 100))
+		"demo --only-problems only what blocks or warns, demo reset starts over.", width))
 }
