@@ -101,7 +101,8 @@ goarch="${GOARCH:-$(go env GOARCH)}"
 log "go build ./cmd/nethvoice-preflight (linux/${goarch}, static)"
 mkdir -p imageroot/bin # build output only: not in git
 CGO_ENABLED=0 GOOS=linux GOARCH="$goarch" \
-    go build -trimpath -ldflags='-s -w' -o imageroot/bin/nethvoice-preflight ./cmd/nethvoice-preflight >&2
+    go build -trimpath -ldflags="-s -w -X github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cli.Version=${imagetag}" \
+    -o imageroot/bin/nethvoice-preflight ./cmd/nethvoice-preflight >&2
 chmod 0755 imageroot/bin/nethvoice-preflight
 
 # Stage exactly what goes into the image: no .gitignore or editor leftovers.

@@ -19,6 +19,8 @@ required=(
     chromium:chromium
     dig:bind9-dnsutils
     nc:netcat-openbsd
+    curl:curl
+    update-ca-certificates:ca-certificates
 )
 need_pkgs=()
 for pair in "${required[@]}"; do
@@ -57,10 +59,19 @@ staticcheck ./...
 # (tests/ui, playwright-core with Debian's chromium: no browser download).
 # Install scripts are skipped: none is needed, and Carbon's would send
 # telemetry.
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if ((node_major < 20)); then
-    echo "Node.js >= 20 and npm are needed for the UI build and the browser tests (found: $(node --version 2>/dev/null || echo none))"
-    exit 1
+# Node.js >= 20 and npm: Debian 12's apt nodejs is 18, so where none (or
+# an older one) is found, tests/install-node.sh installs Node.js 20 and npm
+# from the npm registry (pinned versions, SHA-512 checked) into /usr/local.
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if (($(node_major) < 20)) || ! command -v npm >/dev/null 2>&1; then
+    echo "== installing Node.js 20 and npm (found: $(node --version 2>/dev/null || echo none))"
+    ./tests/install-node.sh /usr/local
+    export PATH="/usr/local/bin:$PATH"
+    hash -r
+    if (($(node_major) < 20)); then
+        echo "Node.js >= 20 is needed for the UI build and the browser tests (found: $(node --version 2>/dev/null || echo none))"
+        exit 1
+    fi
 fi
 echo "== ui: npm ci, build"
 ui_start=$SECONDS

@@ -20,9 +20,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	sio := cli.IO{Stdin: os.Stdin, StdinIsTTY: term.IsTerminal(int(os.Stdin.Fd())), Stdout: os.Stdout, Stderr: os.Stderr}
+	sio.Width, sio.Color = cli.Terminal(os.Stdout, os.Getenv)
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "demo" {
-		os.Exit(demo.Main(ctx, args[1:], sio))
+		dir, err := demo.StateDir()
+		if err != nil {
+			os.Stderr.WriteString("demo: " + err.Error() + "\n")
+			os.Exit(agent.ExitError)
+		}
+		os.Exit(demo.Main(ctx, args[1:], sio, dir))
 	}
 	os.Exit(cli.Run(ctx, args, agent.FromOS(), sio))
 }

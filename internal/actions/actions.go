@@ -27,6 +27,9 @@ type Env struct {
 	Stderr io.Writer
 	// ProcRoot overrides /proc for node measurements (demo and unit tests).
 	ProcRoot string
+	// part is set for an action run-preflight runs: what the whole run
+	// logs once, its parts do not log again.
+	part bool
 }
 
 // Action is one subcommand.

@@ -19,6 +19,10 @@ func init() {
 var errNoStateDir = errors.New("AGENT_STATE_DIR is not set: settings live in the module state dir")
 
 func configureModule(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
+	// The input is judged first: a mistake in it is said wherever it runs.
+	if err := checkIgnoreInput(input); err != nil {
+		return nil, err
+	}
 	if e.Agent.StateDir == "" {
 		return nil, errNoStateDir
 	}

@@ -33,9 +33,17 @@ func startCheck[T interface{ common() commonInput }](e *Env, action string, inpu
 		return in, nil, err
 	}
 	c := in.common()
+	if err := checkIgnore(c.Ignore); err != nil {
+		return in, nil, err
+	}
 	ignores := c.Ignore
 	if ignores == nil {
 		ignores = st.Ignore
+		// Stored before the rules were checked: such an entry is not
+		// applied (report.Build), and the log says so.
+		if err := checkIgnore(ignores); err != nil && !e.part {
+			e.Log.Warnf("stored ignore list: %v: those entries are not applied; fix them with configure-module", err)
+		}
 	}
 	return in, &checkRun{e: e, action: action, start: start, st: st, timeout: timeoutOf(c.TimeoutS, st.TimeoutS), ignores: ignores}, nil
 }

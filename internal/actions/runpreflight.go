@@ -221,7 +221,7 @@ func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) 
 		}
 	}
 	sub := *r.e
-	sub.Chan = agent.NewChannel(io.Discard)
+	sub.Chan, sub.part = agent.NewChannel(io.Discard), true
 	out, o := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
 	var verr *ValidationError
 	switch {

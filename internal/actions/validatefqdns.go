@@ -189,14 +189,14 @@ func plannedNames(in validateFQDNsInput, st settings.Settings) ([]fqdncheck.Plan
 	var out []fqdncheck.Planned
 	var errs []schema.FieldError
 	for _, r := range []struct {
-		role, param string
-		given       *string
-		stored      string
-		required    bool
+		role, param, setting string
+		given                *string
+		stored               string
+		required             bool
 	}{
-		{fqdncheck.RoleNethVoice, "nethvoice_fqdn", in.NethVoiceFQDN, st.FQDNs.NethVoice, true},
-		{fqdncheck.RoleCTI, "cti_fqdn", in.CTIFQDN, st.FQDNs.CTI, true},
-		{fqdncheck.RoleProxy, "proxy_fqdn", in.ProxyFQDN, st.FQDNs.Proxy, false},
+		{fqdncheck.RoleNethVoice, "nethvoice_fqdn", "fqdns.nethvoice", in.NethVoiceFQDN, st.FQDNs.NethVoice, true},
+		{fqdncheck.RoleCTI, "cti_fqdn", "fqdns.cti", in.CTIFQDN, st.FQDNs.CTI, true},
+		{fqdncheck.RoleProxy, "proxy_fqdn", "fqdns.proxy", in.ProxyFQDN, st.FQDNs.Proxy, false},
 	} {
 		v := r.stored
 		if r.given != nil {
@@ -204,7 +204,8 @@ func plannedNames(in validateFQDNsInput, st settings.Settings) ([]fqdncheck.Plan
 		}
 		if v == "" {
 			if r.required {
-				errs = append(errs, schema.FieldError{Field: r.param, Parameter: r.param, Value: "", Error: r.param + "_required"})
+				errs = append(errs, schema.FieldError{Field: r.param, Parameter: r.param, Value: "", Error: r.param + "_required",
+					Message: r.param + " is required: give it in the input, or store " + r.setting + " with configure-module"})
 			}
 			continue
 		}
@@ -232,7 +233,8 @@ func chooseResolvers(given, stored []string) ([]string, string, string, []schema
 	for i, s := range list {
 		r, err := dnsprobe.ParseResolver(s)
 		if err != nil {
-			errs = append(errs, schema.FieldError{Field: fmt.Sprintf("%s.%d", param, i), Parameter: param, Value: s, Error: param + "_invalid_address"})
+			errs = append(errs, schema.FieldError{Field: fmt.Sprintf("%s.%d", param, i), Parameter: param, Value: s, Error: param + "_invalid_address",
+				Message: fmt.Sprintf("%s.%d %q is not a resolver address: %v", param, i, s, err)})
 			continue
 		}
 		if indexOf(out, r) < 0 {

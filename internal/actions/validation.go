@@ -18,7 +18,11 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	var parts []string
 	for _, f := range e.Errors {
-		parts = append(parts, f.Field+": "+f.Error)
+		if f.Message != "" {
+			parts = append(parts, f.Message)
+		} else {
+			parts = append(parts, f.Field+": "+f.Error)
+		}
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
 }

@@ -7,6 +7,7 @@ package catalog
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
@@ -63,13 +64,43 @@ func index(ms []check.Meta) map[string]int {
 	return m
 }
 
-// Anchor is the Markdown anchor of an id's heading in docs/checks.md
-// ("node.cpu" -> "node-cpu").
-func Anchor(id string) string { return strings.ReplaceAll(id, ".", "-") }
+// RepoURL is the project's public repository: the Go module path
+// (go.mod) and the code and documentation address of the admin UI's
+// metadata (ui/public/metadata.json docs.code_url); a test keeps the three
+// in step.
+const RepoURL = "https://github.com/nethvoice-preflight/ns8-nethvoice-preflight"
+
+// DocURL is the address of a file of the repository as GitHub shows it
+// (branch main): usable from an NS8 leader, where the repository's files
+// are not.
+func DocURL(file string) string { return RepoURL + "/blob/main/" + file }
+
+// Anchor is the anchor GitHub gives a Markdown heading: the text lower-
+// cased, every character dropped but letters, marks, numbers, connector
+// punctuation ("_"), hyphens and spaces, each space made a hyphen. So
+// "### node.cpu" is "#nodecpu": GitHub drops the dot (github-slugger's
+// fixtures, generated from GitHub's own rendering: "heading with a
+// period.txt" -> "heading-with-a-periodtxt"). A heading repeated in a page
+// gets -1, -2... (see Anchors).
+func Anchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r) || unicode.Is(unicode.Pc, r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Link is the address of an id's section in docs/checks.md.
+func Link(id string) string { return DocURL(DocFile) + "#" + Anchor(id) }
 
 func entry(m check.Meta) Entry {
 	return Entry{ID: m.ID, Title: m.Title, Verifies: m.Verifies, Action: m.Action, Area: m.Area,
-		Doc: DocFile + "#" + Anchor(m.ID), Aliases: m.Aliases}
+		Doc: Link(m.ID), Aliases: m.Aliases}
 }
 
 // All returns the catalogue in display order.
@@ -120,5 +151,5 @@ func (Catalog) Title(id string) string {
 	return id
 }
 
-// Doc link of an id.
-func (Catalog) Doc(id string) string { return DocFile + "#" + Anchor(Catalog{}.Canonical(id)) }
+// Doc link of an id: its section in docs/checks.md, as an absolute address.
+func (Catalog) Doc(id string) string { return Link(Catalog{}.Canonical(id)) }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -149,5 +150,96 @@ func TestWrap(t *testing.T) {
 		if got := Wrap(c.in, c.width); got != c.want {
 			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
 		}
+	}
+}
+
+// Anchor follows GitHub's rule for heading anchors (github-slugger's
+// fixtures, generated from GitHub's rendering): dots and other punctuation
+// dropped, hyphens and underscores kept, spaces made hyphens.
+func TestAnchorIsGitHubs(t *testing.T) {
+	for _, c := range []struct{ heading, want string }{
+		{"heading with a period.txt", "heading-with-a-periodtxt"},
+		{"exchange.bind_headers(exchange, routing [, bindCallback])", "exchangebind_headersexchange-routing--bindcallback"},
+		{"heading with a - dash", "heading-with-a---dash"},
+		{"Привет non-latin 你好", "привет-non-latin-你好"},
+		{"node.cpu", "nodecpu"},
+		{"fqdn.points-to-node", "fqdnpoints-to-node"},
+		{"check-node", "check-node"},
+	} {
+		if got := Anchor(c.heading); got != c.want {
+			t.Errorf("Anchor(%q) = %q, want %q", c.heading, got, c.want)
+		}
+	}
+}
+
+// headingAnchors are the anchors GitHub gives the headings of a Markdown
+// page, in order, a repeated one suffixed -1, -2... as GitHub does.
+func headingAnchors(page string) map[string]string {
+	out := map[string]string{}
+	count := map[string]int{}
+	inFence := false
+	for _, line := range strings.Split(page, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+		}
+		m := regexp.MustCompile(`^#{1,6} +(.*?) *#*$`).FindStringSubmatch(line)
+		if inFence || m == nil {
+			continue
+		}
+		a := Anchor(m[1])
+		if n := count[a]; n > 0 {
+			count[a]++
+			a = a + "-" + strconv.Itoa(n)
+		} else {
+			count[a] = 1
+		}
+		out[a] = m[1]
+	}
+	return out
+}
+
+// Every doc link of a finding and of list-checks is an absolute address
+// of docs/checks.md whose anchor is the one GitHub gives the id's heading
+// in the page as generated.
+func TestDocLinksMatchTheHeadings(t *testing.T) {
+	page, err := Markdown()
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := headingAnchors(page)
+	prefix := RepoURL + "/blob/main/" + DocFile + "#"
+	for _, e := range All() {
+		for _, link := range []string{e.Doc, (Catalog{}).Doc(e.ID)} {
+			anchor, ok := strings.CutPrefix(link, prefix)
+			if !ok {
+				t.Errorf("%s: link %q is not under %s", e.ID, link, prefix)
+				continue
+			}
+			if heading := anchors[anchor]; heading != e.ID {
+				t.Errorf("%s: anchor #%s leads to heading %q", e.ID, anchor, heading)
+			}
+		}
+	}
+}
+
+// RepoURL is the project's public repository as the Go module path and the
+// admin UI's metadata name it.
+func TestRepoURLIsTheProjects(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(mod), "module "+strings.TrimPrefix(RepoURL, "https://")+"\n") {
+		t.Errorf("go.mod's module path is not %s", RepoURL)
+	}
+	raw, err := os.ReadFile("../../ui/public/metadata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Docs map[string]string `json:"docs"`
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil || meta.Docs["code_url"] != RepoURL {
+		t.Errorf("metadata.json docs.code_url %q, want %s (%v)", meta.Docs["code_url"], RepoURL, err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package cli is the command line of the binary: one subcommand per action,
 // input from --data or stdin, validated against the action's schema, output
-// printed as JSON (the agent's contract) or as a readable text table.
+// printed as JSON (the agent's contract) or as text for a terminal.
 package cli
 
 import (
@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -22,14 +21,18 @@ import (
 // MaxInput bounds the input document; the agent's own tasks are far smaller.
 const MaxInput = 1 << 20
 
-// IO is the process's streams.
+// IO is the process's streams and what is known of the terminal.
 type IO struct {
 	Stdin      io.Reader
 	StdinIsTTY bool
 	Stdout     io.Writer
 	Stderr     io.Writer
-	ProcRoot   string    // non-empty only in unit tests
-	Progress   io.Writer // overrides where set-progress goes outside the agent (the demo discards it)
+	// Width is the terminal's width in columns (0: not a terminal, or
+	// unknown); Color turns on colours (see Terminal).
+	Width    int
+	Color    bool
+	ProcRoot string    // non-empty only in unit tests
+	Progress io.Writer // overrides where set-progress goes outside the agent (the demo discards it)
 }
 
 var schemas = schema.Embedded()
@@ -37,69 +40,27 @@ var schemas = schema.Embedded()
 // Schemas gives access to the embedded schema set (tests).
 func Schemas() *schema.Set { return schemas }
 
-// Usage prints the help text.
-func Usage(w io.Writer) {
-	fmt.Fprintf(w, `nethvoice-preflight: checks the prerequisites of migrating NethVoice from NethServer 7 to NethServer 8.
-
-Usage:
-  nethvoice-preflight <action> [--data JSON | < input.json] [--format json|text] [--exit-code]
-  nethvoice-preflight demo [action] [--format json|text]   run against a built-in demonstration cluster
-
-Actions:
-`)
-	for _, a := range actions.All() {
-		if !a.Hidden {
-			fmt.Fprintf(w, "  %-18s %s\n", a.Name, a.Summary)
-		}
-	}
-	fmt.Fprintf(w, `
-Options:
-  --data JSON      action input (default: stdin when it is not a terminal, else null)
-  --format FORMAT  json (default; what the NS8 agent reads) or text (a readable table)
-  --exit-code      grade the exit code of check actions: 0 ready, 3 a blocking finding, 4 warnings only
-
-Exit codes:
-  0   the action ran and printed its report (whatever the verdicts, unless --exit-code)
-  1   the action could not run at all (message on stderr)
-  3   with --exit-code: at least one blocking finding
-  4   with --exit-code: warnings only
-  10  invalid input: a JSON array of {field, parameter, value, error} on stdout
-
-Without REDIS_ADDRESS (outside NS8) the cluster checks are skipped, with the reason.
-`)
-}
-
-type options struct {
-	data     string
-	hasData  bool
-	format   string
-	exitCode bool
-}
-
 // Run executes one command line (without the program name) and returns the
 // process exit code.
 func Run(ctx context.Context, args []string, env agent.Env, sio IO) int {
 	log := agent.NewLogger(sio.Stderr, env.UnderTheAgent)
-	ch := agent.OpenChannel(env, sio.Stderr)
-	if sio.Progress != nil && env.ComFD == "" {
-		ch = agent.NewChannel(sio.Progress)
-	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		Usage(sio.Stdout)
-		if len(args) == 0 {
-			return agent.ExitValidation
-		}
 		return agent.ExitOK
 	}
-	c := call{ch: ch, log: log, sio: sio}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintln(sio.Stdout, VersionLine())
+		return agent.ExitOK
+	}
+	c := call{ch: channel(env, sio), log: log, sio: sio, agent: env.UnderTheAgent || env.ComFD != ""}
 	if code, ok := c.prepare(args); !ok {
 		return code
 	}
-	e := &actions.Env{Agent: env, Log: log, Chan: ch, Stderr: sio.Stderr, ProcRoot: sio.ProcRoot}
+	e := &actions.Env{Agent: env, Log: log, Chan: c.ch, Stderr: sio.Stderr, ProcRoot: sio.ProcRoot}
 	out, err := c.act.Run(ctx, e, c.input)
 	var verr *actions.ValidationError
 	if errors.As(err, &verr) {
-		return validationFailed(ch, sio, c.opts, verr.Errors)
+		return c.invalid(verr.Errors)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = fmt.Errorf("%s was cancelled", c.act.Name)
@@ -108,8 +69,23 @@ func Run(ctx context.Context, args []string, env agent.Env, sio IO) int {
 		log.Errorf("%s: %v", c.act.Name, err)
 		return agent.ExitError
 	}
-	ch.Progress(100)
+	c.ch.Progress(100)
 	return c.emit(out)
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "help" || a == "-help" }
+
+// channel is where agent commands (set-progress, set-status) go: the
+// agent's fd (AGENT_COMFD), stderr under an agent that gives none (as the
+// agent's Python library does), nowhere when a person runs the command.
+func channel(env agent.Env, sio IO) *agent.Channel {
+	switch {
+	case env.ComFD != "" || env.UnderTheAgent:
+		return agent.OpenChannel(env, sio.Stderr)
+	case sio.Progress != nil:
+		return agent.NewChannel(sio.Progress)
+	}
+	return agent.NewChannel(io.Discard)
 }
 
 // call is one action called from the command line.
@@ -117,6 +93,7 @@ type call struct {
 	ch    *agent.Channel
 	log   *agent.Logger
 	sio   IO
+	agent bool // run by the NS8 agent: its protocol, no words for a person
 	act   actions.Action
 	opts  options
 	input json.RawMessage
@@ -126,17 +103,22 @@ type call struct {
 // against the action's schema; a mistake ends the call with its exit code.
 func (c *call) prepare(args []string) (int, bool) {
 	name := args[0]
+	opts, perr := parseFlags(args[1:])
+	c.opts = opts
 	act, ok := actions.Lookup(name)
 	if !ok {
-		fmt.Fprintf(c.sio.Stderr, "unknown action %q; run nethvoice-preflight --help for the list\n", name)
-		return usageError(c.ch, c.sio, "action", name, "unknown_action"), false
+		return c.usageError("action", name, "unknown_action", unknownAction(name)), false
 	}
-	opts, field, ferr := parseFlags(args[1:])
-	if ferr != "" {
-		fmt.Fprintf(c.sio.Stderr, "%s: %s\n", field, ferr)
-		return usageError(c.ch, c.sio, field, "", ferr), false
+	c.act = act
+	if perr != nil {
+		if perr.help {
+			Usage(c.sio.Stdout)
+			return agent.ExitOK, false
+		}
+		return c.usageError(perr.field, perr.value, perr.code, perr.words), false
 	}
 	input, errs := readInput(opts, c.sio)
+	c.input = input
 	if errs == nil && schemas.Has(name, schema.Input) {
 		var err error
 		if errs, err = schemas.Validate(name, schema.Input, input); err != nil {
@@ -145,9 +127,8 @@ func (c *call) prepare(args []string) (int, bool) {
 		}
 	}
 	if errs != nil {
-		return validationFailed(c.ch, c.sio, opts, errs), false
+		return c.invalid(errs), false
 	}
-	c.act, c.opts, c.input = act, opts, input
 	return 0, true
 }
 
@@ -156,6 +137,9 @@ func (c *call) prepare(args []string) (int, bool) {
 func (c *call) emit(out any) int {
 	name := c.act.Name
 	if out == nil {
+		if c.opts.format == "text" {
+			fmt.Fprintln(c.sio.Stdout, doneWords(name))
+		}
 		return agent.ExitOK
 	}
 	raw, err := json.Marshal(out)
@@ -173,46 +157,21 @@ func (c *call) emit(out any) int {
 			return agent.ExitError
 		}
 	}
-	rep, isReport := out.(report.Report)
-	switch {
-	case c.opts.format != "text":
-		c.sio.Stdout.Write(append(raw, '\n'))
-	case isReport:
-		report.WriteText(c.sio.Stdout, rep)
-	default:
+	if c.opts.format == "text" {
 		var buf bytes.Buffer
-		json.Indent(&buf, raw, "", "  ") //nolint:errcheck // raw is valid JSON
-		buf.WriteByte('\n')
+		writeText(&buf, out, raw, c.textOptions())
 		c.sio.Stdout.Write(buf.Bytes())
+	} else {
+		c.sio.Stdout.Write(append(raw, '\n'))
 	}
-	if isReport && c.opts.exitCode {
+	if rep, ok := out.(report.Report); ok && c.opts.exitCode {
 		return report.Grade(rep)
 	}
 	return agent.ExitOK
 }
 
-func parseFlags(args []string) (options, string, string) {
-	var o options
-	fs := flag.NewFlagSet("nethvoice-preflight", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Func("data", "", func(s string) error { o.data, o.hasData = s, true; return nil })
-	fs.StringVar(&o.format, "format", "json", "")
-	fs.BoolVar(&o.exitCode, "exit-code", false, "")
-	if err := fs.Parse(args); err != nil {
-		msg := err.Error()
-		field := "arguments"
-		if i := strings.Index(msg, "-"); i >= 0 {
-			field = strings.Fields(msg[i:])[0]
-		}
-		return o, field, "invalid_argument"
-	}
-	if fs.NArg() > 0 {
-		return o, "arguments", "unexpected_argument"
-	}
-	if o.format != "json" && o.format != "text" {
-		return o, "--format", "enum"
-	}
-	return o, "", ""
+func (c *call) textOptions() report.TextOptions {
+	return report.TextOptions{Width: c.sio.Width, Color: c.sio.Color, OnlyProblems: c.opts.onlyProblems, DocURL: DocURL()}
 }
 
 func readInput(o options, sio IO) (json.RawMessage, []schema.FieldError) {
@@ -223,44 +182,95 @@ func readInput(o options, sio IO) (json.RawMessage, []schema.FieldError) {
 	case sio.Stdin != nil && !sio.StdinIsTTY:
 		b, err := io.ReadAll(io.LimitReader(sio.Stdin, MaxInput+1))
 		if err != nil {
-			return nil, []schema.FieldError{{Field: "(root)", Parameter: "(root)", Error: "unreadable_input"}}
+			return nil, []schema.FieldError{{Field: "(root)", Parameter: "(root)", Error: "unreadable_input", Type: "unreadable_input"}}
 		}
 		raw = b
 	}
 	if len(raw) > MaxInput {
-		return nil, []schema.FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "input_too_large"}}
+		return nil, []schema.FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "input_too_large", Type: "input_too_large"}}
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return json.RawMessage("null"), nil
 	}
 	if !json.Valid(raw) {
-		return nil, []schema.FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "invalid_json"}}
+		return json.RawMessage(raw), []schema.FieldError{schema.InvalidJSON()}
 	}
 	return json.RawMessage(raw), nil
 }
 
-func validationFailed(ch *agent.Channel, sio IO, o options, errs []schema.FieldError) int {
-	ch.ValidationFailed()
-	if o.format == "text" {
-		for _, e := range errs {
-			v, _ := json.Marshal(e.Value)
-			fmt.Fprintf(sio.Stderr, "invalid input: %s: %s (value %s)\n", e.Field, e.Error, truncate(string(v), 80))
+// invalid answers invalid input. Under the agent: set-status
+// validation-failed on its channel and the agent's array on stdout. For a
+// person: the mistakes in words on stderr, and the array on stdout unless
+// the output is text (scripts read the array).
+func (c *call) invalid(errs []schema.FieldError) int {
+	c.ch.ValidationFailed()
+	if !c.agent {
+		var words []string
+		if c.act.Name != "" {
+			words = schemas.Explain(c.act.Name, schema.Input, c.input, errs)
 		}
+		c.explain(words)
 	}
-	agent.WriteJSON(sio.Stdout, errs) //nolint:errcheck
+	if c.agent || c.opts.format != "text" {
+		agent.WriteJSON(c.sio.Stdout, errs) //nolint:errcheck
+	}
 	return agent.ExitValidation
 }
 
-func usageError(ch *agent.Channel, sio IO, field, value, code string) int {
-	return validationFailed(ch, sio, options{}, []schema.FieldError{{Field: field, Parameter: field, Value: value, Error: code}})
+// explain prints the mistakes in words on stderr, wrapped.
+func (c *call) explain(words []string) {
+	what := "invalid input"
+	if c.act.Name != "" {
+		what = c.act.Name + ": invalid input"
+	}
+	width := c.textOptions().Cols()
+	if len(words) == 1 {
+		fmt.Fprintln(c.sio.Stderr, report.Wrap(what+": "+words[0], width))
+		return
+	}
+	fmt.Fprintln(c.sio.Stderr, what+":")
+	for _, w := range words {
+		fmt.Fprintln(c.sio.Stderr, indent(report.Wrap(w, width-4), "  - ", "    "))
+	}
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// usageError answers a mistake on the command line (action, flags) as
+// invalid input: the agent's array, and words for a person.
+func (c *call) usageError(field, value, code, words string) int {
+	if !c.agent {
+		fmt.Fprintln(c.sio.Stderr, report.Wrap(words, c.textOptions().Cols()))
 	}
-	return s[:n] + "..."
+	c.ch.ValidationFailed()
+	if c.agent || c.opts.format != "text" {
+		agent.WriteJSON(c.sio.Stdout, []schema.FieldError{{Field: field, Parameter: field, Value: value, Error: code}}) //nolint:errcheck
+	}
+	return agent.ExitValidation
+}
+
+func unknownAction(name string) string {
+	var names []string
+	for _, a := range actions.All() {
+		names = append(names, a.Name)
+	}
+	msg := fmt.Sprintf("unknown action %q", name)
+	if c := schema.Closest(name, names); c != "" {
+		msg += fmt.Sprintf(": did you mean %q?", c)
+	}
+	return msg + " (nethvoice-preflight --help lists the actions)"
+}
+
+func indent(text, first, rest string) string {
+	var b bytes.Buffer
+	for i, l := range bytes.Split([]byte(text), []byte("\n")) {
+		if i == 0 {
+			b.WriteString(first)
+		} else {
+			b.WriteString("\n" + rest)
+		}
+		b.Write(l)
+	}
+	return b.String()
 }
 
 // fieldsOnly describes validation errors without their values.

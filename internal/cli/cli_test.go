@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
 )
@@ -34,7 +37,18 @@ func stateEnv(t *testing.T) agent.Env {
 	return agent.Env{StateDir: t.TempDir(), ModuleID: "nethvoice-preflight1", NodeID: "1"}
 }
 
-// Every malformed input ends in exit 10 with the agent's array and no stack trace.
+// agentEnv is stateEnv as the NS8 agent runs a step (AGENT_ID set; no
+// AGENT_COMFD here, so its commands go to stderr, as the agent's Python
+// library falls back).
+func agentEnv(t *testing.T) agent.Env {
+	e := stateEnv(t)
+	e.AgentID, e.UnderTheAgent = "module/"+e.ModuleID, true
+	return e
+}
+
+// Every malformed input ends in exit 10 with the agent's array and no
+// stack trace: under the agent with set-status validation-failed and no
+// words; for a person with words on stderr and no agent command.
 func TestBadInputIsValidationFailed(t *testing.T) {
 	cases := []struct {
 		action, input, field, errType string
@@ -54,8 +68,16 @@ func TestBadInputIsValidationFailed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.action+" "+c.input, func(t *testing.T) {
-			env := stateEnv(t)
+			person := run(t, stateEnv(t), "", c.action, "--data", c.input)
+			if person.code != agent.ExitValidation || person.stderr == "" || strings.Contains(person.stderr, "set-status") ||
+				strings.Contains(person.stderr, "goroutine") {
+				t.Errorf("for a person: exit %d, stderr %q", person.code, person.stderr)
+			}
+			env := agentEnv(t)
 			r := run(t, env, "", c.action, "--data", c.input)
+			if r.stdout != person.stdout {
+				t.Errorf("the array differs under the agent:\n%s\n%s", r.stdout, person.stdout)
+			}
 			if r.code != agent.ExitValidation {
 				t.Fatalf("exit %d, stdout %s stderr %s", r.code, r.stdout, r.stderr)
 			}
@@ -72,8 +94,8 @@ func TestBadInputIsValidationFailed(t *testing.T) {
 			if !found {
 				t.Fatalf("want %s/%s in %s", c.field, c.errType, r.stdout)
 			}
-			if !strings.Contains(r.stderr, "set-status validation-failed") || strings.Contains(r.stderr, "goroutine") {
-				t.Fatalf("stderr %q", r.stderr)
+			if strings.TrimSpace(r.stderr) != "set-status validation-failed" {
+				t.Fatalf("under the agent, stderr %q", r.stderr)
 			}
 			if _, err := os.Stat(filepath.Join(env.StateDir, agent.EnvironmentFile)); err == nil {
 				t.Fatal("invalid input must not change the settings")
@@ -83,15 +105,39 @@ func TestBadInputIsValidationFailed(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"no-such-action"}, {"check-node", "--format", "xml"}, {"check-node", "--bogus"}, {"check-node", "extra"}, {}} {
-		r := run(t, stateEnv(t), "", args...)
-		if r.code != agent.ExitValidation {
-			t.Errorf("%v: exit %d", args, r.code)
+	for _, c := range []struct {
+		args  []string
+		words string
+	}{
+		{[]string{"run-prefligt"}, `unknown action "run-prefligt": did you mean "run-preflight"?`},
+		{[]string{"check-node", "--format", "xml"}, `--format "xml": use json`},
+		{[]string{"check-node", "--only-problem"}, `unknown option --only-problem: did you mean --only-problems?`},
+		{[]string{"check-node", "extra"}, `unexpected argument "extra"`},
+	} {
+		r := run(t, stateEnv(t), "", c.args...)
+		if r.code != agent.ExitValidation || !strings.Contains(r.stderr, c.words) || strings.Contains(r.stderr, "set-status") {
+			t.Errorf("%v: exit %d, stderr %q", c.args, r.code, r.stderr)
 		}
 	}
-	r := run(t, stateEnv(t), "", "--help")
-	if r.code != 0 || !strings.Contains(r.stdout, "check-node") || !strings.Contains(r.stdout, "Exit codes") {
-		t.Fatalf("help: %d %s", r.code, r.stdout)
+	// No arguments, or --help anywhere: the help, exit 0.
+	for _, args := range [][]string{{}, {"--help"}, {"check-node", "--help"}} {
+		r := run(t, stateEnv(t), "", args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "check-node") || !strings.Contains(r.stdout, "Exit codes") {
+			t.Fatalf("help %v: %d %s", args, r.code, r.stdout)
+		}
+	}
+}
+
+// --version says which build this is; a release build carries its tag.
+func TestVersion(t *testing.T) {
+	r := run(t, stateEnv(t), "", "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "nethvoice-preflight devel (") || !strings.Contains(r.stdout, "go1.") {
+		t.Fatalf("%+v", r)
+	}
+	Version = "1.2.3"
+	defer func() { Version = "" }()
+	if r := run(t, stateEnv(t), "", "--version"); !strings.HasPrefix(r.stdout, "nethvoice-preflight 1.2.3 (") {
+		t.Fatalf("%+v", r)
 	}
 }
 
@@ -147,8 +193,15 @@ func TestCheckNodeStandAlone(t *testing.T) {
 	if skips != 4 { // cluster.redis, node.proxy, cluster.versions, node.leftovers
 		t.Fatalf("want 4 cluster skips: %s", r.stdout)
 	}
-	r2 := run(t, env, "", "check-node", "--exit-code", "--format", "text", "--data", `{"ignore":[{"id":"node.cpu"},{"id":"node.disk"},{"id":"node.memory"}]}`)
-	if r2.code != report.ExitReady || !strings.Contains(r2.stdout, "READY: ") || !strings.Contains(r2.stdout, "STATUS") {
+	if strings.Contains(r.stderr, "set-progress") {
+		t.Errorf("agent commands on a person's terminal: %q", r.stderr)
+	}
+	// Run by the agent, progress goes to its channel.
+	if r := run(t, agentEnv(t), "", "check-node", "--data", `{"volumes_path":"/"}`); !strings.Contains(r.stderr, "set-progress 100") {
+		t.Errorf("under the agent: %q", r.stderr)
+	}
+	r2 := run(t, env, "", "check-node", "--exit-code", "--format", "text", "--data", `{"ignore":[{"id":"node.cpu","reason":"lab"},{"id":"node.disk","reason":"lab"},{"id":"node.memory","reason":"lab"}]}`)
+	if r2.code != report.ExitReady || !strings.Contains(r2.stdout, "\nREADY: ") || !strings.Contains(r2.stdout, "Ignored, each with its reason") {
 		t.Fatalf("%+v", r2)
 	}
 }
@@ -233,4 +286,56 @@ func TestStandAloneStorage(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(env.StateDir, "preflight", "reports", rep.RunID+".json")); err != nil {
 		t.Errorf("the run is not in the state dir: %v", err)
 	}
+}
+
+// --format text works for every action: a table of the catalogue, the
+// settings in words with the whole public key on its own line, a line for
+// configure-module; each within the width.
+func TestTextForEveryAction(t *testing.T) {
+	env := stateEnv(t)
+	r := run(t, env, "", "list-checks", "--format", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "check-node\n  cluster.redis") || !strings.Contains(r.stdout, "  node.cpu ") ||
+		!strings.Contains(r.stdout, fmt.Sprintf("%d checks.", len(catalog.All()))) {
+		t.Errorf("list-checks: %+v", r)
+	}
+	checkLines(t, r.stdout, 100)
+	r = run(t, env, "", "configure-module", "--format", "text", "--data", `{"ns7":{"host":"ns7.example.com"},"ignore":[{"id":"node.cpu","reason":"lab"}]}`)
+	if r.code != 0 || r.stdout != "Settings saved (get-configuration shows them).\n" {
+		t.Errorf("configure-module: %+v", r)
+	}
+	run(t, env, "", "create-module")
+	r = run(t, env, "", "get-configuration", "--format", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "  NS7                 root@ns7.example.com port 22\n") ||
+		!strings.Contains(r.stdout, "node.cpu (every subject): lab") || !strings.Contains(r.stdout, "\nssh-ed25519 ") ||
+		!strings.Contains(r.stdout, "NS7 host key: not pinned yet") {
+		t.Errorf("get-configuration: %+v", r)
+	}
+	// Narrow: 60 columns, every line but the key's fits.
+	var out bytes.Buffer
+	writeText(&out, mustConfig(t, env), nil, report.TextOptions{Width: 60})
+	checkLines(t, out.String(), 60)
+}
+
+func mustConfig(t *testing.T, env agent.Env) any {
+	t.Helper()
+	r := run(t, env, "", "get-configuration")
+	var c actions.Configuration
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func checkLines(t *testing.T, s string, width int) {
+	t.Helper()
+	for _, l := range strings.Split(s, "\n") {
+		if len([]rune(l)) > width && !strings.HasPrefix(l, "ssh-ed25519 ") && len(strings.Fields(l)) > 1 {
+			t.Errorf("over %d columns: %q", width, l)
+		}
+	}
+}
+
+// The help fits 100 columns.
+func TestHelpFits(t *testing.T) {
+	checkLines(t, run(t, stateEnv(t), "").stdout, 100)
 }

@@ -13,7 +13,7 @@ import (
 // without FQDNs in the input or the settings) is answered as a schema
 // error: set-status validation-failed, the agent's array, exit 10.
 func TestActionValidationErrorIsExit10(t *testing.T) {
-	env := stateEnv(t)
+	env := agentEnv(t)
 	r := run(t, env, "", "validate-fqdns", "--data", `{"cti_fqdn":"cti.example.com","timeout_s":1}`)
 	if r.code != agent.ExitValidation {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)

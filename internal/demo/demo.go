@@ -1,19 +1,26 @@
 // Package demo is the built-in demonstration world behind the README's run
 // command: an in-process Redis-protocol server (miniredis) seeded with a
-// sample NS8 cluster, and a throw-away module state dir. The node itself is
-// really measured: the demo runs on this machine as if it were node 1.
+// sample NS8 cluster, an in-process DNS server for the sample names, and an
+// in-process SSH server that serves a sample NS7 (the same fixtures as the
+// tests' NS7, package ns7sample), all on loopback. The node itself is
+// really measured: the demo runs on this machine as if it were node 1. The
+// module's state (settings, SSH key pair, the pinned NS7 host key) and the
+// cluster keys the module writes last between calls in a per-user state
+// directory (StateDir); "demo reset" removes it.
 package demo
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"os"
+	"net"
+	"net/netip"
+	"path/filepath"
 
 	"github.com/alicebob/miniredis/v2"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/agent"
-	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cli"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/sshkey"
 )
 
 // ModuleID and NodeID of the demonstration module.
@@ -22,50 +29,122 @@ const (
 	NodeID   = "1"
 )
 
-// World is a running demonstration cluster.
+// World is a running demonstration world.
 type World struct {
-	Redis    *miniredis.Miniredis
-	StateDir string
-	DNS      string // address of the demonstration DNS server
-	stopDNS  func()
+	Redis *miniredis.Miniredis
+	// Dir is the demo's state directory; StateDir the module's (AGENT_STATE_DIR).
+	Dir, StateDir string
+	DNS           string // address of the demonstration DNS server
+	NS7           string // address of the sample NS7's SSH server
+	stop          []func()
 }
 
-// Start starts the world; Close stops it.
-func Start() (*World, error) {
-	mr, err := miniredis.Run() // listens on 127.0.0.1 only
-	if err != nil {
-		return nil, err
+// Start starts the world on the state kept in dir (created on first use).
+func Start(dir string) (*World, error) {
+	if err := prepare(dir); err != nil {
+		return nil, fmt.Errorf("state directory %s: %w", dir, err)
 	}
-	dir, err := os.MkdirTemp("", "nethvoice-preflight-demo-")
-	if err != nil {
-		mr.Close()
-		return nil, err
-	}
-	w := &World{Redis: mr, StateDir: dir}
-	if w.DNS, w.stopDNS, err = startDNS(); err != nil {
-		mr.Close()
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	seed(mr)
-	// Every name the demo looks up is answered by its own DNS server, and
-	// no NS7 host is set: the demo never sends a packet off this machine.
-	env := "MODULE_ID=" + ModuleID + "\nNODE_ID=" + NodeID + "\nNETHVOICE_FQDN=voice.example.test\nCTI_FQDN=cti.example.test\n" +
-		"RESOLVERS=" + w.DNS + "\nEXPECTED_ADDRESSES=198.51.100.10\nTIMEOUT_S=3\n"
-	if err := os.WriteFile(dir+"/"+agent.EnvironmentFile, []byte(env), 0o644); err != nil {
-		w.Close()
+	w := &World{Dir: dir, StateDir: filepath.Join(dir, moduleDir)}
+	if err := w.start(); err != nil {
+		w.stopAll()
 		return nil, err
 	}
 	return w, nil
 }
 
-// Close stops the server and removes the state dir.
-func (w *World) Close() {
-	if w.stopDNS != nil {
-		w.stopDNS()
+func (w *World) start() error {
+	var err error
+	if w.Redis, err = miniredis.Run(); err != nil { // listens on 127.0.0.1 only
+		return err
 	}
-	w.Redis.Close()
-	os.RemoveAll(w.StateDir)
+	w.stop = append(w.stop, w.Redis.Close)
+	seed(w.Redis, lanAddress())
+	var stopDNS func()
+	if w.DNS, stopDNS, err = startDNS(); err != nil {
+		return err
+	}
+	w.stop = append(w.stop, stopDNS)
+	// The module's key pair, as create-module makes it when NS8 installs
+	// the module.
+	if err := sshkey.Ensure(w.StateDir, ModuleID+"@node"+NodeID); err != nil {
+		return err
+	}
+	if err := w.startNS7(); err != nil {
+		return err
+	}
+	return w.configure()
+}
+
+// startNS7 serves the sample NS7 to the module's key, on the port of the
+// last call when it is free (the host key is pinned for host and port).
+func (w *World) startNS7() error {
+	key, err := hostKey(filepath.Join(w.Dir, worldDir, ns7KeyFile))
+	if err != nil {
+		return err
+	}
+	pub, err := sshkey.PublicKey(w.StateDir)
+	if err != nil {
+		return err
+	}
+	authorized, _, _, _, err := ssh.ParseAuthorizedKey([]byte(pub))
+	if err != nil {
+		return err
+	}
+	at := []string{"127.0.0.1:0"}
+	if env, err := agent.ReadEnvironment(w.StateDir); err == nil && env["NS7_HOST"] == "127.0.0.1" && env["NS7_PORT"] != "" {
+		at = append([]string{net.JoinHostPort("127.0.0.1", env["NS7_PORT"])}, at...)
+	}
+	srv, err := startNS7(at, key, authorized, sampleNS7())
+	if err != nil {
+		return err
+	}
+	w.NS7 = srv.Addr().String()
+	w.stop = append(w.stop, srv.Close)
+	return nil
+}
+
+// firstSettings are the settings of a new demo state, as an administrator
+// would store them with configure-module; the demo's own addresses
+// (wiring) are set at every call.
+var firstSettings = map[string]string{
+	"MODULE_ID": ModuleID, "NODE_ID": NodeID,
+	"NETHVOICE_FQDN": "voice.example.test", "CTI_FQDN": "cti.example.test",
+	"EXPECTED_ADDRESSES": "198.51.100.10", "LDAP_DOMAIN": "voice.example.test", "TIMEOUT_S": "3",
+}
+
+// configure writes the settings: every name the demo looks up is answered
+// by its own DNS server and NS7 is its own SSH server, so the demo never
+// sends a packet off this machine, whatever was configured in it.
+func (w *World) configure() error {
+	env, err := agent.ReadEnvironment(w.StateDir)
+	if err != nil {
+		return err
+	}
+	set := map[string]*string{}
+	if env["MODULE_ID"] == "" {
+		for k, v := range firstSettings {
+			set[k] = &v
+		}
+	}
+	host, port, _ := net.SplitHostPort(w.NS7)
+	for k, v := range map[string]string{"NS7_HOST": host, "NS7_PORT": port, "NS7_USER": "root", "RESOLVERS": w.DNS} {
+		set[k] = &v
+	}
+	return agent.UpdateEnvironment(w.StateDir, set)
+}
+
+// Close stops the servers. What the module learns (reports, history,
+// checklist) is already in its state dir, as under NS8.
+func (w *World) Close() error {
+	w.stopAll()
+	return nil
+}
+
+func (w *World) stopAll() {
+	for i := len(w.stop) - 1; i >= 0; i-- {
+		w.stop[i]()
+	}
+	w.stop = nil
 }
 
 // Env is the agent environment of the demonstration module.
@@ -73,14 +152,14 @@ func (w *World) Env() agent.Env {
 	return agent.Env{
 		AgentID: "module/" + ModuleID, ModuleID: ModuleID, NodeID: NodeID, StateDir: w.StateDir,
 		RedisAddress: w.Redis.Addr(), RedisReplica: w.Redis.Addr(),
-		RedisUser: "module/" + ModuleID,
+		RedisUser: "module/" + ModuleID, TaskUser: "demo",
 	}
 }
 
 // seed writes a sample cluster: a leader and a worker, Traefik on both, a
 // configured NethVoice proxy on node 1, an OpenLDAP and a Samba domain, an
 // external LDAP domain, and an NS7 still joined from an earlier attempt.
-func seed(mr *miniredis.Miniredis) {
+func seed(mr *miniredis.Miniredis, lan string) {
 	hset := func(key string, kv ...string) {
 		for i := 0; i+1 < len(kv); i += 2 {
 			mr.HSet(key, kv[i], kv[i+1])
@@ -113,7 +192,7 @@ func seed(mr *miniredis.Miniredis) {
 	mr.Set("node/2/default_instance/traefik", "traefik2")
 	mr.Set("node/1/default_instance/nethvoice-proxy", "nethvoice-proxy1")
 	for _, t := range []string{"tcp", "udp"} {
-		hset("module/nethvoice-proxy1/srv/"+t+"/sip", "port", "5060", "host", "10.5.4.1", "address", "198.51.100.10",
+		hset("module/nethvoice-proxy1/srv/"+t+"/sip", "port", "5060", "host", "10.5.4.1", "address", lan,
 			"public_address", "198.51.100.10", "fqdn", "proxy.example.test", "node", "1")
 	}
 	mr.SetAdd("module/traefik1/hosts", "leader.example.test", "mail.example.test")
@@ -133,32 +212,16 @@ const demoRepodata = `[{"id":"nethvoice","source":"ghcr.io/nethesis/nethvoice","
 	`{"id":"nethvoice-proxy","source":"ghcr.io/nethesis/nethvoice-proxy","versions":[` +
 	`{"tag":"1.7.1","testing":false,"labels":{"org.nethserver.min-core":"3.20.1","org.nethserver.max-per-node":"1"}}]}]`
 
-// Main runs "demo [action] [flags]": the action (default check-node) against
-// the demonstration world, printed as text unless --format says otherwise.
-func Main(ctx context.Context, args []string, sio cli.IO) int {
-	w, err := Start()
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "demo: cannot start the demonstration world: %v\n", err)
-		return agent.ExitError
-	}
-	defer w.Close()
-	action := "check-node"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		action, args = args[0], args[1:]
-	}
-	hasFormat := false
-	for _, a := range args {
-		if a == "--format" || len(a) > 9 && a[:9] == "--format=" {
-			hasFormat = true
+// lanAddress is the address the sample proxy of node 1 listens on: this
+// machine's first IPv4 interface address, since this machine is measured as
+// node 1 and node.proxy compares the two (behind NAT, as the sample's public
+// address is 198.51.100.10); 198.51.100.10 itself on a machine without one.
+func lanAddress() string {
+	addrs, _ := dnsprobe.InterfaceAddresses()
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a.IP); err == nil && ip.Is4() {
+			return a.IP
 		}
 	}
-	if !hasFormat {
-		args = append(args, "--format", "text")
-	}
-	fmt.Fprintf(sio.Stderr, "demo: sample cluster on %s (leader node 1, worker node 2, an NS7 joined as node 3); this machine is measured as node 1\n\n", w.Redis.Addr())
-	if sio.Stdin == nil || !sio.StdinIsTTY {
-		sio.Stdin, sio.StdinIsTTY = nil, true // the demo takes its input from --data only
-	}
-	sio.Progress = io.Discard
-	return cli.Run(ctx, append([]string{action}, args...), w.Env(), sio)
+	return "198.51.100.10"
 }

@@ -28,7 +28,16 @@ const authAddr = "127.0.53.53"
 // authAddr:53 when it can, and returns the resolver address and a stop
 // function.
 func startDNS() (string, func(), error) {
-	addr, stop, err := serveDNS("127.0.0.1:0")
+	var addr string
+	var stop func()
+	var err error
+	// UDP and TCP share the port number: the UDP port chosen by the system
+	// may be taken for TCP, then another is tried.
+	for try := 0; try < 10; try++ {
+		if addr, stop, err = serveDNS("127.0.0.1:0"); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return "", nil, err
 	}

@@ -75,7 +75,13 @@ func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
 func nodeTook(f Facts) time.Duration    { return f.NodeTook }
 func clusterTook(f Facts) time.Duration { return f.Took }
 
-func subjectNode(id string) string { return "node " + id }
+// subjectNode names a node; outside NS8 (no NODE_ID) it is this machine.
+func subjectNode(id string) string {
+	if id == "" {
+		return "this node"
+	}
+	return "node " + id
+}
 
 var hint = check.Hint
 

@@ -196,3 +196,11 @@ func TestChecks(t *testing.T) {
 		})
 	}
 }
+
+// Outside NS8 there is no NODE_ID: the subject names this machine, not
+// "node ".
+func TestSubjectNodeStandAlone(t *testing.T) {
+	if subjectNode("") != "this node" || subjectNode("2") != "node 2" {
+		t.Fatal(subjectNode(""), subjectNode("2"))
+	}
+}

@@ -5,6 +5,7 @@ package report
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -103,7 +104,8 @@ func Diff(prev, cur []Finding) []Change {
 }
 
 // Ignore is one entry of the ignore list: a check id (or one of its aliases)
-// and optionally one subject; an empty subject matches every subject.
+// and optionally one subject (an empty subject matches every subject), with
+// the reason, which is required: an entry without one is not applied.
 type Ignore struct {
 	ID      string `json:"id"`
 	Subject string `json:"subject"`
@@ -196,10 +198,13 @@ func Summarize(fs []Finding) Summary {
 	return s
 }
 
+// matchIgnore finds the entry that ignores f. An entry without a reason
+// is never applied: nothing may turn NOT READY into READY without a word
+// of why.
 func matchIgnore(cat Catalog, f *Finding, ignores []Ignore) (Ignore, bool) {
 	id := cat.Canonical(f.ID)
 	for _, ig := range ignores {
-		if cat.Canonical(ig.ID) != id {
+		if cat.Canonical(ig.ID) != id || strings.TrimSpace(ig.Reason) == "" {
 			continue
 		}
 		if ig.Subject == "" || ig.Subject == f.Subject {

@@ -102,9 +102,20 @@ func TestIgnoreList(t *testing.T) {
 		t.Fatalf("%+v", r.Summary)
 	}
 	// An ignored pass stays a plain pass.
-	r = build([]Ignore{{ID: "a.one"}})
+	r = build([]Ignore{{ID: "a.one", Reason: "r"}})
 	if r.Checks[0].Ignored {
 		t.Fatal("pass marked ignored")
+	}
+}
+
+// An entry without a reason (stored by an older version, which did not
+// require one) is not applied: it cannot turn NOT READY into READY.
+func TestIgnoreWithoutReasonIsNotApplied(t *testing.T) {
+	for _, reason := range []string{"", "   "} {
+		r := build([]Ignore{{ID: "b.two", Reason: reason}})
+		if r.Ready || r.Summary.Ignored != 0 || r.Summary.Fail != 2 {
+			t.Fatalf("reason %q: ready=%v %+v", reason, r.Ready, r.Summary)
+		}
 	}
 }
 
@@ -146,6 +157,6 @@ func TestGoldenJSON(t *testing.T) {
 
 func TestGoldenText(t *testing.T) {
 	var buf bytes.Buffer
-	WriteText(&buf, build([]Ignore{{ID: "b.two", Subject: "x", Reason: "known"}}))
+	WriteText(&buf, build([]Ignore{{ID: "b.two", Subject: "x", Reason: "known"}}), TextOptions{})
 	golden(t, "report.txt", buf.Bytes())
 }

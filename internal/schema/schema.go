@@ -23,11 +23,27 @@ import (
 const DefinitionsFile = "imageroot/validator-definitions.json"
 
 // FieldError is one validation error, shaped as the agent prints them.
+// The fields without a JSON name are for words on a terminal (Explain) and
+// never reach the agent's array.
 type FieldError struct {
 	Field     string `json:"field"`
 	Parameter string `json:"parameter"`
 	Value     any    `json:"value"`
 	Error     string `json:"error"`
+	// Type is the validator's error type (gojsonschema's: "enum",
+	// "required"...), or the program's own ("invalid_json").
+	Type string `json:"-"`
+	// Details are gojsonschema's details of the error (property, allowed,
+	// min, max, pattern...).
+	Details map[string]any `json:"-"`
+	// Message, when set, is the error in words, given by the code that
+	// found it (an action's own rule).
+	Message string `json:"-"`
+}
+
+// InvalidJSON is the error of a document that is not JSON.
+func InvalidJSON() FieldError {
+	return FieldError{Field: "(root)", Parameter: "(root)", Value: nil, Error: "invalid_json", Type: "invalid_json"}
 }
 
 var embedded = New(nethvoicepreflight.Schemas)
@@ -101,12 +117,12 @@ func (s *Set) Validate(action string, kind Kind, doc []byte) ([]FieldError, erro
 	// gojsonschema decodes only the first JSON value and ignores what
 	// follows ("{} trailing" would pass), so check the whole document.
 	if !json.Valid(doc) {
-		return []FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "invalid_json"}}, nil
+		return []FieldError{InvalidJSON()}, nil
 	}
 	res, err := sc.Validate(gojsonschema.NewBytesLoader(doc))
 	if err != nil {
 		// The document is not JSON at all.
-		return []FieldError{{Field: "(root)", Parameter: "(root)", Value: nil, Error: "invalid_json"}}, nil
+		return []FieldError{InvalidJSON()}, nil
 	}
 	if res.Valid() {
 		return nil, nil
@@ -136,7 +152,8 @@ func convert(errs []gojsonschema.ResultError) []FieldError {
 			v = Mask(v)
 		}
 		// The agent names the error "<parameter>_<type>" (ns8-core validation.go).
-		out = append(out, FieldError{Field: field, Parameter: param, Value: v, Error: param + "_" + e.Type()})
+		out = append(out, FieldError{Field: field, Parameter: param, Value: v, Error: param + "_" + e.Type(),
+			Type: e.Type(), Details: e.Details()})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out

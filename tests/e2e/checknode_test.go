@@ -392,6 +392,10 @@ func TestBadInputThroughTheAgent(t *testing.T) {
 		{"configure-module", map[string]any{"ns7": map[string]any{"port": 70000}}, "ns7.port"},
 		{"check-node", map[string]any{"timeout_s": "ten"}, "timeout_s"},
 		{"check-node", map[string]any{"volumes_path": "x; rm -rf /"}, "volumes_path"},
+		// The ignore list's own rules, which the agent's schema does not
+		// hold: the binary answers in the agent's form.
+		{"configure-module", map[string]any{"ignore": []any{map[string]any{"id": "node.cpus", "reason": "lab"}}}, "ignore.0.id"},
+		{"check-node", map[string]any{"ignore": []any{map[string]any{"id": "node.cpu"}}}, "ignore.0.reason"},
 	} {
 		res, _ := w.run(t, c.action, c.data)
 		var errs []schema.FieldError

@@ -74,6 +74,12 @@ func TestImage(t *testing.T) {
 		t.Fatalf("build-images.sh: last stdout line = %q, want the image name %q\nstderr:\n%s", got, image, stderr.String())
 	}
 
+	// The binary says which release it is: the image's tag.
+	if out, err := exec.Command(filepath.Join(root, "imageroot", "bin", "nethvoice-preflight"), "--version").Output(); err != nil ||
+		!strings.HasPrefix(string(out), "nethvoice-preflight "+tag+" (") {
+		t.Errorf("--version: %v %q, want the tag %s", err, out, tag)
+	}
+
 	// --- labels and config ---
 	cfg := inspectImage(ctx, t, image)
 	checkConfig(t, cfg)

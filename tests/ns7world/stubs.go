@@ -56,7 +56,6 @@ exit $rc
 	"usr/bin/ss": `#!/bin/sh
 . /var/lib/ns7world/lib.sh
 stub_enter ss
-echo "State      Recv-Q Send-Q Local Address:Port               Peer Address:Port"
 cat "$D/ss.out"
 `,
 	"usr/bin/hostname": `#!/bin/sh

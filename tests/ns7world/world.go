@@ -17,7 +17,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -230,28 +229,15 @@ func (w *World) writeFixture() error {
 		fmt.Fprintf(&hb, "%s\t%s\n", v.Hosts[name], name)
 	}
 	files["/etc/hosts"] = hb.String()
-	var pk strings.Builder
-	for _, name := range sortedKeys(v.Packages) {
-		fmt.Fprintf(&pk, "%s %s\n", name, v.Packages[name])
-	}
-	files["/var/lib/ns7world/rpm-packages"] = pk.String()
-	var sv strings.Builder
-	for _, u := range sortedKeys(v.Services) {
-		fmt.Fprintf(&sv, "%s %s\n", u, v.Services[u])
-	}
-	files["/var/lib/ns7world/services"] = sv.String()
-	var ss strings.Builder
-	for _, p := range v.Listen {
-		fmt.Fprintf(&ss, "LISTEN     0      128          *:%d                            *:*\n", p)
-	}
-	files["/var/lib/ns7world/ss.out"] = ss.String()
+	// The formats shared with the demo's answers (ns7sample).
+	files["/var/lib/ns7world/rpm-packages"] = v.PackageLines()
+	files["/var/lib/ns7world/services"] = v.ServiceLines()
+	files["/var/lib/ns7world/ss.out"] = v.SSOutput()
 	if v.Provider != nil {
-		b, _ := json.Marshal(v.Provider)
-		files["/var/lib/ns7world/account-provider.json"] = string(b) + "\n"
+		files["/var/lib/ns7world/account-provider.json"] = v.ProviderJSON()
 	}
-	for k, r := range v.Config {
-		b, _ := json.Marshal(r)
-		files["/var/lib/ns7world/config/"+k+".json"] = string(b) + "\n"
+	for k := range v.Config {
+		files["/var/lib/ns7world/config/"+k+".json"] = v.ConfigPrintJSON(k).Stdout
 	}
 	for k, val := range v.ConfigGet {
 		files["/var/lib/ns7world/config-get/"+k] = val + "\n"

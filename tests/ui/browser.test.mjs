@@ -484,7 +484,11 @@ test("a recorded run with NS7 facts: all groups, ignored finding, remedies, data
   assert.equal(await cti.getAttribute("data-status"), "fail");
   assert.equal(await text(cti.locator(".check-command pre")), "dig +short cti.example.test A");
   assert.equal(await cti.locator(".check-command button.bx--copy-btn").count(), 1, "a copy button");
-  assert.match(await cti.locator("a.check-doc").getAttribute("href"), /\/blob\/main\/docs\/checks\.md#fqdn-points-to-node$/);
+  assert.equal(
+    await cti.locator("a.check-doc").getAttribute("href"),
+    "https://github.com/nethvoice-preflight/ns8-nethvoice-preflight/blob/main/docs/checks.md#fqdnpoints-to-node",
+    "the absolute address the report gives, with the anchor GitHub renders"
+  );
   // An ignored failure: shown, not blocking, with the reason.
   const gw = groupRow(a, "ns7.gateways");
   assert.equal(await gw.getAttribute("data-status"), "ignored");

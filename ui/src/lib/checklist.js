@@ -309,9 +309,13 @@ export function formatDuration(ms, locale) {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(s) + " s";
 }
 
-// docUrl turns a finding's doc reference ("docs/checks.md#node-cpu") into
-// a link to the documentation in the code repository.
+// docUrl is the link of a finding's doc reference: an absolute https
+// address as the binary gives it, or (reports stored by older versions)
+// a repository path ("docs/checks.md#node-cpu") under the code repository.
 export function docUrl(doc, codeUrl) {
+  if (typeof doc === "string" && /^https:\/\/[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$/.test(doc)) {
+    return doc;
+  }
   if (!doc || !codeUrl || !/^docs\/[A-Za-z0-9._/-]+(#[A-Za-z0-9._-]+)?$/.test(doc)) {
     return "";
   }

@@ -1,0 +1,348 @@
+package ns7sample
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
+)
+
+// Answer is what one command gives on NS7: its two streams and its exit
+// code, in NS7's formats (reference/nethvoice-migration.md §2).
+type Answer struct {
+	Stdout, Stderr string
+	Exit           int
+}
+
+// answerer answers one command of the batch from a variant; argv is the
+// command as the batch runs it (after timeout(1) and its options).
+type answerer func(v Variant, argv []string, now time.Time) Answer
+
+// answers are the command ids of ns7.Plan.Commands with how NS7 answers
+// them; a test keeps the two tables in step.
+var answers = map[string]answerer{
+	ns7.CmdRelease: func(v Variant, _ []string, _ time.Time) Answer {
+		if v.Release == "" {
+			return Answer{Stderr: "cat: /etc/nethserver-release: No such file or directory\n", Exit: 1}
+		}
+		return Answer{Stdout: v.Release + "\n"}
+	},
+	ns7.CmdHostname: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.Hostname + "\n"} },
+	ns7.CmdKernel:   func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.Kernel + "\n"} },
+	ns7.CmdKernels:  func(v Variant, argv []string, _ time.Time) Answer { return v.RPMQuery(argsAfter(argv, "--qf")) },
+	ns7.CmdPackages: func(v Variant, argv []string, _ time.Time) Answer { return v.RPMQuery(argsAfter(argv, "--qf")) },
+	ns7.CmdServices: func(v Variant, argv []string, _ time.Time) Answer { return v.IsActive(argsAfter(argv, "is-active")) },
+	ns7.CmdListen:   func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.SSOutput()} },
+	ns7.CmdProvider: func(v Variant, _ []string, _ time.Time) Answer {
+		if v.Provider == nil {
+			return Answer{Stderr: "account-provider-test: no provider\n", Exit: 1}
+		}
+		return Answer{Stdout: v.ProviderJSON()}
+	},
+	ns7.CmdTimeZone:   configGet,
+	ns7.CmdDomainName: configGet,
+	ns7.CmdDumpSpace:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DF()} },
+	ns7.CmdDBSizes:    sql("sizes"),
+	ns7.CmdPhones:     sql("phones"),
+	ns7.CmdGateways:   sql("gateways"),
+	ns7.CmdTrunks:     sql("trunks"),
+	ns7.CmdExtensions: sql("extensions"),
+	ns7.CmdLegacy:     sql("legacy"),
+	ns7.CmdCustomConf: func(v Variant, _ []string, _ time.Time) Answer {
+		return Answer{Stdout: v.findFiles("/etc/asterisk", func(p string, size int64) bool {
+			return strings.HasSuffix(p, "_custom.conf") && size > 0
+		})}
+	},
+	ns7.CmdCustomAGI: func(v Variant, _ []string, _ time.Time) Answer {
+		owned := map[string]bool{}
+		for _, o := range v.Owned {
+			owned[o] = true
+		}
+		return Answer{Stdout: v.findFiles("/var/lib/asterisk/agi-bin", func(p string, _ int64) bool { return !owned[p] })}
+	},
+	ns7.CmdCards: func(v Variant, argv []string, _ time.Time) Answer {
+		stock := map[string]bool{}
+		for i := 0; i+2 < len(argv); i++ {
+			if argv[i] == "!" && argv[i+1] == "-name" {
+				stock[argv[i+2]] = true
+			}
+		}
+		return Answer{Stdout: v.findFiles("/var/lib/nethserver/nethcti/templates/customer_card", func(p string, _ int64) bool {
+			return !stock[path.Base(p)]
+		})}
+	},
+	ns7.CmdClock: func(_ Variant, _ []string, now time.Time) Answer {
+		return Answer{Stdout: strconv.FormatInt(now.Unix(), 10) + "\n"}
+	},
+	ns7.CmdWG:        func(v Variant, _ []string, now time.Time) Answer { return v.Handshakes(now) },
+	ns7.CmdLeaderDNS: func(v Variant, argv []string, _ time.Time) Answer { return v.Getent(last(argv)) },
+	ns7.CmdLeaderTCP: func(v Variant, argv []string, _ time.Time) Answer {
+		// bash -c 'exec 3<>"/dev/tcp/$1/$2"' leader-https <host> 443
+		host, port := nth(argv, len(argv)-2), last(argv)
+		if _, ok := v.Hosts[host]; ok {
+			return Answer{}
+		}
+		return Answer{Stderr: "bash: " + host + ": Name or service not known\nbash: /dev/tcp/" + host + "/" + port + ": Invalid argument\n", Exit: 1}
+	},
+	ns7.CmdUpdates:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.YumOut, Exit: v.YumExit} },
+	ns7.CmdDataSize: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DU()} },
+}
+
+// Answer answers one command of the probe's batch, by its id (ns7's
+// command table) and its argument vector, at the time now (NS7's clock and
+// handshake ages). An unknown id answers as bash does to an unknown command.
+func (v Variant) Answer(id string, argv []string, now time.Time) Answer {
+	switch {
+	case strings.HasPrefix(id, ns7.CmdConfig):
+		return v.ConfigPrintJSON(strings.TrimPrefix(id, ns7.CmdConfig))
+	case strings.HasPrefix(id, ns7.CmdFQDN):
+		return v.Getent(last(argv))
+	}
+	if a, ok := answers[id]; ok {
+		return a(v, argv, now)
+	}
+	return Answer{Stderr: "bash: " + first(argv) + ": command not found\n", Exit: 127}
+}
+
+func configGet(v Variant, argv []string, _ time.Time) Answer {
+	if val, ok := v.ConfigGet[last(argv)]; ok {
+		return Answer{Stdout: val + "\n"}
+	}
+	return Answer{}
+}
+
+func sql(table string) answerer {
+	return func(v Variant, _ []string, _ time.Time) Answer {
+		out, ok := v.SQL[table]
+		if !ok {
+			return Answer{Stderr: "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n", Exit: 1}
+		}
+		return Answer{Stdout: out}
+	}
+}
+
+// argsAfter returns the arguments after flag and its value ("--qf FMT") or
+// after a verb ("is-active").
+func argsAfter(argv []string, flag string) []string {
+	for i, a := range argv {
+		if a != flag {
+			continue
+		}
+		if strings.HasPrefix(flag, "-") {
+			i++
+		}
+		if i+1 <= len(argv) {
+			return argv[i+1:]
+		}
+	}
+	return nil
+}
+
+func first(a []string) string { return nth(a, 0) }
+func last(a []string) string  { return nth(a, len(a)-1) }
+
+func nth(a []string, i int) string {
+	if i < 0 || i >= len(a) {
+		return ""
+	}
+	return a[i]
+}
+
+// RPMQuery answers rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' names...
+// (kernel answers the installed kernels); the exit code is the number of
+// names not installed, as rpm's.
+func (v Variant) RPMQuery(names []string) Answer {
+	var a Answer
+	var b strings.Builder
+	for _, n := range names {
+		switch ver, ok := v.Packages[n]; {
+		case n == "kernel":
+			for _, k := range v.Kernels {
+				b.WriteString(k + "\n")
+			}
+		case ok:
+			b.WriteString(n + " " + ver + "\n")
+		default:
+			b.WriteString("package " + n + " is not installed\n")
+			a.Exit++
+		}
+	}
+	a.Stdout = b.String()
+	return a
+}
+
+// PackageLines are the installed packages, "name version-release" per
+// line, by name.
+func (v Variant) PackageLines() string {
+	var b strings.Builder
+	for _, n := range sortedKeys(v.Packages) {
+		b.WriteString(n + " " + v.Packages[n] + "\n")
+	}
+	return b.String()
+}
+
+// IsActive answers systemctl is-active units... (exit 3 when one is not
+// active).
+func (v Variant) IsActive(units []string) Answer {
+	var a Answer
+	for _, u := range units {
+		s := v.Services[u]
+		if s == "" {
+			s = "inactive"
+		}
+		a.Stdout += s + "\n"
+		if s != "active" {
+			a.Exit = 3
+		}
+	}
+	return a
+}
+
+// ServiceLines are the units' states, "unit state" per line, by unit.
+func (v Variant) ServiceLines() string {
+	var b strings.Builder
+	for _, u := range sortedKeys(v.Services) {
+		b.WriteString(u + " " + v.Services[u] + "\n")
+	}
+	return b.String()
+}
+
+// SSOutput answers ss -ltn: CentOS 7's iproute header and one LISTEN line
+// per port.
+func (v Variant) SSOutput() string {
+	var b strings.Builder
+	b.WriteString("State      Recv-Q Send-Q Local Address:Port               Peer Address:Port\n")
+	for _, p := range v.Listen {
+		fmt.Fprintf(&b, "LISTEN     0      128          *:%d                            *:*\n", p)
+	}
+	return b.String()
+}
+
+// ProviderJSON answers account-provider-test dump (one JSON object).
+func (v Variant) ProviderJSON() string {
+	b, _ := json.Marshal(v.Provider)
+	return string(b) + "\n"
+}
+
+// ConfigPrintJSON answers /sbin/e-smith/config printjson key: the record,
+// or nothing (and exit 0) for a key that does not exist.
+func (v Variant) ConfigPrintJSON(key string) Answer {
+	r, ok := v.Config[key]
+	if !ok {
+		return Answer{}
+	}
+	b, _ := json.Marshal(r)
+	return Answer{Stdout: string(b) + "\n"}
+}
+
+// DF answers df -PB1 /var/lib/asterisk.
+func (v Variant) DF() string {
+	d := v.DumpDisk
+	pct := 0
+	if d.Size > 0 {
+		pct = int((d.Used*100 + d.Size - 1) / d.Size)
+	}
+	return "Filesystem              1-blocks        Used   Available Capacity Mounted on\n" +
+		fmt.Sprintf("%s %d %d %d %d%% %s\n", d.Device, d.Size, d.Used, d.Size-d.Used, pct, d.Mount)
+}
+
+// Getent answers getent ahostsv4 name from the variant's hosts (exit 2,
+// nothing printed, for a name it does not know).
+func (v Variant) Getent(name string) Answer {
+	ip, ok := v.Hosts[name]
+	if !ok {
+		return Answer{Exit: 2}
+	}
+	return Answer{Stdout: fmt.Sprintf("%-15s STREAM %s\n%-15s DGRAM  \n%-15s RAW    \n", ip, name, ip, ip)}
+}
+
+// Handshakes answers wg show ns8 latest-handshakes at now (WG holds ages).
+func (v Variant) Handshakes(now time.Time) Answer {
+	if v.WG == "" {
+		return Answer{Stderr: "Unable to access interface: No such device\n", Exit: 1}
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(v.WG), "\n") {
+		peer, age, _ := strings.Cut(strings.TrimSpace(line), " ")
+		ts := int64(0)
+		if n, err := strconv.ParseInt(age, 10, 64); err == nil {
+			ts = now.Unix() - n
+		}
+		fmt.Fprintf(&b, "%s\t%d\n", peer, ts)
+	}
+	return Answer{Stdout: b.String()}
+}
+
+// sizes are the variant's files with their apparent sizes (Files, Sparse,
+// and the Many directories' files of 4 bytes each).
+func (v Variant) sizes() map[string]int64 {
+	out := map[string]int64{}
+	for p, c := range v.Files {
+		out[p] = int64(len(c))
+	}
+	for p, n := range v.Sparse {
+		out[p] = n
+	}
+	for dir, n := range v.Many {
+		for i := 0; i < n; i++ {
+			out[fmt.Sprintf("%s/%03d/rec-%06d.wav", dir, i/1000, i)] = 4
+		}
+	}
+	return out
+}
+
+// findFiles answers find dir -maxdepth 1 -type f ... -printf '%s %p\n' for
+// the files of dir that keep passes.
+func (v Variant) findFiles(dir string, keep func(path string, size int64) bool) string {
+	sizes := v.sizes()
+	var b strings.Builder
+	for _, p := range sortedKeys(sizes) {
+		if path.Dir(p) == dir && keep(p, sizes[p]) {
+			fmt.Fprintf(&b, "%d %s\n", sizes[p], p)
+		}
+	}
+	return b.String()
+}
+
+// DU answers the probe's du -sb over ns7.DataPaths: the apparent size of
+// the files under each existing match of each glob (directories counted
+// as 0 bytes: the real du adds their own size, a few KiB each).
+func (v Variant) DU() string {
+	sizes := v.sizes()
+	dirs := map[string]bool{}
+	for p := range sizes {
+		for d := path.Dir(p); d != "/" && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	var b strings.Builder
+	for _, dp := range ns7.DataPaths {
+		for _, d := range sortedKeys(dirs) {
+			if ok, _ := path.Match(dp.Glob, d); !ok {
+				continue
+			}
+			var total int64
+			for p, n := range sizes {
+				if strings.HasPrefix(p, d+"/") {
+					total += n
+				}
+			}
+			fmt.Fprintf(&b, "%d\t%s\n", total, d)
+		}
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
