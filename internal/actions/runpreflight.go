@@ -31,6 +31,7 @@ type runPreflightInput struct {
 	Phase         string `json:"phase"`
 	Password      string `json:"password"` // one-time NS7 password, handed to probe-ns7 only
 	AcceptHostKey string `json:"accept_host_key"`
+	DataBudgetS   int    `json:"data_budget_s"` // handed to probe-ns7
 }
 
 // runPreflight: take the run lock, run the four check actions (concurrently
@@ -40,7 +41,7 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	stor, release, err := run.lock(ctx)
+	stor, release, err := run.lock(ctx, max(LockTTL(run.timeout), ProbeBudget(run.timeout, in.DataBudgetS)+30*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 // lock takes the run lock on the leader, with a TTL so that a crashed run
 // frees it by itself. A run already holding it is an error; a leader that
 // does not answer is not (the run goes on and stores nothing: nil store).
-func (r *checkRun) lock(ctx context.Context) (*store.Store, func(), error) {
+func (r *checkRun) lock(ctx context.Context, ttl time.Duration) (*store.Store, func(), error) {
 	cfg := r.e.ClusterConfig()
 	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
 		return nil, func() {}, nil
@@ -64,7 +65,7 @@ func (r *checkRun) lock(ctx context.Context) (*store.Store, func(), error) {
 	w := cfg.Writer(r.timeout)
 	stor := store.New(w, cfg.ModuleID)
 	lctx, cancel := context.WithTimeout(ctx, r.timeout)
-	lock, err := stor.Acquire(lctx, r.e.Agent.TaskID, LockTTL(r.timeout))
+	lock, err := stor.Acquire(lctx, r.e.Agent.TaskID, ttl)
 	cancel()
 	var locked *store.ErrLocked
 	switch {
@@ -85,10 +86,12 @@ func (r *checkRun) lock(ctx context.Context) (*store.Store, func(), error) {
 	}
 }
 
-// part is one action run-preflight combines, with the input it gets.
+// part is one action run-preflight combines, with the input it gets and
+// its backstop: the action's own bounds, with a margin.
 type part struct {
-	action string
-	input  map[string]any
+	action   string
+	input    map[string]any
+	backstop time.Duration
 }
 
 // parts are the actions run-preflight combines, with their inputs.
@@ -102,11 +105,19 @@ func (r *checkRun) parts(in runPreflightInput) []part {
 		}
 		return m
 	}
+	backstop := 2*r.timeout + 5*time.Second
+	probe := with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})
+	if in.DataBudgetS > 0 {
+		probe["data_budget_s"] = in.DataBudgetS
+	}
 	return []part{
-		{fqdncheck.Action, with(map[string]any{"phase": in.Phase})},
-		{ns7check.Action, with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})},
-		{nodecheck.Action, with(nil)},
-		{domaincheck.Action, with(nil)},
+		{fqdncheck.Action, with(map[string]any{"phase": in.Phase}), backstop},
+		// The probe bounds itself (connection, sessions, data budget,
+		// sample): its backstop is those bounds, so that what NS7 answered
+		// is judged by the probe, never cut here.
+		{ns7check.Action, probe, ProbeBudget(r.timeout, in.DataBudgetS)},
+		{nodecheck.Action, with(nil), backstop},
+		{domaincheck.Action, with(nil), backstop},
 	}
 }
 
@@ -123,6 +134,12 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 	var findings []report.Finding
 	facts := map[string]any{}
 	for i, res := range r.gather(ctx, parts) {
+		if res.bad != nil && parts[i].action == ns7check.Action {
+			// Never one finding in place of the NS7 area: each NS7 check
+			// says it was not judged, and why.
+			findings = append(findings, ns7check.All(ns7check.Facts{Timeout: r.timeout, ProbeErr: res.bad.Message})...)
+			continue
+		}
 		if res.bad != nil {
 			findings = append(findings, *res.bad)
 			continue
@@ -139,7 +156,6 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 // runs again, superseding the first run, when the probe reached NS7 and
 // stored fresh facts.
 func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
-	backstop := 2*r.timeout + 5*time.Second
 	ud := len(parts) - 1
 	runs := append(append([]part{}, parts...), parts[ud]) // the possible rerun last
 	results := make([]partResult, len(runs))
@@ -148,7 +164,7 @@ func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
 	defer cancelUD()
 	launch := func(ctx context.Context, i int) {
 		go func() {
-			rep, bad := r.runPart(ctx, runs[i], backstop)
+			rep, bad := r.runPart(ctx, runs[i])
 			results[i] = partResult{rep, bad}
 			done <- i
 		}()
@@ -179,7 +195,7 @@ func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
 
 // runPart runs one action in-process with a silent progress channel; an
 // action that cannot run becomes a preflight.action finding.
-func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) (*report.Report, *report.Finding) {
+func (r *checkRun) runPart(ctx context.Context, p part) (*report.Report, *report.Finding) {
 	fail := func(msg, hint string) (*report.Report, *report.Finding) {
 		f := check.PartFailed(p.action, msg, check.Hint(hint, "api-cli run module/"+r.e.Agent.ModuleID+"/"+p.action))
 		return nil, &f
@@ -198,7 +214,10 @@ func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) 
 	}
 	sub := *r.e
 	sub.Chan = agent.NewChannel(io.Discard)
-	out, o := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
+	if p.action == ns7check.Action {
+		sub.Chan = r.e.Chan.Sub(10, 85) // the longest part: its progress is the run's
+	}
+	out, o := runner.Go(ctx, p.backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
 	var verr *ValidationError
 	switch {
 	case errors.As(o.Err, &verr):

@@ -92,7 +92,11 @@ type Snapshot struct {
 	// NS7 is what the last probe-ns7 stored (own keys), nil before any.
 	NS7          *NS7Stored `json:"-"`
 	NS7DataBytes int64      `json:"ns7_data_bytes,omitempty"`
-	Source       string     `json:"source"` // address read from
+	// NS7DataAtLeast and NS7DataAtMost bound NS7's data when the last
+	// measurement was incomplete (NS7DataBytes is then 0; at most 0: unknown).
+	NS7DataAtLeast int64  `json:"ns7_data_at_least_bytes,omitempty"`
+	NS7DataAtMost  int64  `json:"ns7_data_at_most_bytes,omitempty"`
+	Source         string `json:"source"` // address read from
 }
 
 // State is how the read of the cluster database ended, as the checks see
@@ -176,11 +180,16 @@ func OwnKey(moduleID, suffix string) string { return "module/" + moduleID + "/" 
 // as probe-ns7 stores them (JSON string at NS7FactsKey). Facts carries the
 // whole sanitized document.
 type NS7Stored struct {
-	ProbedAt        string          `json:"probed_at"`
-	Host            string          `json:"host"`
-	DataTotalBytes  int64           `json:"data_total_bytes"`
-	AccountProvider json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
-	Facts           json.RawMessage `json:"facts,omitempty"`
+	ProbedAt       string `json:"probed_at"`
+	Host           string `json:"host"`
+	DataTotalBytes int64  `json:"data_total_bytes"` // 0 unless measured completely
+	// A measurement that could not complete gives bounds instead: what was
+	// measured (at least) and, when a filesystem bounds the rest, at most
+	// (0: unknown).
+	DataAtLeastBytes int64           `json:"data_at_least_bytes,omitempty"`
+	DataAtMostBytes  int64           `json:"data_at_most_bytes,omitempty"`
+	AccountProvider  json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
+	Facts            json.RawMessage `json:"facts,omitempty"`
 }
 
 // NS7FactsKey holds the sanitized facts of the last NS7 probe (a JSON string).
@@ -230,7 +239,7 @@ func (s *Snapshot) readTop(ctx context.Context, rdb *redis.Client, moduleID stri
 			var f NS7Stored
 			if json.Unmarshal([]byte(raw), &f) == nil { // a damaged value reads as no probe yet
 				s.NS7 = &f
-				s.NS7DataBytes = f.DataTotalBytes
+				s.NS7DataBytes, s.NS7DataAtLeast, s.NS7DataAtMost = f.DataTotalBytes, f.DataAtLeastBytes, f.DataAtMostBytes
 			}
 		}
 	}

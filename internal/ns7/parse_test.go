@@ -186,8 +186,9 @@ func FuzzFrames(f *testing.F) {
 
 func TestScriptQuotesValues(t *testing.T) {
 	p := Plan{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"}}
-	s := Script(p.Commands(), "NVPFx", 10e9)
+	s := Script(p.Commands(), "NVPFx", 10e9, 90e9)
 	for _, want := range []string{"timeout -k 2 10 getent ahostsv4 leader.example.test </dev/null",
+		"timeout -k 2 90 sh -c 'du -b --max-depth=2 /var/spool/asterisk/monitor 2>/dev/null; true' </dev/null",
 		`timeout -k 2 10 bash -c 'exec 3<>"/dev/tcp/$1/$2"' leader-https leader.example.test 443 </dev/null`,
 		"timeout -k 2 30 yum -q check-update </dev/null"} {
 		if !strings.Contains(s, want) {
@@ -205,7 +206,7 @@ func TestScriptQuotesValues(t *testing.T) {
 // The script never writes on NS7: no output redirection to a file, and
 // none of the commands that change a system.
 func TestScriptIsReadOnly(t *testing.T) {
-	s := Script(Plan{LeaderHost: "10.5.4.1", FQDNs: []string{"a.example.org"}}.Commands(), "NVPFx", 10e9)
+	s := Script(Plan{LeaderHost: "10.5.4.1", FQDNs: []string{"a.example.org"}}.Commands(), "NVPFx", 10e9, 60e9)
 	s = strings.ReplaceAll(s, ">/dev/null", "") // discarding is not writing
 	for _, bad := range []string{" > /", ">/", ">>", " rm ", "setprop", "systemctl start", "yum install", "yum update", "mkdir", "tee "} {
 		if strings.Contains(s, bad) {

@@ -512,7 +512,7 @@ func init() {
 	reads[AccountProvider.ID] = append(reads[AccountProvider.ID], ns7.CmdProvider, ns7.CmdDomainName)
 	reads[VPNUDP.ID] = append(reads[VPNUDP.ID], ns7.CmdClock)
 	reads[Provisioning.ID] = append(reads[Provisioning.ID], ns7.CmdLegacy)
-	reads[Bandwidth.ID] = append(reads[Bandwidth.ID], ns7.CmdDataSize, ns7.CmdDBSizes)
+	reads[Bandwidth.ID] = append(reads[Bandwidth.ID], ns7.CmdRecordings, ns7.CmdDataSize, ns7.CmdDataFS, ns7.CmdDBSizes)
 }
 
 // accountProvider judges ns7.account-provider.
