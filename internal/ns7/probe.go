@@ -248,29 +248,48 @@ func (g *gate) refused() bool {
 }
 
 // run runs cmd in a session on a held slot and frees it; a session NS7
-// refuses (too many open) is opened again once another one ended.
+// refuses (too many open) is opened again once another one ended. A
+// refusal while no other session is open is retried a few times: NS7 may
+// not have closed the session that just ended yet.
 func (g *gate) run(ctx context.Context, c *Conn, cmd string, stdout, stderr func(io.Reader) error) error {
-	for {
+	for lone := 0; ; {
 		err := c.Run(ctx, cmd, stdout, stderr)
 		var oce *ssh.OpenChannelError
-		if errors.As(err, &oce) && g.refused() {
+		switch {
+		case !errors.As(err, &oce):
+		case g.refused():
 			if err := g.acquire(ctx); err != nil {
 				return err
 			}
 			continue
+		case lone < loneRetries:
+			lone++
+			select {
+			case <-time.After(loneWait):
+				continue
+			case <-ctx.Done():
+			}
 		}
 		g.release()
 		return err
 	}
 }
 
+// A session refused while no other is open is asked again loneRetries
+// times, loneWait apart.
+const (
+	loneRetries = 20
+	loneWait    = 50 * time.Millisecond
+)
+
 // sampleIn runs the throughput sample on a slot of the gate.
 func sampleIn(ctx context.Context, g *gate, c *Conn, o Options) *Bandwidth {
 	if err := g.acquire(ctx); err != nil {
 		return nil
 	}
-	defer g.release()
-	return sample(ctx, c, o)
+	return sample(ctx, o, func(ctx context.Context, cmd string, stdout, stderr func(io.Reader) error) error {
+		return g.run(ctx, c, cmd, stdout, stderr)
+	})
 }
 
 // alive asks NS7 for a keepalive answer: a dead connection fails at once.
@@ -282,7 +301,7 @@ func alive(c *Conn) bool {
 // sample streams SampleBytes of zeros from NS7 over the same connection
 // (SSH does not compress here, so zeros cost what any data costs) and
 // measures from the first byte to the last, leaving the session setup out.
-func sample(ctx context.Context, c *Conn, o Options) *Bandwidth {
+func sample(ctx context.Context, o Options, run func(ctx context.Context, cmd string, stdout, stderr func(io.Reader) error) error) *Bandwidth {
 	secs := int(o.SampleTime/time.Second) + 2
 	cmd := "timeout " + strconv.Itoa(secs) + " head -c " + strconv.FormatInt(o.SampleBytes, 10) + " /dev/zero"
 	sctx, cancel := context.WithTimeout(ctx, o.SampleTime)
@@ -310,7 +329,7 @@ func sample(ctx context.Context, c *Conn, o Options) *Bandwidth {
 			}
 		}
 	}
-	err := c.Run(sctx, cmd, read, func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err })
+	err := run(sctx, cmd, read, func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err })
 	b := &Bandwidth{Bytes: n}
 	cut := err != nil && sctx.Err() != nil && ctx.Err() == nil // the time bound ended the sample: still a sample
 	if err != nil && !cut {

@@ -192,7 +192,7 @@ type Conn struct {
 	Client  *ssh.Client
 	HostKey HostKey
 	Auth    string // publickey | password
-	// Sessions counts the command round trips (SSH sessions opened).
+	// Sessions counts the sessions opened (the probe's round trips).
 	Sessions int
 	mu       sync.Mutex
 }

@@ -159,8 +159,8 @@ var SSH = ungated(check.Meta{
 		"(default `root`) with the module's key (authorize the public key shown by `get-configuration` in " +
 		"`/root/.ssh/authorized_keys` on NS7) or with the one-time `password` of the input. A silent host " +
 		"fails within `timeout_s`. A connection that drops during the probe fails here, naming the " +
-		"commands that were lost. `data.round_trips` counts the command sessions (one batch and one " +
-		"throughput sample).",
+		"commands that were lost. `data.round_trips` counts the sessions opened on the one connection " +
+		"(the command groups, at most 4 at once, and the throughput sample; see docs/ns7-commands.md).",
 }, check.One(ssh))
 
 // ssh judges ns7.ssh.
@@ -211,7 +211,7 @@ func ssh(f Facts) report.Finding {
 	} else {
 		fd.Message = fmt.Sprintf("connected to %s with the module's key", who)
 	}
-	fd.Message += fmt.Sprintf("; one connection, %d command round trips", n.RoundTrips)
+	fd.Message += fmt.Sprintf("; one connection, %d sessions", n.RoundTrips)
 	return fd
 }
 
