@@ -150,48 +150,57 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 	return findings, facts
 }
 
-// gather runs the parts, the last being check-user-domain. It judges the
-// account provider that probe-ns7 stores: it starts at once on what is
-// stored already (so that a silent NS7 does not add a second deadline), and
-// runs again, superseding the first run, when the probe reached NS7 and
-// stored fresh facts.
+// gather runs the parts. check-user-domain and check-node judge what
+// probe-ns7 stores (the account provider, the NS7 data size): they start
+// at once on what is stored already (so that a silent NS7 does not add a
+// second deadline), and run again, superseding the first run, when the
+// probe reached NS7 and stored fresh facts.
 func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
-	ud := len(parts) - 1
-	runs := append(append([]part{}, parts...), parts[ud]) // the possible rerun last
-	results := make([]partResult, len(runs))
-	done := make(chan int, len(runs))
-	udCtx, cancelUD := context.WithCancel(ctx)
-	defer cancelUD()
-	launch := func(ctx context.Context, i int) {
+	// Room for every part and one rerun of each: the goroutines write their
+	// own slot, the slice is never grown under them.
+	results := make([]partResult, 2*len(parts))
+	done := make(chan int, len(results))
+	launch := func(ctx context.Context, slot int, p part) {
 		go func() {
-			rep, bad := r.runPart(ctx, runs[i])
-			results[i] = partResult{rep, bad}
-			done <- i
+			rep, bad := r.runPart(ctx, p)
+			results[slot] = partResult{rep, bad}
+			done <- slot
 		}()
 	}
-	for i := range parts {
-		if i == ud {
-			launch(udCtx, i)
-		} else {
-			launch(ctx, i)
+	cancels := map[int]context.CancelFunc{}
+	for i, p := range parts {
+		pctx := ctx
+		if readsProbe(p.action) {
+			var cancel context.CancelFunc
+			pctx, cancel = context.WithCancel(ctx)
+			cancels[i] = cancel
+			defer cancel()
 		}
+		launch(pctx, i, p)
 	}
-	rerun := false
+	reran := map[int]bool{}
 	for n, total := 0, len(parts); n < total; n++ {
 		i := <-done
-		r.e.Chan.Progress(10 + 80*(n+1)/(total+1))
-		if runs[i].action == ns7check.Action && probeReachedNS7(results[i].rep) {
-			rerun = true
-			cancelUD() // its verdict would be on stale facts
-			launch(ctx, len(runs)-1)
+		r.e.Chan.Progress(10 + 80*(n+1)/(total+len(cancels)+1))
+		if i >= len(parts) || parts[i].action != ns7check.Action || !probeReachedNS7(results[i].rep) {
+			continue
+		}
+		for j, cancel := range cancels {
+			cancel() // its verdict would be on stale facts
+			reran[j] = true
+			launch(ctx, len(parts)+j, parts[j])
 			total++
 		}
 	}
-	if rerun {
-		results[ud] = results[len(runs)-1]
+	out := results[:len(parts)]
+	for j := range reran {
+		out[j] = results[len(parts)+j]
 	}
-	return results[:len(parts)]
+	return out
 }
+
+// readsProbe tells whether an action judges what probe-ns7 stores.
+func readsProbe(action string) bool { return action == domaincheck.Action || action == nodecheck.Action }
 
 // runPart runs one action in-process with a silent progress channel; an
 // action that cannot run becomes a preflight.action finding.
