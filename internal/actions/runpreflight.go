@@ -200,7 +200,9 @@ func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
 }
 
 // readsProbe tells whether an action judges what probe-ns7 stores.
-func readsProbe(action string) bool { return action == domaincheck.Action || action == nodecheck.Action }
+func readsProbe(action string) bool {
+	return action == domaincheck.Action || action == nodecheck.Action
+}
 
 // runPart runs one action in-process with a silent progress channel; an
 // action that cannot run becomes a preflight.action finding.

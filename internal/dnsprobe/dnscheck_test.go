@@ -403,9 +403,13 @@ func TestFindZoneSilentParents(t *testing.T) {
 		q := r.Question[0]
 		switch {
 		case q.Name == "company.lan." && q.Qtype == dns.TypeNS:
-			reply(w, r, func(m *dns.Msg) { m.Authoritative, m.Answer = true, []dns.RR{rr("company.lan. 300 IN NS ns.company.lan.")} })
+			reply(w, r, func(m *dns.Msg) {
+				m.Authoritative, m.Answer = true, []dns.RR{rr("company.lan. 300 IN NS ns.company.lan.")}
+			})
 		case q.Name == "ns.company.lan." && q.Qtype == dns.TypeA:
-			reply(w, r, func(m *dns.Msg) { m.Authoritative, m.Answer = true, []dns.RR{rr("ns.company.lan. 300 IN A 127.0.0.254")} })
+			reply(w, r, func(m *dns.Msg) {
+				m.Authoritative, m.Answer = true, []dns.RR{rr("ns.company.lan. 300 IN A 127.0.0.254")}
+			})
 		case strings.HasSuffix(q.Name, ".company.lan."):
 			reply(w, r, func(m *dns.Msg) {
 				m.Authoritative = true
