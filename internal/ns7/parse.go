@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"regexp"
 	"sort"
@@ -489,6 +490,9 @@ func ParseDUTree(out, root string) DUTree {
 	}
 	var t DUTree
 	for _, d := range done {
+		if d.Bytes > math.MaxInt64-t.Total { // absurd sizes saturate, never wrap
+			return DUTree{Total: math.MaxInt64}
+		}
 		t.Total += d.Bytes
 	}
 	return t

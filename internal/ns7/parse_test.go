@@ -121,7 +121,7 @@ func FuzzParseConfigJSON(f *testing.F) {
 
 // The other parsers are total: any input, no panic, bounded strings.
 func FuzzParsers(f *testing.F) {
-	for _, s := range []string{sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, "", "\x00\xff\n\t"} {
+	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, "", "\x00\xff\n\t"} {
 		f.Add(s, 100)
 	}
 	f.Fuzz(func(t *testing.T, out string, exit int) {
@@ -133,6 +133,14 @@ func FuzzParsers(f *testing.F) {
 		ParseListening(out, 9090)
 		ParseDU(out)
 		ParseDF(out)
+		if tr := ParseDUTree(out, RecordingsDir); tr.Total < 0 && !tr.Complete {
+			t.Fatalf("a negative partial size %d", tr.Total)
+		}
+		for _, p := range ParseDFPaths(out) {
+			if p.UsedBytes < 0 || len(p.Path) > 300 || len(p.Mount) > 300 {
+				t.Fatalf("df line %+v", p)
+			}
+		}
 		for _, r := range ParseTSV(out, 3) {
 			for _, c := range r {
 				if len(c) > 300 {

@@ -65,6 +65,9 @@ type Options struct {
 	HostAliases []string
 	// MaxSessions, when set, is sshd's MaxSessions (OpenSSH's default: 10).
 	MaxSessions int
+	// Binds shows directories of this machine at NS7 paths, read-only
+	// (e.g. a spool of a million files built once on a tmpfs).
+	Binds map[string]string
 }
 
 // World is one running NS7.
@@ -405,6 +408,9 @@ func (w *World) start() error {
 	for _, o := range overlays {
 		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
 		fmt.Fprintf(&sc, "mount -t overlay overlay -o lowerdir=%s,upperdir=%s/up,workdir=%s/work %s\n", o, base, base, o)
+	}
+	for _, p := range sortedKeys(w.o.Binds) {
+		fmt.Fprintf(&sc, "mkdir -p %s && mount --bind -o ro %s %s\n", p, w.o.Binds[p], p)
 	}
 	sc.WriteString(`if [ -n "$NS7WORLD_ROOT_PASSWORD" ]; then echo "root:$NS7WORLD_ROOT_PASSWORD" | chpasswd; fi` + "\n")
 	fmt.Fprintf(&sc, "exec /usr/sbin/sshd -D -e -f %s -E %s\n", cfg, filepath.Join(w.Dir, "sshd.log"))
