@@ -231,21 +231,13 @@ func fixedCommands() []Command {
 				}
 			}})
 	}
-	return append(cmds,
+	cmds = append(cmds,
 		Command{ID: CmdTimeZone, Argv: []string{"/sbin/e-smith/config", "get", "TimeZone"}, Reads: "the time zone",
 			Parse: func(out string, _ int, f *Facts) { f.TimeZone = clip(strings.TrimSpace(out), 100) }},
 		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}, Reads: "the proposed LDAP domain name",
-			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }},
-		Command{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
-			Parse: func(out string, _ int, f *Facts) {
-				if d, err := ParseDF(out); err == nil {
-					f.DumpSpace = &d
-				}
-			}},
-		// Only statfs(2): instant whatever the size of the trees. Its used
-		// bytes bound what a measurement cut short did not reach.
-		Command{ID: CmdDataFS, Shell: "df -B1 --output=used,target,file " + strings.Join(append(dataGlobs(), MySQLDir), " ") + " 2>/dev/null; true",
-			AnyExit: true, Reads: "the filesystem of each data path and its used bytes", Parse: func(out string, _ int, f *Facts) { f.Data.Filesystems = ParseDFPaths(out) }},
+			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }})
+	cmds = append(cmds, spaceCommands()...)
+	return append(cmds,
 		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "database sizes", Parse: parseDBSizes},
 		Command{ID: CmdPhones, Argv: mysql(sqlPhones), Reads: "phone models", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 3) {
@@ -283,6 +275,22 @@ func fixedCommands() []Command {
 		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}, Reads: "WireGuard handshake times",
 			Parse: func(out string, _ int, f *Facts) { f.Handshakes = ParseHandshakes(out) }},
 	)
+}
+
+// spaceCommands read the free and used space of filesystems: statfs(2)
+// only, instant whatever the size of the trees.
+func spaceCommands() []Command {
+	return []Command{
+		{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
+			Parse: func(out string, _ int, f *Facts) {
+				if d, err := ParseDF(out); err == nil {
+					f.DumpSpace = &d
+				}
+			}},
+		// Its used bytes bound what a measurement cut short did not reach.
+		{ID: CmdDataFS, Shell: "df -B1 --output=used,target,file " + strings.Join(append(dataGlobs(), MySQLDir), " ") + " 2>/dev/null; true",
+			AnyExit: true, Reads: "the filesystem of each data path and its used bytes", Parse: func(out string, _ int, f *Facts) { f.Data.Filesystems = ParseDFPaths(out) }},
+	}
 }
 
 // configReads says what each configuration key's record gives.
