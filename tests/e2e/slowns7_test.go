@@ -29,8 +29,19 @@ func slowNS7() ns7world.Variant {
 func TestProbeNS7SlowCommands(t *testing.T) {
 	e := newNS7Env(t, ns7Scenario{variant: slowNS7()})
 	start := time.Now()
-	_, rep := e.probe(t, map[string]any{"timeout_s": 10})
+	res, rep := e.probe(t, map[string]any{"timeout_s": 10})
 	t.Logf("slow NS7: probe-ns7 took %s (report %d ms)", time.Since(start).Round(time.Millisecond), rep.DurationMs)
+	// Progress moves on the agent's channel while NS7 answers (commands
+	// ending, the bound being spent), not only at the start and the end.
+	during := map[int]bool{}
+	for _, p := range res.Progress {
+		if p.Progress > 20 && p.Progress < 90 {
+			during[p.Progress] = true
+		}
+	}
+	if len(during) < 3 {
+		t.Errorf("progress during the probe: %+v", res.Progress)
+	}
 	subj := e.ns7.Addr()
 	expect(t, rep, "ns7.updates", subj, report.Pass, "no updates pending")
 	expect(t, rep, "ns7.data-size", subj, report.Pass, "in all: files")
