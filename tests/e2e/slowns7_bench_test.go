@@ -226,8 +226,10 @@ func BenchmarkValidateFQDNsInternalResolver(b *testing.B) {
 		if !rep.Ready {
 			b.Errorf("not ready:\n%s", dumpFindings(rep))
 		}
-		slow := slowestAnswer(rep.Facts)
+		slow, dnsMs := slowestAnswer(rep.Facts)
 		b.ReportMetric(float64(slow.Microseconds())/1000, "slowest-answer-ms")
+		b.ReportMetric(float64(dnsMs), "dns-ms")
+		b.ReportMetric(float64(dnsMs)/max(1, float64(slow.Microseconds())/1000), "dns/slowest-answer")
 		b.ReportMetric(float64(rep.DurationMs)/max(1, float64(slow.Microseconds())/1000), "report/slowest-answer")
 		start := time.Now()
 		for _, name := range []string{dnsworld.Voice, dnsworld.CTI, dnsworld.Proxy, dnsworld.Leader} {
@@ -240,13 +242,20 @@ func BenchmarkValidateFQDNsInternalResolver(b *testing.B) {
 }
 
 // slowestAnswer is the longest of the DNS questions in the facts that got
-// an answer (a question left unanswered is not one the verdicts used).
-func slowestAnswer(facts map[string]any) time.Duration {
-	var slow int64
+// an answer (a question left unanswered is not one the verdicts used),
+// and the longest time the collector spent on one name (all its
+// questions: resolvers, zone walk, authoritative servers).
+func slowestAnswer(facts map[string]any) (time.Duration, int64) {
+	var slow, name int64
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
+			if _, isName := x["resolvers"]; isName {
+				if ms, ok := x["elapsed_ms"].(float64); ok {
+					name = max(name, int64(ms))
+				}
+			}
 			if ms, ok := x["elapsed_ms"].(float64); ok {
 				if o, _ := x["outcome"].(string); o != "" && o != "timeout" && o != "error" && o != "unreachable" {
 					slow = max(slow, int64(ms))
@@ -265,5 +274,5 @@ func slowestAnswer(facts map[string]any) time.Duration {
 	var generic any
 	_ = json.Unmarshal(raw, &generic)
 	walk(generic)
-	return time.Duration(slow) * time.Millisecond
+	return time.Duration(slow) * time.Millisecond, name
 }
