@@ -39,6 +39,26 @@ awk '/^BenchmarkRunPreflightFullWorld/ {
     printf "Manual baseline (3 dig, ssh du, ssh mysql, nc; one after another): %s ms; run-preflight: %.0f ms; ratio manual/preflight = %s\n", m, ns/1e6, r
 }' "$out"
 
+# Issue 15: slow hosts and slow resolvers, each next to its floor and to
+# the manual commands on the same hosts.
+echo
+awk '/^Benchmark/ {
+    name=$1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+    delete m
+    for (i = 3; i < NF; i++) m[$(i+1)] = $i
+    ms = m["ns/op"] / 1e6
+    if (name == "ProbeNS7SlowCommands")
+        printf "Slow NS7 (du 8 s, yum 6 s, rpm 0.5 s/call, config 0.15 s/call, account-provider-test 0.3 s): probe-ns7 %.0f ms = %.2f x its slowest command (report %s ms); on NS7: peak %s processes (%s idle), peak %s running or in disk wait, mean %s\n", ms, m["x-slowest"], m["report-ms"], m["ns7-peak-procs"], m["ns7-idle-procs"], m["ns7-peak-active"], m["ns7-mean-active"]
+    if (name == "RunPreflightSlowNS7")
+        printf "Slow NS7: run-preflight %.0f ms = %.2f x the slowest command; manual commands %s ms (ratio manual/preflight %s)\n", ms, m["x-slowest"], m["manual-ms"], m["manual/preflight"]
+    if (name == "ProbeNS7MillionFileSpool")
+        printf "Spool of 1 000 000 files (%.0f bytes apparent): probe-ns7 %.0f ms, its du %s ms (recordings by year and month, in a session of their own, concurrent with the rest); one du -sb over every path by ssh %s ms; manual commands %s ms (ratio %s); on NS7: peak %s processes, peak %s active, mean %s\n", m["data-bytes"], ms, m["du-ms"], m["one-du-ms"], m["manual-ms"], m["manual/preflight"], m["ns7-peak-procs"], m["ns7-peak-active"], m["ns7-mean-active"]
+    if (name == "RunPreflightMillionFileSpool")
+        printf "Spool of 1 000 000 files: run-preflight %.0f ms; manual commands %s ms (ratio %s)\n", ms, m["manual-ms"], m["manual/preflight"]
+    if (name == "ValidateFQDNsInternalResolver")
+        printf "Resolver without upstream (answers its zone, never its parents): validate-fqdns task %.0f ms, report %s ms, DNS of the slowest name %s ms = %.2f x the slowest answer it used (%s ms); manual dig of the 4 names %s ms\n", ms, m["report-ms"], m["dns-ms"], m["dns/slowest-answer"], m["slowest-answer-ms"], m["manual-ms"]
+}' "$out"
+
 bin=$(mktemp -d)/nethvoice-preflight
 CGO_ENABLED=0 go build -o "$bin" ./cmd/nethvoice-preflight
 echo "Binary (CGO_ENABLED=0, as build-images.sh): $(stat -c %s "$bin") bytes"

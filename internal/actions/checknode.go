@@ -77,7 +77,7 @@ func (r *checkRun) collectNode(ctx context.Context, dest, volumes string) nodech
 	if err != nil {
 		f.NS7DataErr = err.Error()
 	} else if stored != nil {
-		f.NS7DataBytes = stored.DataTotalBytes
+		f.NS7DataBytes, f.NS7DataAtLeast, f.NS7DataAtMost = stored.DataTotalBytes, stored.DataAtLeastBytes, stored.DataAtMostBytes
 	}
 	f.State = clusterWait()
 	f.Interfaces, f.InterfacesErr = interfaceIPs()

@@ -33,6 +33,12 @@ type probeNS7Input struct {
 	Password      string   `json:"password"`
 	AcceptHostKey string   `json:"accept_host_key"`
 	Resolvers     []string `json:"resolvers"`
+	// DataBudgetS is the deadline of the file measurements (du) on NS7, in
+	// seconds; 0: ns7.DefaultOptions.
+	DataBudgetS int `json:"data_budget_s"`
+	// RemeasureData measures the files even when a recent measurement
+	// could be reused (ns7.ReuseFiles).
+	RemeasureData bool `json:"remeasure_data"`
 	commonInput
 }
 
@@ -118,7 +124,7 @@ func probeNS7(ctx context.Context, e *Env, input json.RawMessage) (any, error) {
 		return nil, err
 	}
 	t, resolvers := run.ns7Target(in)
-	f := run.collectNS7(ctx, t, resolvers)
+	f := run.collectNS7(ctx, t, resolvers, in)
 	findings := ns7check.All(f)
 	if f.NS7 != nil && f.NS7.Connected {
 		e.storeNS7Facts(f)
@@ -153,9 +159,9 @@ func (r *checkRun) ns7Target(in probeNS7Input) (ns7.Target, []string) {
 }
 
 // collectNS7 reads the cluster first (NS7 is asked to resolve and reach
-// the leader's endpoint), then probes NS7 while NS8's resolver answers the
-// same names.
-func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []string) ns7check.Facts {
+// the leader's endpoint, and an earlier file measurement may be reused),
+// then probes NS7 while NS8's resolver answers the same names.
+func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []string, in probeNS7Input) ns7check.Facts {
 	e := r.e
 	f := ns7check.Facts{Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain, Dest: r.e.Agent.NodeID}
 	if r.st.Node > 0 {
@@ -169,7 +175,10 @@ func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []str
 	e.Chan.Progress(10)
 
 	plan := r.ns7Plan(f.LeaderHost)
-	opts := ns7.DefaultOptions(r.timeout)
+	opts := probeOptions(r.timeout, in.DataBudgetS)
+	if prev := e.lastFiles(t.Host); !in.RemeasureData && ns7.ReuseFiles(prev, time.Now()) {
+		plan.SkipFiles, opts.Reuse = true, prev
+	}
 	var probeP *runner.Pending[*ns7.Facts]
 	switch {
 	case t.Host == "":
@@ -177,17 +186,17 @@ func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []str
 	case !ns7.ValidHost(t.Host):
 		f.ProbeErr = "the NS7 host is not a host name or an IP address"
 	default:
-		// The collector bounds itself (connect, batch, sample); the runner's
-		// deadline is only a safety net above the sum of those bounds.
-		budget := r.timeout + opts.Batch + opts.SampleTime + 5*time.Second
-		probeP = runner.Go(ctx, budget, "NS7 at "+t.Addr(), func(ctx context.Context) (*ns7.Facts, error) {
+		stop := r.probeProgress(&opts)
+		defer stop()
+		// The collector bounds itself (connect, sessions, sample); the
+		// runner's deadline is only a safety net above those bounds.
+		probeP = runner.Go(ctx, opts.Total()+5*time.Second, "NS7 at "+t.Addr(), func(ctx context.Context) (*ns7.Facts, error) {
 			return ns7.Probe(ctx, t, plan, opts)
 		})
 	}
 	resolveP := runner.Go(ctx, r.timeout, "NS8's resolver", func(ctx context.Context) (ns8Answers, error) {
 		return resolveNS8(ctx, ns8Resolver(resolvers), plan.LeaderHost, plan.FQDNs), nil
 	})
-	e.Chan.Progress(20)
 	if probeP != nil {
 		nf, out := probeP.Wait()
 		f.ProbeTook = out.Duration
@@ -211,6 +220,81 @@ func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []str
 		}
 	}
 	return f
+}
+
+// probeOptions are the probe's bounds for a per-check timeout and a data
+// budget in seconds (0: the default).
+func probeOptions(timeout time.Duration, dataBudgetS int) ns7.Options {
+	opts := ns7.DefaultOptions(timeout)
+	if dataBudgetS > 0 {
+		opts = opts.WithDataBudget(time.Duration(dataBudgetS) * time.Second)
+	}
+	return opts
+}
+
+// ProbeBudget is how long probe-ns7 may take as a whole: the cluster read,
+// the probe's own bounds, storing the facts and the report, and a margin.
+// run-preflight's backstop for the probe is this, not a guess.
+func ProbeBudget(timeout time.Duration, dataBudgetS int) time.Duration {
+	return 3*timeout + probeOptions(timeout, dataBudgetS).Total() + 10*time.Second
+}
+
+// probeProgress reports progress on the agent's channel while the probe
+// runs, from 20 to 85: by commands ended, and by the time spent of the
+// probe's bound (the data measurement may run long with nothing ending).
+func (r *checkRun) probeProgress(opts *ns7.Options) (stop func()) {
+	ch := r.e.Chan
+	ch.Progress(20)
+	opts.Progress = func(done, total int) { ch.Progress(20 + 65*done/max(1, total)) }
+	start, total := time.Now(), opts.Total()
+	tick := time.NewTicker(time.Second)
+	quit := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-tick.C:
+				ch.Progress(20 + int(65*time.Since(start)/total))
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() { tick.Stop(); close(quit) }
+}
+
+// fileHistory is where an earlier measurement of NS7's files comes from
+// (see ns7.ReuseFiles): the facts the last probe stored in the state
+// directory; wherever those move, the probe only needs this.
+type fileHistory interface {
+	LastFiles(host string) *ns7.DataSizes
+}
+
+// storedFacts reads the last stored probe facts.
+type storedFacts struct{ stored *store.NS7Facts }
+
+// LastFiles returns the data sizes the last probe of host stored, or nil.
+func (s storedFacts) LastFiles(host string) *ns7.DataSizes {
+	if s.stored == nil || s.stored.Host != host || len(s.stored.Facts) == 0 {
+		return nil
+	}
+	var f struct {
+		Data ns7.DataSizes `json:"data"`
+	}
+	if json.Unmarshal(s.stored.Facts, &f) != nil {
+		return nil
+	}
+	return &f.Data
+}
+
+// lastFiles is the earlier file measurement of host; none when the stored
+// facts cannot be read (the spool is then walked again).
+func (e *Env) lastFiles(host string) *ns7.DataSizes {
+	stored, err := e.storedNS7()
+	if err != nil {
+		e.Log.Warnf("earlier NS7 facts not reused: %v", err)
+	}
+	var h fileHistory = storedFacts{stored}
+	return h.LastFiles(host)
 }
 
 // ns7Plan is what NS7 is asked beyond the fixed commands: to resolve the
@@ -266,14 +350,15 @@ func (e *Env) storeNS7Facts(f ns7check.Facts) {
 		return
 	}
 	// A partial measure would understate the disk NS8 needs: only a
-	// complete one is handed to check-node (0 reads as "not measured").
-	var total int64
-	if f.NS7.Cmd(ns7.CmdDataSize).Status == ns7.StatusOK && f.NS7.Cmd(ns7.CmdDBSizes).Status == ns7.StatusOK {
-		total = f.NS7.Data.TotalBytes
+	// complete one is the total (0 reads as "not measured"); a partial
+	// one is handed on as the bounds it gives.
+	stored := store.NS7Facts{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host, AccountProvider: prov, Facts: all}
+	if d := f.NS7.Data; d.Complete {
+		stored.DataTotalBytes = d.TotalBytes
+	} else if f.NS7.Connected {
+		stored.DataAtLeastBytes, stored.DataAtMostBytes = d.TotalBytes, d.AtMostBytes
 	}
-	doc := store.NS7Facts{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host,
-		DataTotalBytes: total, AccountProvider: prov, Facts: all}
-	if err := st.SaveNS7Facts(doc); err != nil {
+	if err := st.SaveNS7Facts(stored); err != nil {
 		e.Log.Warnf("could not store the NS7 facts in the state directory: %v", err)
 	}
 }

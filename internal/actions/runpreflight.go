@@ -34,6 +34,7 @@ type runPreflightInput struct {
 	Phase         string `json:"phase"`
 	Password      string `json:"password"` // one-time NS7 password, handed to probe-ns7 only
 	AcceptHostKey string `json:"accept_host_key"`
+	DataBudgetS   int    `json:"data_budget_s"` // handed to probe-ns7
 }
 
 // runPreflight: take the run lock, run the four check actions (concurrently
@@ -43,7 +44,7 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	g, err := run.lock(ctx)
+	g, err := run.lock(ctx, max(LockTTL(run.timeout), ProbeBudget(run.timeout, in.DataBudgetS)+30*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -73,15 +74,16 @@ type guard struct {
 
 // lock takes the run lock on the leader, with a TTL so that a crashed run
 // frees it by itself. A run already holding it is an error; a leader that
-// does not answer is not (the run goes on and stores nothing).
-func (r *checkRun) lock(ctx context.Context) (*guard, error) {
+// does not answer is not (the run goes on and stores nothing). ttl covers
+// the whole run (the probe's data budget included).
+func (r *checkRun) lock(ctx context.Context, ttl time.Duration) (*guard, error) {
 	cfg := r.e.ClusterConfig()
 	if cfg.WriteAddress == "" || cfg.ModuleID == "" {
 		return &guard{keep: true}, nil
 	}
 	w := cfg.Writer(r.timeout)
 	lctx, cancel := context.WithTimeout(ctx, r.timeout)
-	lock, err := cluster.AcquireRunLock(lctx, w, cfg.ModuleID, r.e.Agent.TaskID, LockTTL(r.timeout))
+	lock, err := cluster.AcquireRunLock(lctx, w, cfg.ModuleID, r.e.Agent.TaskID, ttl)
 	cancel()
 	var locked *cluster.ErrLocked
 	switch {
@@ -109,10 +111,12 @@ func (r *checkRun) release(g *guard) {
 	}
 }
 
-// part is one action run-preflight combines, with the input it gets.
+// part is one action run-preflight combines, with the input it gets and
+// its backstop: the action's own bounds, with a margin.
 type part struct {
-	action string
-	input  map[string]any
+	action   string
+	input    map[string]any
+	backstop time.Duration
 }
 
 // parts are the actions run-preflight combines, with their inputs.
@@ -126,11 +130,19 @@ func (r *checkRun) parts(in runPreflightInput) []part {
 		}
 		return m
 	}
+	backstop := 2*r.timeout + 5*time.Second
+	probe := with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})
+	if in.DataBudgetS > 0 {
+		probe["data_budget_s"] = in.DataBudgetS
+	}
 	return []part{
-		{fqdncheck.Action, with(map[string]any{"phase": in.Phase})},
-		{ns7check.Action, with(map[string]any{"password": in.Password, "accept_host_key": in.AcceptHostKey})},
-		{nodecheck.Action, with(nil)},
-		{domaincheck.Action, with(nil)},
+		{fqdncheck.Action, with(map[string]any{"phase": in.Phase}), backstop},
+		// The probe bounds itself (connection, sessions, data budget,
+		// sample): its backstop is those bounds, so that what NS7 answered
+		// is judged by the probe, never cut here.
+		{ns7check.Action, probe, ProbeBudget(r.timeout, in.DataBudgetS)},
+		{nodecheck.Action, with(nil), backstop},
+		{domaincheck.Action, with(nil), backstop},
 	}
 }
 
@@ -147,6 +159,12 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 	var findings []report.Finding
 	facts := map[string]any{}
 	for i, res := range r.gather(ctx, parts) {
+		if res.bad != nil && parts[i].action == ns7check.Action {
+			// Never one finding in place of the NS7 area: each NS7 check
+			// says it was not judged, and why.
+			findings = append(findings, ns7check.All(ns7check.Facts{Timeout: r.timeout, ProbeErr: res.bad.Message})...)
+			continue
+		}
 		if res.bad != nil {
 			findings = append(findings, *res.bad)
 			continue
@@ -157,53 +175,63 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 	return findings, facts
 }
 
-// gather runs the parts, the last being check-user-domain. It judges the
-// account provider that probe-ns7 stores: it starts at once on what is
-// stored already (so that a silent NS7 does not add a second deadline), and
-// runs again, superseding the first run, when the probe reached NS7 and
-// stored fresh facts.
+// gather runs the parts. check-user-domain and check-node judge what
+// probe-ns7 stores (the account provider, the NS7 data size): they start
+// at once on what is stored already (so that a silent NS7 does not add a
+// second deadline), and run again, superseding the first run, when the
+// probe reached NS7 and stored fresh facts.
 func (r *checkRun) gather(ctx context.Context, parts []part) []partResult {
-	backstop := 2*r.timeout + 5*time.Second
-	ud := len(parts) - 1
-	runs := append(append([]part{}, parts...), parts[ud]) // the possible rerun last
-	results := make([]partResult, len(runs))
-	done := make(chan int, len(runs))
-	udCtx, cancelUD := context.WithCancel(ctx)
-	defer cancelUD()
-	launch := func(ctx context.Context, i int) {
+	// Room for every part and one rerun of each: the goroutines write their
+	// own slot, the slice is never grown under them.
+	results := make([]partResult, 2*len(parts))
+	done := make(chan int, len(results))
+	launch := func(ctx context.Context, slot int, p part) {
 		go func() {
-			rep, bad := r.runPart(ctx, runs[i], backstop)
-			results[i] = partResult{rep, bad}
-			done <- i
+			rep, bad := r.runPart(ctx, p)
+			results[slot] = partResult{rep, bad}
+			done <- slot
 		}()
 	}
-	for i := range parts {
-		if i == ud {
-			launch(udCtx, i)
-		} else {
-			launch(ctx, i)
+	cancels := map[int]context.CancelFunc{}
+	for i, p := range parts {
+		pctx := ctx
+		if readsProbe(p.action) {
+			var cancel context.CancelFunc
+			pctx, cancel = context.WithCancel(ctx)
+			cancels[i] = cancel
+			defer cancel()
 		}
+		launch(pctx, i, p)
 	}
-	rerun := false
+	reran := map[int]bool{}
 	for n, total := 0, len(parts); n < total; n++ {
 		i := <-done
-		r.e.Chan.Progress(10 + 80*(n+1)/(total+1))
-		if runs[i].action == ns7check.Action && probeReachedNS7(results[i].rep) {
-			rerun = true
-			cancelUD() // its verdict would be on stale facts
-			launch(ctx, len(runs)-1)
+		r.e.Chan.Progress(10 + 80*(n+1)/(total+len(cancels)+1))
+		if i >= len(parts) || parts[i].action != ns7check.Action || !probeReachedNS7(results[i].rep) {
+			continue
+		}
+		for j, cancel := range cancels {
+			cancel() // its verdict would be on stale facts
+			reran[j] = true
+			launch(ctx, len(parts)+j, parts[j])
 			total++
 		}
 	}
-	if rerun {
-		results[ud] = results[len(runs)-1]
+	out := results[:len(parts)]
+	for j := range reran {
+		out[j] = results[len(parts)+j]
 	}
-	return results[:len(parts)]
+	return out
+}
+
+// readsProbe tells whether an action judges what probe-ns7 stores.
+func readsProbe(action string) bool {
+	return action == domaincheck.Action || action == nodecheck.Action
 }
 
 // runPart runs one action in-process with a silent progress channel; an
 // action that cannot run becomes a preflight.action finding.
-func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) (*report.Report, *report.Finding) {
+func (r *checkRun) runPart(ctx context.Context, p part) (*report.Report, *report.Finding) {
 	fail := func(msg, hint string) (*report.Report, *report.Finding) {
 		f := check.PartFailed(p.action, msg, check.Hint(hint, "api-cli run module/"+r.e.Agent.ModuleID+"/"+p.action))
 		return nil, &f
@@ -222,7 +250,10 @@ func (r *checkRun) runPart(ctx context.Context, p part, backstop time.Duration) 
 	}
 	sub := *r.e
 	sub.Chan, sub.part = agent.NewChannel(io.Discard), true
-	out, o := runner.Go(ctx, backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
+	if p.action == ns7check.Action {
+		sub.Chan = r.e.Chan.Sub(10, 85) // the longest part: its progress is the run's
+	}
+	out, o := runner.Go(ctx, p.backstop, p.action, func(ctx context.Context) (any, error) { return act.Run(ctx, &sub, raw) }).Wait()
 	var verr *ValidationError
 	switch {
 	case errors.As(o.Err, &verr):

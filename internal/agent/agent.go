@@ -74,6 +74,16 @@ type Channel struct {
 	mu   sync.Mutex
 	w    io.Writer
 	last int
+	// parent, from, to: a sub-channel's progress 0-100 is the parent's
+	// from-to (an action run inside another).
+	parent   *Channel
+	from, to int
+}
+
+// Sub returns a channel whose progress (0-100) moves c's from from to to;
+// its other commands are dropped (the outer action reports its status).
+func (c *Channel) Sub(from, to int) *Channel {
+	return &Channel{w: io.Discard, last: -1, parent: c, from: from, to: to}
 }
 
 // OpenChannel opens the command channel of env.
@@ -109,6 +119,10 @@ func (c *Channel) Progress(pct int) {
 		return
 	}
 	c.last = pct
+	if c.parent != nil {
+		c.parent.Progress(c.from + (c.to-c.from)*pct/100)
+		return
+	}
 	fmt.Fprintf(c.w, "set-progress %d\n", pct)
 }
 

@@ -306,3 +306,18 @@ func TestOpenChannelLeavesForeignFDs(t *testing.T) {
 		t.Fatalf("a file opened on the old AGENT_COMFD number was closed behind our back: %v", err)
 	}
 }
+
+// A sub-channel moves its parent's progress within its range, never back.
+func TestSubChannelProgress(t *testing.T) {
+	var b strings.Builder
+	parent := NewChannel(&b)
+	parent.Progress(5)
+	sub := parent.Sub(10, 90)
+	for _, p := range []int{0, 50, 40, 100} {
+		sub.Progress(p)
+	}
+	sub.ValidationFailed() // the outer action reports its own status
+	if got := b.String(); got != "set-progress 5\nset-progress 10\nset-progress 50\nset-progress 90\n" {
+		t.Errorf("%q", got)
+	}
+}

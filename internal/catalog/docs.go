@@ -122,6 +122,12 @@ func commandsTable() string {
 		if c.Slow {
 			line += " (*slow*)"
 		}
+		if c.Data {
+			line += " (*data budget*)"
+		}
+		if c.Group != "" && c.Group != ns7.GroupMain {
+			line += " (session `" + c.Group + "`)"
+		}
 		if len(why) == 0 {
 			why = []string{"facts"}
 		}

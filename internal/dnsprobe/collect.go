@@ -263,7 +263,10 @@ func useful(o Outcome) bool { return o == Answer || o == NoData || o == NXDomain
 // parent, all at once and for at most half the time left (a resolver slow
 // on one level, because a server of that zone is silent, does not hold up
 // the others): the deepest level with NS records, or named by the SOA of a
-// negative answer, is the enclosing zone found. Then that zone's servers
+// negative answer, is the enclosing zone found. The walk stops as soon as
+// that level and every deeper one have answered: a parent the resolver
+// never answers (an internal resolver knows its own zones only, and stays
+// silent for "test." or ".") holds nothing up. Then that zone's servers
 // are asked directly, without recursion, for the SOA of the name: a
 // referral or the SOA of a deeper zone leads down, so that a child zone
 // the resolvers fail on (or were slow on) is still found.
@@ -271,13 +274,17 @@ func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 	z := &Zone{}
 	name = Canonical(name)
 	cands := ancestors(name)
-	answers := askAncestors(ctx, resolvers, cands)
-	found := -1
+	answers, arrived, found := askAncestors(ctx, resolvers, cands)
+	var skipped []string
 	for i, q := range answers {
-		z.Trace = append(z.Trace, q.String())
-		if found < 0 {
-			found = zoneAt(cands, answers, i)
+		if arrived[i] {
+			z.Trace = append(z.Trace, q.String())
+		} else {
+			skipped = append(skipped, cands[i])
 		}
+	}
+	if len(skipped) > 0 {
+		z.Trace = append(z.Trace, fmt.Sprintf("not waited for (the zone is known from deeper levels): NS of %s", strings.Join(skipped, ", ")))
 	}
 	if found < 0 {
 		z.Err = fmt.Sprintf("no NS record found for %s or any parent (%s)", name, answers[0].String())
@@ -293,21 +300,53 @@ func FindZone(ctx context.Context, resolvers []string, name string) *Zone {
 }
 
 // askAncestors asks the resolvers for the NS records of the name and of
-// every parent at once, within half the time left.
-func askAncestors(ctx context.Context, resolvers []string, cands []string) []Query {
+// every parent at once, within half the time left, and returns as soon as
+// the zone is decided (see zoneFound): the answers, which arrived, and the
+// index of the zone (-1: none).
+func askAncestors(ctx context.Context, resolvers []string, cands []string) ([]Query, []bool, int) {
 	answers := make([]Query, len(cands))
+	arrived := make([]bool, len(cands))
 	walk, cancel := context.WithTimeout(ctx, half(ctx))
 	defer cancel()
-	var wg sync.WaitGroup
-	for i, c := range cands {
-		wg.Add(1)
-		go func(i int, c string) {
-			defer wg.Done()
-			answers[i] = race(walk, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, c, dns.TypeNS, true) })
-		}(i, c)
+	type answer struct {
+		i int
+		q Query
 	}
-	wg.Wait()
-	return answers
+	ch := make(chan answer, len(cands)) // buffered: the questions left behind end with walk
+	for i, c := range cands {
+		go func() {
+			ch <- answer{i, race(walk, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, c, dns.TypeNS, true) })}
+		}()
+	}
+	for range cands {
+		a := <-ch
+		answers[a.i], arrived[a.i] = a.q, true
+		if found, decided := zoneFound(cands, answers, arrived); decided {
+			return answers, arrived, found
+		}
+	}
+	return answers, arrived, -1
+}
+
+// zoneFound decides the zone from the answers arrived so far: the deepest
+// level whose zoneAt is known, once every deeper level has answered
+// without one. decided is false while a level that could change the
+// result has not answered.
+func zoneFound(cands []string, answers []Query, arrived []bool) (found int, decided bool) {
+	for i := range cands {
+		if !arrived[i] {
+			return -1, false
+		}
+		if soa := soaOwner(answers[i].Authority); soa != "" && answers[i].Outcome.Negative() {
+			if j := indexOf(cands, soa); j > i && !arrived[j] {
+				return -1, false // the SOA names a parent whose NS answer is still due
+			}
+		}
+		if z := zoneAt(cands, answers, i); z >= 0 {
+			return z, true
+		}
+	}
+	return -1, true
 }
 
 // zoneAt is the index of the zone the answer of cands[i] shows: cands[i]

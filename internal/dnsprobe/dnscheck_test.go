@@ -363,3 +363,65 @@ func TestInterfaceAddressesSkipLoopback(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The zone is decided from the answers arrived: a parent level that never
+// answers holds nothing up once a deeper level shows the zone, and a
+// level still due that could change the result is waited for.
+func TestZoneFoundFromDeeperLevels(t *testing.T) {
+	cands := ancestors("voice.company.lan")
+	soa := Record{Name: "company.lan", Type: "SOA", Data: "ns.company.lan. admin.company.lan. 1 600 300 86400 300"}
+	nodata := Query{Outcome: NoData, Authority: []Record{soa}}
+	ns := Query{Outcome: Answer, Records: []Record{{Name: "company.lan", Type: "NS", Data: "ns.company.lan"}}}
+	noSOA := Query{Outcome: NXDomain}
+	for _, c := range []struct {
+		name    string
+		answers map[int]Query
+		found   int
+		decided bool
+	}{
+		{"own zone answered, parents silent", map[int]Query{0: nodata, 1: ns}, 1, true},
+		{"the SOA's level still due", map[int]Query{0: nodata}, -1, false},
+		{"a deeper level still due", map[int]Query{1: ns, 2: noSOA, 3: noSOA}, -1, false},
+		{"no SOA: the parents decide", map[int]Query{0: noSOA, 1: ns}, 1, true},
+		{"nothing anywhere", map[int]Query{0: noSOA, 1: noSOA, 2: noSOA, 3: noSOA}, -1, true},
+	} {
+		answers, arrived := make([]Query, len(cands)), make([]bool, len(cands))
+		for i, q := range c.answers {
+			answers[i], arrived[i] = q, true
+		}
+		if found, decided := zoneFound(cands, answers, arrived); found != c.found || decided != c.decided {
+			t.Errorf("%s: found %d decided %v, want %d %v", c.name, found, decided, c.found, c.decided)
+		}
+	}
+}
+
+// A resolver that knows only its own zone and never answers for its
+// parents (an internal resolver without upstream): the zone and its
+// server are found, and the silent levels are not waited for.
+func TestFindZoneSilentParents(t *testing.T) {
+	addr := serve(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		q := r.Question[0]
+		switch {
+		case q.Name == "company.lan." && q.Qtype == dns.TypeNS:
+			reply(w, r, func(m *dns.Msg) {
+				m.Authoritative, m.Answer = true, []dns.RR{rr("company.lan. 300 IN NS ns.company.lan.")}
+			})
+		case q.Name == "ns.company.lan." && q.Qtype == dns.TypeA:
+			reply(w, r, func(m *dns.Msg) {
+				m.Authoritative, m.Answer = true, []dns.RR{rr("ns.company.lan. 300 IN A 127.0.0.254")}
+			})
+		case strings.HasSuffix(q.Name, ".company.lan."):
+			reply(w, r, func(m *dns.Msg) {
+				m.Authoritative = true
+				m.Ns = []dns.RR{rr("company.lan. 300 IN SOA ns.company.lan. admin.company.lan. 1 600 300 86400 300")}
+			})
+		} // lan. and .: never an answer
+	}, nil)
+	z := FindZone(ctxFor(t, 4*time.Second), []string{addr}, "voice.company.lan")
+	if z.Name != "company.lan" || len(z.Servers) != 1 || z.Servers[0].Name != "ns.company.lan" {
+		t.Fatalf("zone %+v", z)
+	}
+	if !strings.Contains(strings.Join(z.Trace, "\n"), "not waited for (the zone is known from deeper levels): NS of lan, .") {
+		t.Errorf("trace: %s", strings.Join(z.Trace, "\n"))
+	}
+}

@@ -44,6 +44,9 @@ type Facts struct {
 	// measured); NS7DataErr says why the stored facts could not be read.
 	NS7DataBytes int64
 	NS7DataErr   string
+	// NS7DataAtLeast and NS7DataAtMost bound NS7's data when the last
+	// measurement was incomplete (NS7DataBytes is then 0; at most 0: unknown).
+	NS7DataAtLeast, NS7DataAtMost int64
 
 	// The cluster database as read from the replica; LeaderErr says
 	// whether the leader, where writes go, answered.
@@ -170,7 +173,10 @@ var Disk = &check.Check[Facts]{Meta: check.Meta{
 		"module's `HOME`, normally `/home`) or the `volumes_path` setting; a path that does not exist yet " +
 		"is measured on its nearest existing parent. The NS7 data size comes from the last `probe-ns7` " +
 		"(kept in the module's state directory); when that record cannot be read, the 100 GiB minimum is " +
-		"judged and the check warns at best.",
+		"judged and the check warns at best. When `probe-ns7` could measure the data only in part, the need " +
+		"of what it measured is a floor and the need of its upper bound (NS7's filesystems) a ceiling: free " +
+		"space below the floor fails, above the ceiling passes, in between warns (unknown), never sized on " +
+		"the measured part as if it were all.",
 }, Eval: check.One(disk), Took: nodeTook}
 
 // disk judges node.disk.
@@ -179,6 +185,9 @@ func disk(f Facts) report.Finding {
 		return *s
 	}
 	ns7 := f.NS7DataBytes
+	if ns7 == 0 && f.NS7DataAtLeast > 0 && f.NS7DataErr == "" {
+		return diskBounds(f, f.NS7DataAtLeast, f.NS7DataAtMost)
+	}
 	need := DiskNeed(ns7)
 	fd := report.Finding{Subject: f.Node.MeasuredPath,
 		Data: map[string]any{"free_bytes": f.Node.DiskFreeBytes, "size_bytes": f.Node.DiskSizeBytes,
@@ -191,9 +200,9 @@ func disk(f Facts) report.Finding {
 	case ns7 > 0:
 		basis = fmt.Sprintf("max(100 GiB, NS7 data %s x %d)", check.Bytes(uint64(ns7)), DiskFactor)
 	}
+	fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
 	if f.Node.DiskFreeBytes >= need {
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
 		if f.NS7DataErr != "" {
 			fd.Status = report.Warn
 			fd.Remediation = hint("Run probe-ns7 again, so that the need is measured on the data of NS7")
@@ -201,9 +210,46 @@ func disk(f Facts) report.Finding {
 		return fd
 	}
 	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("%s free on %s; %s needed (%s)", check.Bytes(f.Node.DiskFreeBytes), f.Node.MeasuredPath, check.Bytes(need), basis)
-	fd.Remediation = hint(fmt.Sprintf("Free or add %s on the filesystem of %s (or choose another destination node)",
+	fd.Remediation = freeMore(f, need)
+	return fd
+}
+
+func freeMore(f Facts, need uint64) *report.Remediation {
+	return hint(fmt.Sprintf("Free or add %s on the filesystem of %s (or choose another destination node)",
 		check.Bytes(need-f.Node.DiskFreeBytes), f.Node.MeasuredPath), "df -h "+f.Node.MeasuredPath)
+}
+
+// diskBounds judges node.disk on NS7 data measured only in part: the need
+// of the measured part is a floor, the need of the upper bound (the used
+// bytes of NS7's filesystems, when known) a ceiling; between them the
+// answer is unknown, and said so.
+func diskBounds(f Facts, atLeast, atMost int64) report.Finding {
+	low := DiskNeed(atLeast)
+	fd := report.Finding{Subject: f.Node.MeasuredPath,
+		Data: map[string]any{"free_bytes": f.Node.DiskFreeBytes, "size_bytes": f.Node.DiskSizeBytes, "needed_bytes_at_least": low,
+			"ns7_data_at_least_bytes": atLeast, "path": f.Node.VolumesPath, "measured_path": f.Node.MeasuredPath}}
+	free := check.Bytes(f.Node.DiskFreeBytes)
+	lead := fmt.Sprintf("%s free on %s; NS7 data was measured only in part (see ns7.data-size): at least %s", free, f.Node.MeasuredPath, check.Bytes(uint64(atLeast)))
+	if f.Node.DiskFreeBytes < low {
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("%s, so at least %s is needed (max(100 GiB, %s x %d))", lead, check.Bytes(low), check.Bytes(uint64(atLeast)), DiskFactor)
+		fd.Remediation = freeMore(f, low)
+		return fd
+	}
+	if atMost > 0 {
+		high := DiskNeed(atMost)
+		fd.Data["needed_bytes_at_most"], fd.Data["ns7_data_at_most_bytes"] = high, atMost
+		if f.Node.DiskFreeBytes >= high {
+			fd.Status = report.Pass
+			fd.Message = fmt.Sprintf("%s and at most %s, so at most %s is needed", lead, check.Bytes(uint64(atMost)), check.Bytes(high))
+			return fd
+		}
+		fd.Message = fmt.Sprintf("%s and at most %s: between %s and %s is needed, so whether this is enough is unknown", lead, check.Bytes(uint64(atMost)), check.Bytes(low), check.Bytes(high))
+	} else {
+		fd.Message = fmt.Sprintf("%s, so at least %s is needed; how much more is unknown", lead, check.Bytes(low))
+	}
+	fd.Status = report.Warn
+	fd.Remediation = hint("Measure NS7's data completely (probe-ns7 with a larger data_budget_s), then check again", "api-cli run module/<this module>/probe-ns7 --data '{\"data_budget_s\": 1800}'")
 	return fd
 }
 

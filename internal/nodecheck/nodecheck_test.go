@@ -91,6 +91,13 @@ func TestChecks(t *testing.T) {
 		{"NS7 data unreadable", func(f *Facts) { f.NS7DataErr = "preflight/ns7-facts.json is damaged" }, "node.disk", "", report.Warn,
 			"at least the 100 GiB minimum; the NS7 data size probe-ns7 stored could not be read (preflight/ns7-facts.json is damaged)"},
 		{"NS7 data unreadable, too little free", func(f *Facts) { f.NS7DataErr = "damaged"; f.Node.DiskFreeBytes = 50 * GiB }, "node.disk", "", report.Fail, "50.0 GiB free"},
+		// NS7 data measured only in part: never sized on the measured part
+		// as if it were all.
+		{"NS7 data in part, bounded above", func(f *Facts) { f.NS7DataAtLeast, f.NS7DataAtMost = 10*GiB, 300*GiB }, "node.disk", "", report.Warn,
+			"NS7 data was measured only in part (see ns7.data-size): at least 10.0 GiB and at most 300.0 GiB: between 100.0 GiB and 600.0 GiB is needed, so whether this is enough is unknown"},
+		{"NS7 data in part, no bound", func(f *Facts) { f.NS7DataAtLeast = 10 * GiB }, "node.disk", "", report.Warn, "so at least 100.0 GiB is needed; how much more is unknown"},
+		{"NS7 data in part, already too much", func(f *Facts) { f.NS7DataAtLeast = 120 * GiB }, "node.disk", "", report.Fail, "at least 120.0 GiB, so at least 240.0 GiB is needed"},
+		{"NS7 data in part, small bound", func(f *Facts) { f.NS7DataAtLeast, f.NS7DataAtMost = 1*GiB, 20*GiB }, "node.disk", "", report.Pass, "and at most 20.0 GiB, so at most 100.0 GiB is needed"},
 		{"measure failed", func(f *Facts) { f.Node, f.NodeErr = nil, "read meminfo: permission denied" }, "node.memory", "", report.Fail, "permission denied"},
 		{"other destination", func(f *Facts) { f.Dest = "2" }, "node.cpu", "node 2", report.Skip, "install nethvoice-preflight on node 2"},
 		{"no proxy, installable: configure it before Finish", func(f *Facts) { noProxy(f) }, "node.proxy", "", report.Warn, "installs it at Start, but does not configure it"},

@@ -24,9 +24,20 @@ type Command struct {
 	Argv []string
 	// Shell is a constant shell snippet (globs, pipes) run by sh -c.
 	Shell string
-	// Slow commands (yum, du, find over large trees) get SlowFactor times the
+	// Slow commands (yum, find over large trees) get SlowFactor times the
 	// per-command deadline.
 	Slow bool
+	// Data commands (du over the data the migration copies) get the data
+	// budget (Options.DataBudget) as their deadline instead.
+	Data bool
+	// Group is the session the command runs in ("" is GroupMain): the
+	// commands of a group run one after another in one session, the groups
+	// concurrently on the one connection (see Probe).
+	Group string
+	// Partial: the output a command printed before its deadline (or a
+	// dropped connection) ended it is still read (du prints each total as
+	// it is done).
+	Partial bool
 	// Reads says what the answer holds (docs/ns7-commands.md).
 	Reads string
 	// AnyExit: the output is the answer whatever the exit code (rpm -q exits
@@ -40,6 +51,21 @@ type Command struct {
 
 // SlowFactor multiplies the per-command deadline of slow commands.
 const SlowFactor = 3
+
+// Session groups. The slow commands each get a session of their own, so
+// that a slow mirror, a large RPM database or a huge spool delays nothing
+// else; everything else runs in the main session, in table order.
+const (
+	GroupMain       = "main"
+	GroupUpdates    = "updates"
+	GroupAGI        = "agi"
+	GroupRecordings = "recordings"
+	GroupData       = "data"
+)
+
+// Groups lists the groups in the order their sessions are opened: the main
+// session first (every other check waits for it), then the longest ones.
+var Groups = []string{GroupMain, GroupRecordings, GroupData, GroupUpdates, GroupAGI}
 
 // Databases are the NethVoice databases dumped at Finish (reference §2.4).
 var Databases = []string{"asterisk", "asteriskcdrdb", "nethcti3", "phonebook", "roomsdb", "fias"}
@@ -73,6 +99,14 @@ var DataPaths = []struct{ Category, Glob string }{
 	{"config", "/usr/share/phonebooks"},
 }
 
+// RecordingsDir is the call recordings spool, usually the biggest tree by
+// far (millions of files): it is measured in a session of its own.
+const RecordingsDir = "/var/spool/asterisk/monitor"
+
+// MySQLDir is where MariaDB keeps the databases: df of it bounds their
+// size when information_schema cannot be read.
+const MySQLDir = "/var/lib/mysql"
+
 // DumpDir is where migrate writes the database dumps at Finish.
 const DumpDir = "/var/lib/asterisk"
 
@@ -97,6 +131,9 @@ var stockCards = []string{"identity.ejs", "lastcalls.ejs", "statistics.ejs", "ta
 type Plan struct {
 	LeaderHost string   // host part of node/<leader>/vpn endpoint; "" to skip
 	FQDNs      []string // NethVoice and CTI FQDNs; may be empty
+	// SkipFiles leaves the file measurements (du) out: a recent one is
+	// reused (Options.Reuse).
+	SkipFiles bool
 }
 
 var hostnameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
@@ -138,6 +175,8 @@ const (
 	CmdTimeZone   = "timezone"
 	CmdDomainName = "domain-name"
 	CmdDataSize   = "data-size"
+	CmdRecordings = "data-recordings"
+	CmdDataFS     = "data-fs"
 	CmdDumpSpace  = "dump-space"
 	CmdDBSizes    = "db-sizes"
 	CmdPhones     = "phones"
@@ -192,17 +231,13 @@ func fixedCommands() []Command {
 				}
 			}})
 	}
-	return append(cmds,
+	cmds = append(cmds,
 		Command{ID: CmdTimeZone, Argv: []string{"/sbin/e-smith/config", "get", "TimeZone"}, Reads: "the time zone",
 			Parse: func(out string, _ int, f *Facts) { f.TimeZone = clip(strings.TrimSpace(out), 100) }},
 		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}, Reads: "the proposed LDAP domain name",
-			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }},
-		Command{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
-			Parse: func(out string, _ int, f *Facts) {
-				if d, err := ParseDF(out); err == nil {
-					f.DumpSpace = &d
-				}
-			}},
+			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }})
+	cmds = append(cmds, spaceCommands()...)
+	return append(cmds,
 		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "database sizes", Parse: parseDBSizes},
 		Command{ID: CmdPhones, Argv: mysql(sqlPhones), Reads: "phone models", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 3) {
@@ -230,7 +265,7 @@ func fixedCommands() []Command {
 		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`},
 			Reads: "non-empty custom Asterisk files", Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
 		// AGI scripts no package owns are the site's own.
-		Command{ID: CmdCustomAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
+		Command{ID: CmdCustomAGI, Group: GroupAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
 			Reads: "AGI scripts no package owns", Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
 		Command{ID: CmdCards, Argv: append([]string{"find", "/var/lib/nethserver/nethcti/templates/customer_card", "-maxdepth", "1", "-type", "f"},
 			append(notNames(stockCards), "-printf", `%s %p\n`)...),
@@ -240,6 +275,22 @@ func fixedCommands() []Command {
 		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}, Reads: "WireGuard handshake times",
 			Parse: func(out string, _ int, f *Facts) { f.Handshakes = ParseHandshakes(out) }},
 	)
+}
+
+// spaceCommands read the free and used space of filesystems: statfs(2)
+// only, instant whatever the size of the trees.
+func spaceCommands() []Command {
+	return []Command{
+		{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
+			Parse: func(out string, _ int, f *Facts) {
+				if d, err := ParseDF(out); err == nil {
+					f.DumpSpace = &d
+				}
+			}},
+		// Its used bytes bound what a measurement cut short did not reach.
+		{ID: CmdDataFS, Shell: "df -B1 --output=used,target,file " + strings.Join(append(dataGlobs(), MySQLDir), " ") + " 2>/dev/null; true",
+			AnyExit: true, Reads: "the filesystem of each data path and its used bytes", Parse: func(out string, _ int, f *Facts) { f.Data.Filesystems = ParseDFPaths(out) }},
+	}
 }
 
 // configReads says what each configuration key's record gives.
@@ -263,12 +314,21 @@ func parseDBSizes(out string, _ int, f *Facts) {
 }
 
 func parseDataSize(out string, _ int, f *Facts) {
-	f.Paths = ParseDU(out)
-	for _, p := range f.Paths {
-		c := categoryOf(p.Path)
-		f.Data.Categories[c] += p.Bytes
-		f.Data.FilesBytes += p.Bytes
+	paths := ParseDU(out)
+	f.Paths = append(f.Paths, paths...)
+	for _, p := range paths {
+		f.Data.Categories[categoryOf(p.Path)] += p.Bytes
 	}
+}
+
+func parseRecordings(out string, _ int, f *Facts) {
+	r := ParseDUTree(out, RecordingsDir)
+	if r.Complete {
+		f.Data.Categories["recordings"] = r.Total
+		f.Paths = append([]PathSize{{Path: RecordingsDir, Bytes: r.Total}}, f.Paths...)
+		return
+	}
+	f.Data.Partial = map[string]int64{"recordings": r.Total}
 }
 
 // Commands returns the command set of a plan, in the order NS7 runs them.
@@ -289,22 +349,34 @@ func (p Plan) Commands() []Command {
 				f.FQDNs = append(f.FQDNs, FQDNAnswer{Name: name, Addresses: nonNil(ParseGetent(out))})
 			}})
 	}
-	// du last: on a big spool it is the slowest, and whatever it costs the
-	// other answers are already in.
-	var globs []string
-	for _, d := range DataPaths {
-		globs = append(globs, d.Glob)
-	}
-	return append(cmds,
-		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true, Reads: "pending updates (exit 100)",
+	cmds = append(cmds,
+		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true, Group: GroupUpdates, Reads: "pending updates (exit 100)",
 			AnyExit: true, Parse: func(out string, exit int, f *Facts) {
 				if u, err := ParseYumCheckUpdate(out, exit); err == nil {
 					f.Updates = &u
 				}
-			}},
-		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(globs, " ") + " 2>/dev/null; true", Slow: true,
-			Reads: "bytes of what the migration copies", Parse: parseDataSize},
+			}})
+	if p.SkipFiles {
+		return cmds
+	}
+	// The recordings by subdirectory (two levels: year, month), each line
+	// printed as soon as that directory is done: a measurement cut by the
+	// data budget still tells how much it had counted.
+	return append(cmds,
+		Command{ID: CmdRecordings, Shell: "du -b --max-depth=2 " + RecordingsDir + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupRecordings,
+			Reads: "bytes of the call recordings, by year and month as each is done", Parse: parseRecordings},
+		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(dataGlobs()[1:], " ") + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupData,
+			Reads: "bytes of the other data the migration copies", Parse: parseDataSize},
 	)
+}
+
+// dataGlobs are the globs of DataPaths, the recordings first.
+func dataGlobs() []string {
+	var globs []string
+	for _, d := range DataPaths {
+		globs = append(globs, d.Glob)
+	}
+	return globs
 }
 
 func notNames(names []string) []string {
@@ -325,11 +397,11 @@ func Nonce() string {
 	return "NVPF" + hex.EncodeToString(b)
 }
 
-// Script builds the batch: every command under `timeout`, stdin from
+// Script builds the script of one session: every command under `timeout`, stdin from
 // /dev/null, framed on stdout by begin/end markers with its exit code and
 // on stderr by the same begin marker, so that both streams can be split per
 // command. The script only reads: it runs no command that writes.
-func Script(cmds []Command, nonce string, perCommand time.Duration) string {
+func Script(cmds []Command, nonce string, perCommand, dataBudget time.Duration) string {
 	var b strings.Builder
 	b.WriteString("export LC_ALL=C\n")
 	for _, c := range cmds {
@@ -339,6 +411,9 @@ func Script(cmds []Command, nonce string, perCommand time.Duration) string {
 		}
 		if c.Slow {
 			secs *= SlowFactor
+		}
+		if c.Data {
+			secs = max(1, int(dataBudget/time.Second))
 		}
 		var line string
 		if c.Shell != "" {

@@ -28,6 +28,13 @@ type Facts struct {
 	Commands   []Result `json:"commands"`
 	cmd        map[string]Result
 	Plan       PlanFacts `json:"plan"`
+	// Started is when the commands started (RFC 3339, UTC).
+	Started string `json:"started,omitempty"`
+	// DataBudget is the deadline of the file measurements on NS7.
+	DataBudgetS int `json:"data_budget_s,omitempty"`
+	// Reuse is the earlier file measurement used instead of measuring
+	// (Plan.SkipFiles); not stored itself: Data holds it.
+	Reuse *DataSizes `json:"-"`
 
 	Release     string            `json:"release,omitempty"`
 	ReleaseLine string            `json:"release_line,omitempty"`
@@ -70,15 +77,57 @@ type Facts struct {
 type PlanFacts struct {
 	LeaderHost string   `json:"leader_host,omitempty"`
 	FQDNs      []string `json:"fqdns,omitempty"`
+	SkipFiles  bool     `json:"skip_files,omitempty"`
 }
 
 // DataSizes are the bytes migrate copies, by category, and the databases.
+// Only a complete measurement gives the total; a partial one gives what
+// was measured (a lower bound) and, from the filesystems that hold the
+// rest, an upper bound: never the measured part as if it were all.
 type DataSizes struct {
+	// Categories are the file categories measured to their end.
 	Categories    map[string]int64 `json:"categories"`
 	Databases     map[string]int64 `json:"databases"`
-	FilesBytes    int64            `json:"files_bytes"`
-	DatabaseBytes int64            `json:"database_bytes"`
-	TotalBytes    int64            `json:"total_bytes"`
+	FilesBytes    int64            `json:"files_bytes"`    // measured files, partial parts included
+	DatabaseBytes int64            `json:"database_bytes"` // 0 when not read
+	// TotalBytes is files + databases: the data to copy when Complete, else
+	// what was measured of it (at least).
+	TotalBytes int64 `json:"total_bytes"`
+	// Complete is set when every category and the databases were measured.
+	Complete bool `json:"complete"`
+	// Unmeasured gives, by category ("databases" included), why it was not
+	// measured to its end.
+	Unmeasured map[string]string `json:"unmeasured,omitempty"`
+	// Partial holds the bytes counted of a category cut short.
+	Partial map[string]int64 `json:"partial,omitempty"`
+	// AtMostBytes bounds the total from above when incomplete: what was
+	// measured plus the used bytes (df) of each filesystem holding something
+	// unmeasured; 0 when no bound is known.
+	AtMostBytes int64 `json:"at_most_bytes,omitempty"`
+	// BoundMounts are the filesystems whose used bytes make AtMostBytes.
+	BoundMounts []PathFS `json:"bound_mounts,omitempty"`
+	// Filesystems is where each data path lives (df).
+	Filesystems []PathFS `json:"filesystems,omitempty"`
+	// MeasuredAt (RFC 3339, UTC) is when the files were measured and TookMs
+	// how long it took on NS7; Reused is set when they were taken from an
+	// earlier probe instead of measured again (see ReuseFiles).
+	MeasuredAt string `json:"measured_at,omitempty"`
+	TookMs     int64  `json:"took_ms,omitempty"`
+	Reused     bool   `json:"reused,omitempty"`
+}
+
+// FileCategories are the file categories of DataPaths, in report order.
+var FileCategories = []string{"recordings", "voicemail", "sounds", "moh", "tancredi", "config"}
+
+// FilesComplete reports whether every file category was measured (the
+// databases aside).
+func (d *DataSizes) FilesComplete() bool {
+	for _, c := range FileCategories {
+		if _, ok := d.Unmeasured[c]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Phone is a physical phone model and how many there are.
@@ -154,13 +203,16 @@ func (f *Facts) Fill(results []Result) {
 	}
 	f.Config = map[string]*ConfigRecord{}
 	f.Data = DataSizes{Categories: map[string]int64{}, Databases: map[string]int64{}}
+	f.Paths = nil
 	for _, c := range Plan(f.Plan).Commands() {
 		r, ok := f.cmd[c.ID]
-		if ok && c.Parse != nil && (r.Status == StatusOK || c.AnyExit && r.Status == StatusFailed) {
+		answered := r.Status == StatusOK || c.AnyExit && r.Status == StatusFailed
+		cut := c.Partial && r.Output != "" && (r.Status == StatusTimeout || r.Status == StatusLost)
+		if ok && c.Parse != nil && (answered || cut) {
 			c.Parse(r.Output, r.Exit, f)
 		}
 	}
-	f.Data.TotalBytes = f.Data.FilesBytes + f.Data.DatabaseBytes
+	f.finishData()
 	f.LeaderHTTPS = f.cmd[CmdLeaderTCP].Status == StatusOK
 	// Drop the raw outputs: what is kept is what was parsed above.
 	f.Commands = make([]Result, 0, len(results))

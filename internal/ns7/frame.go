@@ -43,10 +43,14 @@ const (
 
 // Frames collects the framed output of one batch.
 type Frames struct {
+	// OnEnd, when set, is told how many commands ended, of how many, each
+	// time one ends (progress); it must not block.
+	OnEnd func(done, total int)
 	nonce string
 	mu    sync.Mutex
 	res   map[string]*Result
 	order []string
+	ended int
 }
 
 // NewFrames prepares the collection of the given commands.
@@ -108,7 +112,12 @@ func (f *Frames) ReadStdout(r io.Reader) error {
 				cur.Output = strings.TrimSuffix(out.String(), "\n")
 				cur.Exit, cur.done, cur.Duration = rc, true, time.Since(cur.started)
 				cur.Status = statusOf(rc)
+				f.ended++
+				ended, total := f.ended, len(f.order)
 				f.mu.Unlock()
+				if f.OnEnd != nil {
+					f.OnEnd(ended, total)
+				}
 				cur = nil
 			case cur != nil:
 				if cut || out.Len()+len(line) > MaxOutput {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"regexp"
 	"sort"
@@ -452,4 +453,73 @@ func ParseFiles(out string) []File {
 // ParseInt reads a single integer (date +%s, SELECT COUNT(*)).
 func ParseInt(out string) (int64, error) {
 	return strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+}
+
+// DUTree is what `du -b --max-depth=N root` printed: every directory's
+// total as soon as it is done, the root's last.
+type DUTree struct {
+	// Complete is set when the root's own line came: du walked it all.
+	Complete bool
+	// Total is the root's size when complete; otherwise the bytes of the
+	// directories that were done (a lower bound of the root's size).
+	Total int64
+}
+
+// ParseDUTree reads du's lines for root. Cut short (deadline, dropped
+// connection), the done directories are summed without counting one
+// inside another: a directory's line comes after those of its
+// subdirectories, so only the lines no later line contains are added.
+func ParseDUTree(out, root string) DUTree {
+	root = strings.TrimSuffix(root, "/")
+	var done []PathSize
+	for _, p := range ParseDU(out) {
+		if p.Path == root {
+			return DUTree{Complete: true, Total: p.Bytes}
+		}
+		if !strings.HasPrefix(p.Path, root+"/") {
+			continue
+		}
+		// p contains the earlier lines below it: they are replaced by p.
+		kept := done[:0]
+		for _, d := range done {
+			if !strings.HasPrefix(d.Path, p.Path+"/") {
+				kept = append(kept, d)
+			}
+		}
+		done = append(kept, p)
+	}
+	var t DUTree
+	for _, d := range done {
+		if d.Bytes > math.MaxInt64-t.Total { // absurd sizes saturate, never wrap
+			return DUTree{Total: math.MaxInt64}
+		}
+		t.Total += d.Bytes
+	}
+	return t
+}
+
+// PathFS is the filesystem a data path lives on, as df reports it.
+type PathFS struct {
+	Path      string `json:"path"`
+	Mount     string `json:"mount"`
+	UsedBytes int64  `json:"used_bytes"`
+}
+
+// ParseDFPaths reads `df -B1 --output=used,target,file <paths>`: a header,
+// then "used mount path" per path that exists (paths hold no spaces; a
+// mount point may).
+func ParseDFPaths(out string) []PathFS {
+	var res []PathFS
+	for _, line := range lines(out) {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		used, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || used < 0 {
+			continue // the header
+		}
+		res = append(res, PathFS{Path: clip(f[len(f)-1], 300), Mount: clip(strings.Join(f[1:len(f)-1], " "), 300), UsedBytes: used})
+	}
+	return res
 }

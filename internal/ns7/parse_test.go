@@ -121,7 +121,7 @@ func FuzzParseConfigJSON(f *testing.F) {
 
 // The other parsers are total: any input, no panic, bounded strings.
 func FuzzParsers(f *testing.F) {
-	for _, s := range []string{sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, "", "\x00\xff\n\t"} {
+	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, "", "\x00\xff\n\t"} {
 		f.Add(s, 100)
 	}
 	f.Fuzz(func(t *testing.T, out string, exit int) {
@@ -133,6 +133,14 @@ func FuzzParsers(f *testing.F) {
 		ParseListening(out, 9090)
 		ParseDU(out)
 		ParseDF(out)
+		if tr := ParseDUTree(out, RecordingsDir); tr.Total < 0 && !tr.Complete {
+			t.Fatalf("a negative partial size %d", tr.Total)
+		}
+		for _, p := range ParseDFPaths(out) {
+			if p.UsedBytes < 0 || len(p.Path) > 300 || len(p.Mount) > 300 {
+				t.Fatalf("df line %+v", p)
+			}
+		}
 		for _, r := range ParseTSV(out, 3) {
 			for _, c := range r {
 				if len(c) > 300 {
@@ -186,8 +194,9 @@ func FuzzFrames(f *testing.F) {
 
 func TestScriptQuotesValues(t *testing.T) {
 	p := Plan{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"}}
-	s := Script(p.Commands(), "NVPFx", 10e9)
+	s := Script(p.Commands(), "NVPFx", 10e9, 90e9)
 	for _, want := range []string{"timeout -k 2 10 getent ahostsv4 leader.example.test </dev/null",
+		"timeout -k 2 90 sh -c 'du -b --max-depth=2 /var/spool/asterisk/monitor 2>/dev/null; true' </dev/null",
 		`timeout -k 2 10 bash -c 'exec 3<>"/dev/tcp/$1/$2"' leader-https leader.example.test 443 </dev/null`,
 		"timeout -k 2 30 yum -q check-update </dev/null"} {
 		if !strings.Contains(s, want) {
@@ -205,7 +214,7 @@ func TestScriptQuotesValues(t *testing.T) {
 // The script never writes on NS7: no output redirection to a file, and
 // none of the commands that change a system.
 func TestScriptIsReadOnly(t *testing.T) {
-	s := Script(Plan{LeaderHost: "10.5.4.1", FQDNs: []string{"a.example.org"}}.Commands(), "NVPFx", 10e9)
+	s := Script(Plan{LeaderHost: "10.5.4.1", FQDNs: []string{"a.example.org"}}.Commands(), "NVPFx", 10e9, 60e9)
 	s = strings.ReplaceAll(s, ">/dev/null", "") // discarding is not writing
 	for _, bad := range []string{" > /", ">/", ">>", " rm ", "setprop", "systemctl start", "yum install", "yum update", "mkdir", "tee "} {
 		if strings.Contains(s, bad) {

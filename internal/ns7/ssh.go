@@ -192,7 +192,7 @@ type Conn struct {
 	Client  *ssh.Client
 	HostKey HostKey
 	Auth    string // publickey | password
-	// Sessions counts the command round trips (SSH sessions opened).
+	// Sessions counts the sessions opened (the probe's round trips).
 	Sessions int
 	mu       sync.Mutex
 }
@@ -283,14 +283,14 @@ func (c *Conn) Close() error { return c.Client.Close() }
 // readers; it returns when both streams ended and the command exited, or
 // when ctx ends (the session is then closed and whatever was read stays).
 func (c *Conn) Run(ctx context.Context, cmd string, stdout, stderr func(r io.Reader) error) error {
-	c.mu.Lock()
-	c.Sessions++
-	c.mu.Unlock()
 	s, err := c.Client.NewSession()
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	c.mu.Lock()
+	c.Sessions++
+	c.mu.Unlock()
 	so, err := s.StdoutPipe()
 	if err != nil {
 		return err

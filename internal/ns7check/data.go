@@ -13,40 +13,113 @@ import (
 
 func human(b int64) string { return check.Bytes(b) }
 
-var DataSize = gated(check.Meta{
+var DataSize = ungated(check.Meta{
 	ID: "ns7.data-size", Title: "NS7 data measured", Action: Action, Area: check.Data,
 	Verifies: "Bytes of recordings, voicemail, sounds, music on hold, Tancredi, configuration and each " +
-		"database, and the total.",
-	Doc: "`du -sb` of what the migration copies, by category (recordings, voicemail, sounds, moh, " +
-		"tancredi, config) plus the size of each NethVoice database (`information_schema`), and the " +
-		"total. Database sizes that cannot be read warn (the total is then too low).",
-}, dataSize, ns7.CmdDataSize, ns7.CmdDBSizes)
+		"database, and the total; a measurement that could not complete says what it measured and bounds the rest.",
+	Doc: "`du` of what the migration copies, by category (recordings, voicemail, sounds, moh, " +
+		"tancredi, config: the recordings and the rest in two concurrent sessions) plus the size of each " +
+		"NethVoice database (`information_schema`), and the total. The file measurement has a budget of " +
+		"its own (`data_budget_s`, default max(60 s, 3 x `timeout_s`)); when it runs out, or the database " +
+		"sizes cannot be read, this warns (never a blocking fail) with what was measured (at least) and an " +
+		"upper bound: the used bytes (`df`) of each filesystem that holds what was not measured. A " +
+		"measurement that took at least 10 s is reused for 24 h instead of walking the spool again (the " +
+		"message says how old it is; `remeasure_data` measures again).",
+}, check.One(dataSize), ns7.CmdRecordings, ns7.CmdDataSize, ns7.CmdDataFS, ns7.CmdDBSizes)
 
 // dataSize judges ns7.data-size.
 func dataSize(f Facts) report.Finding {
+	if g := gate(f); g != nil {
+		return *g
+	}
 	d := f.NS7.Data
 	fd := report.Finding{Subject: f.Subject(),
 		Data: map[string]any{"categories": d.Categories, "databases": d.Databases, "files_bytes": d.FilesBytes,
-			"database_bytes": d.DatabaseBytes, "total_bytes": d.TotalBytes}}
-	var parts []string
-	for _, c := range []string{"recordings", "voicemail", "sounds", "moh", "tancredi", "config"} {
-		parts = append(parts, fmt.Sprintf("%s %s", c, human(d.Categories[c])))
+			"database_bytes": d.DatabaseBytes, "total_bytes": d.TotalBytes, "complete": d.Complete}}
+	if d.MeasuredAt != "" {
+		fd.Data["measured_at"], fd.Data["took_ms"], fd.Data["reused"] = d.MeasuredAt, d.TookMs, d.Reused
 	}
+	if !d.Complete {
+		return partialData(fd, f.NS7)
+	}
+	fd.Status = report.Pass
+	fd.Message = fmt.Sprintf("%s in all: files %s (%s), databases %s (%s)", human(d.TotalBytes), human(d.FilesBytes),
+		strings.Join(categoryList(d), ", "), human(d.DatabaseBytes), strings.Join(databaseList(d), ", ")) + reuseNote(f.NS7)
+	return fd
+}
+
+// categoryList names each measured category and its size ("at least" for
+// one cut short), in report order.
+func categoryList(d ns7.DataSizes) []string {
+	var parts []string
+	for _, c := range ns7.FileCategories {
+		if n, ok := d.Categories[c]; ok {
+			parts = append(parts, fmt.Sprintf("%s %s", c, human(n)))
+		} else if n, ok := d.Partial[c]; ok {
+			parts = append(parts, fmt.Sprintf("%s at least %s", c, human(n)))
+		}
+	}
+	return parts
+}
+
+func databaseList(d ns7.DataSizes) []string {
 	dbs := make([]string, 0, len(d.Databases))
 	for name, n := range d.Databases {
 		dbs = append(dbs, fmt.Sprintf("%s %s", name, human(n)))
 	}
 	sort.Strings(dbs)
-	if r := f.NS7.Cmd(ns7.CmdDBSizes); r.Status != ns7.StatusOK {
-		fd.Status = report.Warn
-		fd.Message = fmt.Sprintf("files: %s (%s); the database sizes could not be read (mysql exited %d): the total is too low",
-			human(d.FilesBytes), strings.Join(parts, ", "), r.Exit)
-		fd.Remediation = hint("Check that MariaDB runs and /root/.my.cnf lets root in (as root on NS7: the probe reads the databases as root)", "mysql --defaults-file=/root/.my.cnf -e 'SELECT 1'")
-		return fd
+	return dbs
+}
+
+// reuseNote says how old reused file sizes are.
+func reuseNote(n *ns7.Facts) string {
+	d := n.Data
+	if !d.Reused {
+		return ""
 	}
-	fd.Status = report.Pass
-	fd.Message = fmt.Sprintf("%s in all: files %s (%s), databases %s (%s)", human(d.TotalBytes), human(d.FilesBytes),
-		strings.Join(parts, ", "), human(d.DatabaseBytes), strings.Join(dbs, ", "))
+	age := "at an unknown time"
+	if at, err := time.Parse(time.RFC3339, d.MeasuredAt); err == nil {
+		if now, err := time.Parse(time.RFC3339, n.Started); err == nil {
+			age = now.Sub(at).Round(time.Minute).String() + " ago"
+		}
+	}
+	return fmt.Sprintf("; the files were measured %s (%s, in %s) and not walked again: a new walk of the spool costs NS7 that long (remeasure_data measures again)",
+		age, d.MeasuredAt, (time.Duration(d.TookMs) * time.Millisecond).Round(time.Second))
+}
+
+// partialData is the finding of a measurement that could not complete:
+// what was measured, what was not and why, and the bounds of the total.
+func partialData(fd report.Finding, n *ns7.Facts) report.Finding {
+	d := n.Data
+	fd.Data["unmeasured"], fd.Data["partial"], fd.Data["at_least_bytes"] = d.Unmeasured, d.Partial, d.TotalBytes
+	var missing []string
+	for _, c := range append(append([]string{}, ns7.FileCategories...), "databases") {
+		if why, ok := d.Unmeasured[c]; ok {
+			missing = append(missing, c+" ("+why+")")
+		}
+	}
+	measured := categoryList(d)
+	if _, ok := d.Unmeasured["databases"]; !ok {
+		measured = append(measured, "databases "+human(d.DatabaseBytes))
+	}
+	if len(measured) == 0 {
+		measured = []string{"nothing"}
+	}
+	fd.Status = report.Warn
+	fd.Message = fmt.Sprintf("measured only in part: %s; not measured: %s; in all at least %s", strings.Join(measured, ", "),
+		strings.Join(missing, ", "), human(d.TotalBytes))
+	if d.AtMostBytes > 0 {
+		fd.Data["at_most_bytes"] = d.AtMostBytes
+		var fss []string
+		for _, m := range d.BoundMounts {
+			fss = append(fss, fmt.Sprintf("%s uses %s", m.Mount, human(m.UsedBytes)))
+		}
+		fd.Message += fmt.Sprintf(" and at most %s, a bound from the filesystems that hold what was not measured (df: %s)", human(d.AtMostBytes), strings.Join(fss, "; "))
+	} else {
+		fd.Message += "; no upper bound is known (df did not answer for those paths)"
+	}
+	fd.Remediation = hint(fmt.Sprintf("Give the measurement more time with data_budget_s (it was %d s), or measure by hand on NS7 (it may take long); check MariaDB if the databases are missing", n.DataBudgetS),
+		"du -sb "+ns7.RecordingsDir, "api-cli run module/<this module>/probe-ns7 --data '{\"data_budget_s\": 1800}'")
 	return fd
 }
 
@@ -388,10 +461,13 @@ func bandwidth(f Facts) report.Finding {
 		fd.Remediation = hint("Run probe-ns7 again; check the stability of the network path to NS7")
 		return fd
 	}
+	rate := fmt.Sprintf("%s/s (sample of %s)", human(int64(b.BytesPerSecond)), human(b.Bytes))
+	if !n.Data.Complete {
+		return partialSync(fd, n, rate)
+	}
 	est := SyncEstimate(n.Data.TotalBytes, b.BytesPerSecond)
 	fd.Data = map[string]any{"sample_bytes": b.Bytes, "seconds": b.Seconds, "bytes_per_second": int64(b.BytesPerSecond),
 		"data_bytes": n.Data.TotalBytes, "initial_sync_s": int64(est.Seconds())}
-	rate := fmt.Sprintf("%s/s (sample of %s)", human(int64(b.BytesPerSecond)), human(b.Bytes))
 	if est <= SyncWarn {
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("NS7 to NS8 throughput %s: the initial sync of %s takes about %s", rate, human(n.Data.TotalBytes), est.Round(time.Second))
@@ -399,6 +475,33 @@ func bandwidth(f Facts) report.Finding {
 	}
 	fd.Status = report.Warn
 	fd.Message = fmt.Sprintf("NS7 to NS8 throughput %s: the initial sync of %s takes about %s", rate, human(n.Data.TotalBytes), est.Round(time.Minute))
-	fd.Remediation = hint("Start the initial sync (Sync data) days before the cutover: later syncs copy only what changed, and Finish runs one last short sync")
+	fd.Remediation = syncEarly
+	return fd
+}
+
+var syncEarly = hint("Start the initial sync (Sync data) days before the cutover: later syncs copy only what changed, and Finish runs one last short sync")
+
+// partialSync judges the sync time of data measured only in part: its
+// bounds, never the measured part as if it were all.
+func partialSync(fd report.Finding, n *ns7.Facts, rate string) report.Finding {
+	b, d := n.Bandwidth, n.Data
+	low := SyncEstimate(d.TotalBytes, b.BytesPerSecond)
+	fd.Data = map[string]any{"sample_bytes": b.Bytes, "seconds": b.Seconds, "bytes_per_second": int64(b.BytesPerSecond),
+		"data_bytes_at_least": d.TotalBytes, "initial_sync_at_least_s": int64(low.Seconds())}
+	lead := fmt.Sprintf("NS7 to NS8 throughput %s; the data was measured only in part (see ns7.data-size): the initial sync of at least %s takes at least %s",
+		rate, human(d.TotalBytes), low.Round(time.Second))
+	if d.AtMostBytes <= 0 {
+		fd.Status, fd.Message, fd.Remediation = report.Warn, lead+", how much longer is unknown", syncEarly
+		return fd
+	}
+	high := SyncEstimate(d.AtMostBytes, b.BytesPerSecond)
+	fd.Data["data_bytes_at_most"], fd.Data["initial_sync_at_most_s"] = d.AtMostBytes, int64(high.Seconds())
+	if high <= SyncWarn {
+		fd.Status = report.Pass
+		fd.Message = fmt.Sprintf("%s and at most %s (for at most %s)", lead, high.Round(time.Second), human(d.AtMostBytes))
+		return fd
+	}
+	fd.Status, fd.Remediation = report.Warn, syncEarly
+	fd.Message = fmt.Sprintf("%s and up to %s (for at most %s)", lead, high.Round(time.Minute), human(d.AtMostBytes))
 	return fd
 }

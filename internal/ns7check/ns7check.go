@@ -165,8 +165,8 @@ var SSH = ungated(check.Meta{
 		"or with the one-time `password` of the input. A user other than root is a `warn`: what only root " +
 		"may read on NS7 (the databases, the account provider) cannot be read. A silent host " +
 		"fails within `timeout_s`. A connection that drops during the probe fails here, naming the " +
-		"commands that were lost. `data.round_trips` counts the command sessions (one batch and one " +
-		"throughput sample).",
+		"commands that were lost. `data.round_trips` counts the sessions opened on the one connection " +
+		"(the command groups, at most 4 at once, and the throughput sample; see docs/ns7-commands.md).",
 }, check.One(ssh))
 
 // ssh judges ns7.ssh.
@@ -217,7 +217,7 @@ func ssh(f Facts) report.Finding {
 	} else {
 		fd.Message = fmt.Sprintf("connected to %s with the module's key", who)
 	}
-	fd.Message += fmt.Sprintf("; one connection, %d command round trips", n.RoundTrips)
+	fd.Message += fmt.Sprintf("; one connection, %d sessions", n.RoundTrips)
 	if n.User != "root" {
 		fd.Status = report.Warn
 		fd.Message += fmt.Sprintf("; but %s is not root: what only root may read on NS7 (the databases through /root/.my.cnf, account-provider-test, the configuration database) cannot be read, and the checks of it say so instead of judging", n.User)
@@ -629,7 +629,7 @@ func init() {
 	reads[AccountProvider.ID] = append(reads[AccountProvider.ID], ns7.CmdProvider, ns7.CmdDomainName)
 	reads[VPNUDP.ID] = append(reads[VPNUDP.ID], ns7.CmdClock)
 	reads[Provisioning.ID] = append(reads[Provisioning.ID], ns7.CmdLegacy)
-	reads[Bandwidth.ID] = append(reads[Bandwidth.ID], ns7.CmdDataSize, ns7.CmdDBSizes)
+	reads[Bandwidth.ID] = append(reads[Bandwidth.ID], ns7.CmdRecordings, ns7.CmdDataSize, ns7.CmdDataFS, ns7.CmdDBSizes)
 }
 
 // accountProvider judges ns7.account-provider.

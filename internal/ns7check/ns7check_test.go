@@ -33,7 +33,9 @@ func healthyOutputs() map[string]ns7.Result {
 		ns7.CmdConfig + "wg-quick@ns8":     ok(""),
 		ns7.CmdTimeZone:                    ok("Europe/Rome"),
 		ns7.CmdDomainName:                  ok("example.org"),
-		ns7.CmdDataSize:                    ok("16420\t/var/spool/asterisk/monitor\n4108\t/var/lib/asterisk/sounds/en/custom"),
+		ns7.CmdRecordings:                  ok("8192\t/var/spool/asterisk/monitor/2026/11\n12324\t/var/spool/asterisk/monitor/2026\n16420\t/var/spool/asterisk/monitor"),
+		ns7.CmdDataSize:                    ok("4108\t/var/lib/asterisk/sounds/en/custom"),
+		ns7.CmdDataFS:                      {Status: ns7.StatusFailed, Exit: 1, Output: "       Used Mounted on File\n40000000000 /          /var/spool/asterisk/monitor\n40000000000 /          /var/lib/asterisk/sounds/en/custom\n2000000000 /var/lib/mysql /var/lib/mysql"},
 		ns7.CmdDumpSpace:                   ok("Filesystem 1-blocks Used Available Capacity Mounted on\n/dev/vda 270553174016 1 82054619136 30% /"),
 		ns7.CmdDBSizes:                     ok("asterisk\t5242880\nasteriskcdrdb\t104857600"),
 		ns7.CmdPhones:                      ok("Yealink\tT46S\t10\nFanvil\tX3U\t5"),
@@ -200,7 +202,25 @@ func TestEvaluators(t *testing.T) {
 		{"ns7.fqdn-dns", set(ns7.CmdFQDN+"0", "10.0.0.9 STREAM voice.example.org"), report.Warn, "split or stale DNS"},
 		{"ns7.data-size", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdDBSizes] = ns7.Result{Status: ns7.StatusFailed, Exit: 1}
-		}, report.Warn, "database sizes could not be read"},
+		}, report.Warn, "not measured: databases (the database sizes could not be read (exit code 1)); in all at least 20.0 KiB and at most 1.9 GiB, a bound from the filesystems that hold what was not measured (df: /var/lib/mysql uses 1.9 GiB)"},
+		// The recordings cut by the data budget: the months done are a lower
+		// bound, the spool's filesystem the upper one; not a blocking fail.
+		{"ns7.data-size", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			o[ns7.CmdRecordings] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124, Output: "8192\t/var/spool/asterisk/monitor/2025/12\n4096\t/var/spool/asterisk/monitor/2026/01\n20000\t/var/spool/asterisk/monitor/2025"}
+			n.DataBudgetS = 60
+		}, report.Warn, "measured only in part: recordings at least 23.5 KiB, sounds 4.0 KiB, databases 105.0 MiB; not measured: recordings (not done within the data budget of 60 s); in all at least 105.0 MiB and at most 37.4 GiB, a bound from the filesystems that hold what was not measured (df: / uses 37.3 GiB)"},
+		// Without df, no upper bound: said so, not guessed.
+		{"ns7.data-size", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdRecordings] = ns7.Result{Status: ns7.StatusLost, Exit: -1}
+			o[ns7.CmdDataFS] = ns7.Result{Status: ns7.StatusFailed, Exit: 1}
+		}, report.Warn, "not measured: recordings (cut short: the connection or the probe ended first); in all at least 105.0 MiB; no upper bound is known"},
+		// Reused sizes say how old they are.
+		{"ns7.data-size", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			delete(o, ns7.CmdRecordings)
+			delete(o, ns7.CmdDataSize)
+			n.Plan.SkipFiles, n.Started = true, "2026-11-25T12:00:00Z"
+			n.Reuse = &ns7.DataSizes{Categories: map[string]int64{"recordings": 400 << 30, "voicemail": 1 << 30}, MeasuredAt: "2026-11-25T09:00:00Z", TookMs: 95000}
+		}, report.Pass, "401.1 GiB in all: files 401.0 GiB (recordings 400.0 GiB, voicemail 1.0 GiB), databases 105.0 MiB (asterisk 5.0 MiB, asteriskcdrdb 100.0 MiB); the files were measured 3h0m0s ago (2026-11-25T09:00:00Z, in 1m35s) and not walked again"},
 		{"ns7.data-size", nil, report.Pass, "105.0 MiB in all: files 20.0 KiB (recordings 16.0 KiB"},
 		{"ns7.dump-space", set(ns7.CmdDBSizes, "asteriskcdrdb\t82054619136"), report.Fail, "need about 91.7 GiB"},
 		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":""}}`), report.Fail, `international prefix ""`},
@@ -217,6 +237,20 @@ func TestEvaluators(t *testing.T) {
 			n.Bandwidth = &ns7.Bandwidth{Bytes: 1 << 20, Seconds: 1, BytesPerSecond: 1000}
 		}, report.Warn, "takes about"},
 		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) { n.Bandwidth, n.Dropped = nil, "EOF" }, report.Fail, "lost: the throughput sample never ran"},
+		// Incomplete data is never used as if it were all: the sync time of
+		// the measured part is a lower bound, the filesystem's the upper.
+		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			o[ns7.CmdRecordings] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
+			n.Bandwidth = &ns7.Bandwidth{Bytes: 8 << 20, Seconds: 1, BytesPerSecond: 1 << 20}
+		}, report.Warn, "the data was measured only in part (see ns7.data-size): the initial sync of at least 105.0 MiB takes at least 1m45s and up to 10h38m0s (for at most 37.4 GiB)"},
+		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			o[ns7.CmdRecordings] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
+			n.Bandwidth = &ns7.Bandwidth{Bytes: 8 << 20, Seconds: 1, BytesPerSecond: 100 << 20}
+		}, report.Pass, "takes at least 1s and at most 6m23s (for at most 37.4 GiB)"},
+		{"ns7.bandwidth", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
+			o[ns7.CmdRecordings] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
+			o[ns7.CmdDataFS] = ns7.Result{Status: ns7.StatusFailed, Exit: 1}
+		}, report.Warn, "how much longer is unknown"},
 		{"ns7.phones", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
 			o[ns7.CmdPhones] = ns7.Result{Status: ns7.StatusLost, Exit: -1}
 			n.Dropped = "EOF"

@@ -89,8 +89,10 @@ var answers = map[string]answerer{
 		}
 		return Answer{Stderr: "bash: " + host + ": Name or service not known\nbash: /dev/tcp/" + host + "/" + port + ": Invalid argument\n", Exit: 1}
 	},
-	ns7.CmdUpdates:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.YumOut, Exit: v.YumExit} },
-	ns7.CmdDataSize: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DU()} },
+	ns7.CmdUpdates:    func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.YumOut, Exit: v.YumExit} },
+	ns7.CmdDataSize:   func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DU()} },
+	ns7.CmdRecordings: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DUTree(ns7.RecordingsDir, 2)} },
+	ns7.CmdDataFS:     func(v Variant, _ []string, _ time.Time) Answer { return v.DFPaths() },
 }
 
 // Answer answers one command of the probe's batch, by its id (ns7's
@@ -309,33 +311,104 @@ func (v Variant) findFiles(dir string, keep func(path string, size int64) bool) 
 	return b.String()
 }
 
-// DU answers the probe's du -sb over ns7.DataPaths: the apparent size of
-// the files under each existing match of each glob (directories counted
-// as 0 bytes: the real du adds their own size, a few KiB each).
-func (v Variant) DU() string {
-	sizes := v.sizes()
+// dirs are the directories that hold the variant's files.
+func (v Variant) dirs(sizes map[string]int64) map[string]bool {
 	dirs := map[string]bool{}
 	for p := range sizes {
 		for d := path.Dir(p); d != "/" && !dirs[d]; d = path.Dir(d) {
 			dirs[d] = true
 		}
 	}
+	return dirs
+}
+
+// under is the apparent size of the files under dir.
+func under(sizes map[string]int64, dir string) int64 {
+	var total int64
+	for p, n := range sizes {
+		if strings.HasPrefix(p, dir+"/") {
+			total += n
+		}
+	}
+	return total
+}
+
+// DU answers the probe's du -sb over ns7.DataPaths but the recordings
+// (measured on their own, DUTree): the apparent size of the files under
+// each existing match of each glob (directories counted as 0 bytes: the
+// real du adds their own size, a few KiB each).
+func (v Variant) DU() string {
+	sizes := v.sizes()
+	dirs := v.dirs(sizes)
 	var b strings.Builder
 	for _, dp := range ns7.DataPaths {
+		if dp.Glob == ns7.RecordingsDir {
+			continue
+		}
 		for _, d := range sortedKeys(dirs) {
-			if ok, _ := path.Match(dp.Glob, d); !ok {
-				continue
+			if ok, _ := path.Match(dp.Glob, d); ok {
+				fmt.Fprintf(&b, "%d\t%s\n", under(sizes, d), d)
 			}
-			var total int64
-			for p, n := range sizes {
-				if strings.HasPrefix(p, d+"/") {
-					total += n
-				}
-			}
-			fmt.Fprintf(&b, "%d\t%s\n", total, d)
 		}
 	}
 	return b.String()
+}
+
+// DUTree answers du -b --max-depth=depth root as du prints it: each
+// directory down to depth after its subdirectories, root last; nothing
+// when root does not exist.
+func (v Variant) DUTree(root string, depth int) string {
+	sizes := v.sizes()
+	dirs := v.dirs(sizes)
+	if !dirs[root] {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(d string, level int)
+	walk = func(d string, level int) {
+		for _, c := range sortedKeys(dirs) {
+			if path.Dir(c) == d {
+				walk(c, level+1)
+			}
+		}
+		if level <= depth {
+			fmt.Fprintf(&b, "%d\t%s\n", under(sizes, d), d)
+		}
+	}
+	walk(root, 0)
+	return b.String()
+}
+
+// DFPaths answers df -B1 --output=used,target,file over the data paths
+// and the MariaDB directory: one filesystem, /, holding every file; a
+// path that does not exist is an error on stderr (the probe's "; true"
+// makes the exit 0, as on NS7).
+func (v Variant) DFPaths() Answer {
+	sizes := v.sizes()
+	dirs := v.dirs(sizes)
+	var used int64
+	for _, n := range sizes {
+		used += n
+	}
+	used += 2 << 30 // the system itself
+	a := Answer{Stdout: "         Used Mounted on File\n"}
+	globs := []string{}
+	for _, dp := range ns7.DataPaths {
+		globs = append(globs, dp.Glob)
+	}
+	for _, g := range append(globs, ns7.MySQLDir) {
+		matched := false
+		for _, d := range sortedKeys(dirs) {
+			if ok, _ := path.Match(g, d); ok {
+				matched = true
+				a.Stdout += fmt.Sprintf("%13d %-10s %s\n", used, "/", d)
+			}
+		}
+		if !matched {
+			a.Stderr += "df: " + g + ": No such file or directory\n"
+		}
+	}
+	return a
 }
 
 func sortedKeys[V any](m map[string]V) []string {

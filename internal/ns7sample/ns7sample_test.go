@@ -24,7 +24,7 @@ func probe(t *testing.T, v Variant, plan ns7.Plan) *ns7.Facts {
 	}
 	nonce := ns7.Nonce()
 	var out, errb bytes.Buffer
-	if rc := v.Exec("bash -c "+shellescape.Quote(ns7.Script(cmds, nonce, 10*time.Second)), now, &out, &errb); rc != 0 {
+	if rc := v.Exec("bash -c "+shellescape.Quote(ns7.Script(cmds, nonce, 10*time.Second, time.Minute)), now, &out, &errb); rc != 0 {
 		t.Fatalf("exit %d: %s", rc, errb.String())
 	}
 	frames := ns7.NewFrames(nonce, ids)

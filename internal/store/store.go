@@ -119,10 +119,14 @@ type ChecklistEntry struct {
 type NS7Facts struct {
 	ProbedAt string `json:"probed_at"`
 	Host     string `json:"host"`
-	// DataTotalBytes is 0 when the size was not measured completely.
-	DataTotalBytes  int64           `json:"data_total_bytes"`
-	AccountProvider json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
-	Facts           json.RawMessage `json:"facts,omitempty"`            // the whole sanitized probe document
+	// DataTotalBytes is 0 when the size was not measured completely; such a
+	// measurement gives bounds instead: what was measured (at least) and,
+	// when a filesystem bounds the rest, at most (0: unknown).
+	DataTotalBytes   int64           `json:"data_total_bytes"`
+	DataAtLeastBytes int64           `json:"data_at_least_bytes,omitempty"`
+	DataAtMostBytes  int64           `json:"data_at_most_bytes,omitempty"`
+	AccountProvider  json.RawMessage `json:"account_provider,omitempty"` // shaped as check-user-domain's "provider" input
+	Facts            json.RawMessage `json:"facts,omitempty"`            // the whole sanitized probe document
 }
 
 // lock takes the store lock.

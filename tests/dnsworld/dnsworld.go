@@ -10,6 +10,11 @@
 //     way out is a stub zone "test." to NS1 and NS2 (every other name is
 //     REFUSED, no root hints are used, no DNSSEC), so that no query ever
 //     leaves the addresses the world created;
+//   - Internal: a resolver of an internal network (an AD DNS, a LAN
+//     resolver without upstream): an unbound process that serves
+//     example.test itself (the same zone file as NS1) and whose only root
+//     server is Silent, so that asked about "test." or "." it stays silent
+//     until the client gives up;
 //   - Silent: a UDP socket and a TCP listener on port 53 that take
 //     datagrams and connections and never answer;
 //   - Dead: an address where nothing listens (connection refused).
@@ -85,6 +90,7 @@ type World struct {
 	Slot     int
 	NS1, NS2 string // authoritative servers (port 53)
 	Resolver string // caching resolver (port 53)
+	Internal string // answers example.test, never its parents (port 53)
 	Silent   string // never answers on port 53
 	Dead     string // nothing listens on port 53
 
@@ -96,6 +102,7 @@ type World struct {
 	zones  map[int]map[string][]rr // per server (1, 2): zone -> records
 	auth   map[int]*proc
 	res    *proc
+	intern *proc
 	silent []interface{ Close() error }
 }
 
@@ -136,7 +143,7 @@ func Start(tb testing.TB) *World {
 	}
 	tb.Cleanup(w.stop)
 	base := fmt.Sprintf("127.53.%d.", w.Slot)
-	w.NS1, w.NS2, w.Resolver, w.Silent, w.Dead = base+"1", base+"2", base+"53", base+"9", base+"8"
+	w.NS1, w.NS2, w.Resolver, w.Silent, w.Dead, w.Internal = base+"1", base+"2", base+"53", base+"9", base+"8", base+"54"
 	if err := w.startSilent(); err != nil {
 		tb.Fatalf("dnsworld: silent server: %v", err)
 	}
@@ -156,10 +163,13 @@ func Start(tb testing.TB) *World {
 		tb.Fatalf("dnsworld: %v", err)
 	}
 	w.res = p
+	if w.intern, err = w.startUnbound("internal", w.internalConfig()); err != nil {
+		tb.Fatalf("dnsworld: %v", err)
+	}
 	for _, s := range []struct {
 		addr string
 		rd   bool
-	}{{w.NS1, false}, {w.NS2, false}, {w.Resolver, true}} {
+	}{{w.NS1, false}, {w.NS2, false}, {w.Resolver, true}, {w.Internal, true}} {
 		if err := waitAnswer(s.addr, "example.test", dns.TypeSOA, s.rd, "", 10*time.Second); err != nil {
 			tb.Fatalf("dnsworld: %s does not answer: %v\n%s", s.addr, err, w.logs())
 		}
@@ -273,6 +283,14 @@ func (w *World) writeZones(n int) error {
 // directory, no DNSSEC, no IPv6, only loopback clients; small caches, so
 // that it starts in a tenth of a second.
 func (w *World) common(name, iface string) string {
+	return w.commonBase(name, iface) + `  local-zone: "." refuse
+  local-zone: "test." transparent
+`
+}
+
+// commonBase is common without the local zones that keep a server from
+// recursing outside test.
+func (w *World) commonBase(name, iface string) string {
 	return fmt.Sprintf(`server:
   interface: %[2]s
   port: 53
@@ -297,12 +315,11 @@ func (w *World) common(name, iface string) string {
   do-ip6: no
   interface-automatic: no
   access-control: 127.0.0.0/8 allow
-  local-zone: "." refuse
-  local-zone: "test." transparent
   qname-minimisation: no
   minimal-responses: no
 remote-control:
   control-enable: no
+server:
 `, w.dir, iface, name)
 }
 
@@ -329,6 +346,21 @@ func (w *World) resolverConfig() string {
 	return b.String()
 }
 
+// internalConfig is Internal's: example.test from NS1's zone file, served
+// to its clients and used for its own lookups; everything else is
+// recursed from a root that is the Silent server.
+func (w *World) internalConfig() string {
+	hints := filepath.Join(w.dir, "internal-root.hints")
+	_ = os.WriteFile(hints, []byte(fmt.Sprintf(". 3600000 IN NS a.root.internal.\na.root.internal. 3600000 IN A %s\n", w.Silent)), 0o644)
+	var b strings.Builder
+	b.WriteString(w.commonBase("internal", w.Internal))
+	// test. is one of unbound's default local zones (RFC 6761 names): made
+	// transparent, it is recursed like any name.
+	fmt.Fprintf(&b, "  local-zone: \"test.\" transparent\n  do-not-query-localhost: no\n  outgoing-interface: %s\n  root-hints: %q\n  prefetch: no\n  serve-expired: no\n", w.Internal, hints)
+	fmt.Fprintf(&b, "auth-zone:\n  name: \"example.test\"\n  zonefile: %q\n  for-downstream: yes\n  for-upstream: yes\n  fallback-enabled: no\n", w.zoneFile(1, "example.test"))
+	return b.String()
+}
+
 func (w *World) startUnbound(name, conf string) (*proc, error) {
 	path := filepath.Join(w.dir, name+".conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
@@ -352,7 +384,7 @@ func (w *World) startUnbound(name, conf string) (*proc, error) {
 
 // stop ends every process the world started, by its own pid.
 func (w *World) stop() {
-	procs := []*proc{w.res, w.auth[1], w.auth[2]}
+	procs := []*proc{w.res, w.intern, w.auth[1], w.auth[2]}
 	for _, p := range procs {
 		if p != nil && p.cmd.Process != nil {
 			_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -382,7 +414,7 @@ func (w *World) stop() {
 
 func (w *World) logs() string {
 	var b strings.Builder
-	for _, n := range []string{"auth1", "auth2", "resolver"} {
+	for _, n := range []string{"auth1", "auth2", "resolver", "internal"} {
 		for _, ext := range []string{".console", ".log"} {
 			raw, _ := os.ReadFile(filepath.Join(w.dir, n+ext))
 			if len(raw) > 4000 {

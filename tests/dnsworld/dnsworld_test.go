@@ -33,6 +33,9 @@ func TestWorld(t *testing.T) {
 		{w.Resolver, Broken, dns.TypeA, true, dns.RcodeServerFailure, ""},
 		{w.NS1, Broken, dns.TypeA, false, dns.RcodeRefused, ""},
 		{w.Resolver, "example.com", dns.TypeA, true, dns.RcodeRefused, ""},
+		{w.Internal, Voice, dns.TypeA, true, dns.RcodeSuccess, NodeAddr},
+		{w.Internal, "example.test", dns.TypeNS, true, dns.RcodeSuccess, "ns1.example.test"},
+		{w.Internal, Missing, dns.TypeA, true, dns.RcodeNameError, ""},
 	} {
 		r, err := Ask(c.addr, c.name, c.qtype, c.rd)
 		if err != nil {
@@ -52,6 +55,15 @@ func TestWorld(t *testing.T) {
 		c := &dns.Client{Net: network, Timeout: 300 * time.Millisecond}
 		if _, _, err := c.Exchange(m, Port53(w.Silent)); err == nil || !strings.Contains(err.Error(), "timeout") {
 			t.Errorf("the silent server over %s: %v", network, err)
+		}
+	}
+	// The internal resolver never answers for the parents of its zone.
+	for _, name := range []string{"test.", "."} {
+		q := new(dns.Msg)
+		q.SetQuestion(name, dns.TypeNS)
+		c := &dns.Client{Timeout: time.Second}
+		if r, _, err := c.Exchange(q, Port53(w.Internal)); err == nil || !strings.Contains(err.Error(), "timeout") {
+			t.Errorf("the internal resolver answered %s NS: %v %v", name, r, err)
 		}
 	}
 	if _, err := Ask(w.Dead, Voice, dns.TypeA, true); err == nil || !strings.Contains(err.Error(), "refused") {

@@ -30,6 +30,13 @@ import (
 func fullWorld(t testing.TB, v ns7world.Variant, timeoutS int) *ns7Env {
 	t.Helper()
 	e := newNS7Env(t, ns7Scenario{variant: v})
+	configureFull(t, e, timeoutS)
+	return e
+}
+
+// configureFull configures the module as fullWorld does.
+func configureFull(t testing.TB, e *ns7Env, timeoutS int) {
+	t.Helper()
 	if res, _ := e.run(t, "configure-module", map[string]any{
 		"ns7":                map[string]any{"host": e.ns7.IP},
 		"fqdns":              map[string]any{"nethvoice": voiceFQDN, "cti": ctiFQDN},
@@ -46,7 +53,6 @@ func fullWorld(t testing.TB, v ns7world.Variant, timeoutS int) *ns7Env {
 			t.Fatalf("%s", res)
 		}
 	}
-	return e
 }
 
 // benchTasks runs action b.N times on m and reports the common metrics.

@@ -408,3 +408,39 @@ func TestValidateFQDNsCertificate(t *testing.T) {
 	rep = e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
 	expectAll(t, rep, fqdnWant{"fqdn.certificate", dnsworld.Voice, report.Skip, "lets_encrypt is off"})
 }
+
+// Issue 15: a resolver that answers its own zone and never its parents
+// (an internal resolver without upstream: dnsworld's Internal). The
+// verdicts are those given through the world's recursive resolver, and
+// the zone walk does not wait for the silent levels: with timeout_s 10
+// the walk would wait 5 s for them (half the time left).
+func TestValidateFQDNsInternalResolver(t *testing.T) {
+	e := newFQDNEnv(t, nil)
+	names := []string{dnsworld.Voice, dnsworld.CTI, dnsworld.Proxy}
+	statuses := func(rep report.Report, resolver string) map[string]string {
+		out := map[string]string{}
+		for _, f := range rep.Checks {
+			out[f.ID+" "+f.Subject] = string(f.Status)
+		}
+		return out
+	}
+	ref := e.validate(t, e.input(names[0], names[1], names[2], "cutover", map[string]any{"timeout_s": 10}))
+	in := e.input(names[0], names[1], names[2], "cutover", map[string]any{"timeout_s": 10, "resolvers": []string{e.dns.Internal}})
+	rep := e.validate(t, in)
+	want, got := statuses(ref, e.dns.Resolver), statuses(rep, e.dns.Internal)
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Errorf("verdicts differ:\nrecursive resolver %v\ninternal resolver  %v\n%s", want, got, dumpFindings(rep))
+	}
+	if !rep.Ready {
+		t.Errorf("not ready:\n%s", dumpFindings(rep))
+	}
+	f := finding(t, rep, "fqdn.authoritative", dnsworld.Voice)
+	trace := fmt.Sprint(f.Data["trace"])
+	if f.Data["zone"] != "example.test" || !strings.Contains(trace, "not waited for (the zone is known from deeper levels): NS of test, .") {
+		t.Errorf("zone %v, trace %s", f.Data["zone"], trace)
+	}
+	if rep.DurationMs >= 2500 { // waiting for the silent levels costs half the deadline: 5 s
+		t.Errorf("validate-fqdns took %d ms: it waited for the silent parents", rep.DurationMs)
+	}
+	t.Logf("internal resolver: %d ms (recursive resolver: %d ms)", rep.DurationMs, ref.DurationMs)
+}

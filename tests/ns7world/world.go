@@ -62,6 +62,11 @@ type Options struct {
 	// HostAliases are names NS7 resolves (its /etc/hosts) to this side's
 	// address, e.g. the leader's VPN endpoint host.
 	HostAliases []string
+	// MaxSessions, when set, is sshd's MaxSessions (OpenSSH's default: 10).
+	MaxSessions int
+	// Binds shows directories of this machine at NS7 paths, read-only
+	// (e.g. a spool of a million files built once on a tmpfs).
+	Binds map[string]string
 }
 
 // World is one running NS7.
@@ -264,6 +269,9 @@ func (w *World) writeFixture() error {
 			return err
 		}
 	}
+	if err := w.wrapSlowReal(); err != nil {
+		return err
+	}
 	for p, size := range v.Sparse {
 		up, _ := upper(w.Dir, p)
 		if err := os.MkdirAll(filepath.Dir(up), 0o755); err != nil {
@@ -294,6 +302,30 @@ func (w *World) writeFixture() error {
 		}
 	}
 	return os.WriteFile(filepath.Join(w.Dir, "authorized_keys"), []byte(strings.Join(w.o.AuthorizedKeys, "\n")+"\n"), 0o600)
+}
+
+// wrapSlowReal makes a real command the variant slows down (du: a huge
+// spool on a cold cache) sleep first: a wrapper at its path runs
+// stub_enter, then a copy of the machine's own binary.
+func (w *World) wrapSlowReal() error {
+	for name := range w.v.Slow {
+		if _, stub := stubs["usr/bin/"+name]; stub {
+			continue
+		}
+		real := "/usr/bin/" + name
+		bin, err := os.ReadFile(real)
+		if err != nil {
+			continue // a stub of another directory, or no such command
+		}
+		if err := w.writeFile("/var/lib/ns7world/real/"+name, bin, 0o755); err != nil {
+			return err
+		}
+		wrapper := fmt.Sprintf("#!/bin/sh\n. /var/lib/ns7world/lib.sh\nstub_enter %s\nexec /var/lib/ns7world/real/%s \"$@\"\n", name, name)
+		if err := w.writeFile(real, []byte(wrapper), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -331,7 +363,11 @@ func (w *World) sshdConfig() string {
 	if w.o.RootPassword != "" {
 		pw = "yes"
 	}
-	return fmt.Sprintf(`ListenAddress %s:%d
+	extra := ""
+	if w.o.MaxSessions > 0 {
+		extra = fmt.Sprintf("MaxSessions %d\n", w.o.MaxSessions)
+	}
+	return extra + fmt.Sprintf(`ListenAddress %s:%d
 HostKey %s
 PermitRootLogin yes
 AuthorizedKeysFile %s
@@ -358,6 +394,9 @@ func (w *World) start() error {
 	for _, o := range overlays {
 		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
 		fmt.Fprintf(&sc, "mount -t overlay overlay -o lowerdir=%s,upperdir=%s/up,workdir=%s/work %s\n", o, base, base, o)
+	}
+	for _, p := range sortedKeys(w.o.Binds) {
+		fmt.Fprintf(&sc, "mkdir -p %s && mount --bind -o ro %s %s\n", p, w.o.Binds[p], p)
 	}
 	sc.WriteString(`if [ -n "$NS7WORLD_ROOT_PASSWORD" ]; then echo "root:$NS7WORLD_ROOT_PASSWORD" | chpasswd; fi` + "\n")
 	fmt.Fprintf(&sc, "exec /usr/sbin/sshd -D -e -f %s -E %s\n", cfg, filepath.Join(w.Dir, "sshd.log"))
@@ -432,6 +471,24 @@ func (w *World) pids() []int {
 		}
 	}
 	return pids
+}
+
+// Load is the world's share of NS7's load at this moment: its processes
+// (sshd and everything it runs) and those of them running or waiting for
+// the disk (R or D: what the load average counts).
+func (w *World) Load() (procs, active int) {
+	for _, p := range w.pids() {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		procs++
+		// The state follows the command name in parentheses.
+		if i := bytes.LastIndexByte(raw, ')'); i > 0 && i+2 < len(raw) && (raw[i+2] == 'R' || raw[i+2] == 'D') {
+			active++
+		}
+	}
+	return procs, active
 }
 
 // Kill kills sshd and every process of the world at once (SIGKILL, by id):

@@ -542,6 +542,26 @@ test("a recorded run with NS7 facts: all groups, ignored finding, remedies, data
   await a.locator(".viewing-old .action-button").click();
   await a.locator(".viewing-old").waitFor({ state: "detached" });
   assert.equal(await a.locator(".size-bar").count(), 12);
+
+  // A measurement cut by its budget is never shown as if it were all: the
+  // recordings counted in part are "at least", the databases not read are
+  // unknown (not zero), the total is at least, at most the bound.
+  const cut = await fetch(TEST + "/seed-recorded-run?data=partial", { method: "POST" });
+  assert.equal(cut.status, 200, await cut.clone().text());
+  await page.reload();
+  await waitVerdict();
+  await waitText(a.locator('.size-bar[data-category="recordings"]'), /^Call recordings at least 20 GiB$/);
+  assert.equal(await text(a.locator('.size-unmeasured[data-category="databases"]')), "Databases not measured");
+  assert.equal(await a.locator('.size-bar[data-category="asteriskcdrdb"]').count(), 0);
+  assert.equal(await a.locator(".size-total").getAttribute("data-complete"), "false");
+  assert.match(await text(a.locator(".size-total")), /^Total at least 23 GiB, at most 480 GiB$/);
+  await shot("05b-status-data-measured-in-part");
+  // The complete recorded run again, for the pages that follow.
+  const again = await fetch(TEST + "/seed-recorded-run", { method: "POST" });
+  assert.equal(again.status, 200, await again.clone().text());
+  await page.reload();
+  await waitVerdict();
+  await waitText(a.locator(".size-total"), /^Total 62\.4 GiB$/);
 });
 
 test("problems first: the blockers and their remedies open the page, passing checks folded per group", async () => {
@@ -922,7 +942,7 @@ test("a run against an NS7 that does not answer: the bar holds, the deadline end
     (await row.locator(".check-message").textContent()).replace(/\s+/g, " ").trim(),
     ssh.message.replace(/\s+/g, " ").trim()
   );
-  assert.equal(await a.locator(".history-table tbody tr").count(), 4, "two runs, the recorded one, this one");
+  assert.equal(await a.locator(".history-table tbody tr").count(), 6, "two runs, the recorded one, the cut one, the recorded one again, this one");
 });
 
 test("no uncaught error, console error or outside request in any page", () => {

@@ -209,8 +209,12 @@ function numericEntries(obj, kind) {
 // ns7DataSizes returns what probe-ns7 measured on NS7, biggest first:
 // bytes per file category (recordings, voicemail, ...) and per database,
 // and the total; null when no probe has measured them. The shape is
-// probe-ns7's DataSizes ({categories, databases, total_bytes}), found in
-// the ns7.data-size finding's data or in the probe's facts (ns7.data).
+// probe-ns7's DataSizes ({categories, databases, total_bytes, complete,
+// partial, unmeasured, at_most_bytes}), found in the ns7.data-size
+// finding's data or in the probe's facts (ns7.data). A measurement that
+// could not complete is never shown as if it were all: a category cut
+// short is "at least", one not measured is listed as unknown, and the
+// total is "at least" (with its upper bound when one is known).
 export function ns7DataSizes(report) {
   const f = findFinding(report, "ns7.data-size");
   const candidates = [f && f.data, probeFacts(report).data];
@@ -218,13 +222,25 @@ export function ns7DataSizes(report) {
     if (!isPlainObject(d)) {
       continue;
     }
-    const entries = numericEntries(d.categories, "files").concat(numericEntries(d.databases, "database"));
-    if (!entries.length) {
+    const partial = numericEntries(d.partial, "files").map((e) => Object.assign(e, { atLeast: true }));
+    const entries = numericEntries(d.categories, "files").concat(partial, numericEntries(d.databases, "database"));
+    const unmeasured = isPlainObject(d.unmeasured)
+      ? Object.keys(d.unmeasured).filter((k) => !partial.some((e) => e.category === k))
+      : [];
+    if (!entries.length && !unmeasured.length) {
       continue;
     }
     entries.sort((a, b) => b.bytes - a.bytes || a.category.localeCompare(b.category));
     const sum = entries.reduce((s, e) => s + e.bytes, 0);
-    return { entries, total: typeof d.total_bytes === "number" && d.total_bytes > 0 ? d.total_bytes : sum };
+    // Older reports have no "complete": they were judged complete.
+    const complete = d.complete !== false && !unmeasured.length && !partial.length;
+    return {
+      entries,
+      unmeasured: unmeasured.sort(),
+      complete,
+      atMost: !complete && typeof d.at_most_bytes === "number" && d.at_most_bytes > 0 ? d.at_most_bytes : null,
+      total: typeof d.total_bytes === "number" && d.total_bytes > 0 ? d.total_bytes : sum,
+    };
   }
   return null;
 }
