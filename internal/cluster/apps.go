@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/semver"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/repodata"
 )
 
 // Image names of the modules a NethVoice migration installs.
@@ -72,15 +74,7 @@ func (s *Snapshot) readRepositories(ctx context.Context, rdb *redis.Client) erro
 // newest stable (non-testing, semver) release of each image of interest. A
 // damaged document gives nothing.
 func ParseRepodata(raw []byte, repo string) []App {
-	var entries []struct {
-		ID       string `json:"id"`
-		Source   string `json:"source"`
-		Versions []struct {
-			Tag     string            `json:"tag"`
-			Testing bool              `json:"testing"`
-			Labels  map[string]string `json:"labels"`
-		} `json:"versions"`
-	}
+	var entries []repodata.Entry
 	if json.Unmarshal(raw, &entries) != nil {
 		return nil
 	}
@@ -95,7 +89,7 @@ func ParseRepodata(raw []byte, repo string) []App {
 		}
 		var best *App
 		for _, v := range e.Versions {
-			if v.Testing || !semver.IsValid("v"+v.Tag) || semver.Prerelease("v"+v.Tag) != "" {
+			if v.Testing || !repodata.ValidTag(v.Tag) || repodata.Prerelease(v.Tag) {
 				continue
 			}
 			if best == nil || CompareVersions(v.Tag, best.Version) > 0 {

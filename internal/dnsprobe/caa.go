@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -36,36 +35,60 @@ type CAARecord struct {
 func (r CAARecord) Critical() bool { return r.Flag&128 != 0 }
 
 // LookupCAA finds the relevant CAA set of name with the resolvers (the
-// first to answer each question wins), asking every level at once.
+// first to answer each question wins), asking every level at once and
+// returning as soon as the levels from the name up decide it: a parent the
+// resolver never answers holds nothing up once a deeper level gave a set
+// or failed (as FindZone, issue 15).
 func LookupCAA(ctx context.Context, resolvers []string, name string) *CAA {
 	levels := caaLevels(Canonical(name))
-	answers := make([]Query, len(levels))
-	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type res struct {
+		i int
+		q Query
+	}
+	ch := make(chan res, len(levels))
 	for i, l := range levels {
-		wg.Add(1)
 		go func(i int, l string) {
-			defer wg.Done()
-			answers[i] = race(ctx, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, l, dns.TypeCAA, true) })
+			ch <- res{i, race(ctx, resolvers, func(ctx context.Context, s string) Query { return Ask(ctx, s, l, dns.TypeCAA, true) })}
 		}(i, l)
 	}
-	wg.Wait()
-	c := &CAA{}
+	answers := make([]*Query, len(levels))
+	for range levels {
+		r := <-ch
+		answers[r.i] = &r.q
+		if c, decided := climbCAA(answers); decided {
+			return c
+		}
+	}
+	c, _ := climbCAA(answers)
+	return c
+}
+
+// climbCAA climbs the answers arrived so far (nil: not yet) from the name
+// up: decided when a set or a failure is reached with every deeper level
+// in, or when every level is in.
+func climbCAA(answers []*Query) (*CAA, bool) {
+	c := &CAA{Asked: []Query{}}
 	for _, q := range answers {
-		c.Asked = append(c.Asked, q)
+		if q == nil {
+			return c, false
+		}
+		c.Asked = append(c.Asked, *q)
 		switch {
 		case q.Outcome == Answer:
 			if recs := caaRecords(q.Records); len(recs) > 0 {
 				c.Owner, c.Records = q.Name, recs
-				return c
+				return c, true
 			}
 		case q.Outcome.Negative():
 		default:
-			failed := q
+			failed := *q
 			c.Failed = &failed
-			return c
+			return c, true
 		}
 	}
-	return c
+	return c, true
 }
 
 // caaLevels are the name and its parents, the root excluded.

@@ -69,3 +69,29 @@ func TestParseCAA(t *testing.T) {
 		t.Errorf("levels %s", got)
 	}
 }
+
+// The climb is decided as soon as the levels from the name up reach a set
+// or a failure: a silent parent above them is not waited for.
+func TestClimbCAADecidesEarly(t *testing.T) {
+	set := &Query{Name: "example.test", Outcome: Answer, Records: []Record{{Name: "example.test", Type: "CAA", Data: `0 issue "letsencrypt.org"`}}}
+	nodata := &Query{Outcome: NoData}
+	servfail := &Query{Name: "voice.example.test", Outcome: ServFail}
+	for _, c := range []struct {
+		name    string
+		answers []*Query
+		decided bool
+		owner   string
+		failed  bool
+	}{
+		{"set at the zone, parent silent", []*Query{nodata, set, nil}, true, "example.test", false},
+		{"the name still due", []*Query{nil, set, nodata}, false, "", false},
+		{"failure first, parents silent", []*Query{servfail, nil, nil}, true, "", true},
+		{"nothing yet at the top", []*Query{nodata, nodata, nil}, false, "", false},
+		{"no set anywhere", []*Query{nodata, nodata, nodata}, true, "", false},
+	} {
+		got, decided := climbCAA(c.answers)
+		if decided != c.decided || (decided && (got.Owner != c.owner || (got.Failed != nil) != c.failed)) {
+			t.Errorf("%s: decided %v, %+v", c.name, decided, got)
+		}
+	}
+}

@@ -27,7 +27,9 @@ var CheckCertificate = &check.Check[Facts]{Meta: check.Meta{
 		"whose `issue` properties name no `letsencrypt.org` (compared ignoring case and parameters), an " +
 		"`issue \";\"` that forbids every CA, a `validationmethods` parameter without `http-01` (the " +
 		"challenge NS8's Traefik answers, RFC 8657), or a critical property the CA does not know is a " +
-		"`fail`; so is a CAA lookup that fails (SERVFAIL, silence): Let's Encrypt does not issue then. " +
+		"`fail`; so is a CAA lookup the resolver answers with SERVFAIL (Let's Encrypt does not issue when " +
+		"it cannot read CAA). A lookup that got no answer at all (silence, unreachable, refused: the " +
+		"resolver's own limits, which say nothing of what Let's Encrypt will read) is a `warn`: unknown. " +
 		"An AAAA record elsewhere stays `fqdn.aaaa`'s `warn`. `skip` without `lets_encrypt`.",
 }, Eval: checkCertificate}
 
@@ -49,6 +51,12 @@ func checkCertificate(f Facts) []report.Finding {
 		fd.Data["caa"] = nf.CAA
 		if caaFail {
 			fails = append(fails, caaMsg)
+		}
+		if len(fails) == 0 && caaUnknown(nf.CAA) {
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("whether Let's Encrypt can issue for %s is unknown: %s", s.ASCII, caaMsg)
+			fd.Remediation = hint(fmt.Sprintf("Look up the CAA records of %s and its parents from a resolver that reaches the public DNS", s.ASCII), "dig "+s.ASCII+" CAA")
+			return fd
 		}
 		if len(fails) == 0 {
 			fd.Message = fmt.Sprintf("Let's Encrypt can issue for %s: %s", s.ASCII, caaMsg)
@@ -75,6 +83,8 @@ func judgeCAA(c *dnsprobe.CAA) (string, bool) {
 	switch {
 	case c == nil:
 		return "its CAA records were not looked up", false
+	case caaUnknown(c):
+		return fmt.Sprintf("the CAA lookup of %s got no answer (%s), so the CAA records could not be read", c.Failed.Name, c.Failed.Outcome), false
 	case c.Failed != nil:
 		return fmt.Sprintf("the CAA lookup of %s failed (%s): Let's Encrypt does not issue when it cannot read CAA", c.Failed.Name, c.Failed.Outcome), true
 	case c.Owner == "":
@@ -102,6 +112,12 @@ func judgeCAA(c *dnsprobe.CAA) (string, bool) {
 		return fmt.Sprintf("the CAA set at %s has no issue property: any CA may issue", c.Owner), false
 	}
 	return fmt.Sprintf("the CAA set at %s lets only %s issue, not %s", c.Owner, strings.Join(issuers, ", "), LetsEncryptCAA), true
+}
+
+// caaUnknown is a climb cut by a question that got no answer (silence,
+// unreachable, refused): the resolver's limit, not the zone's answer.
+func caaUnknown(c *dnsprobe.CAA) bool {
+	return c != nil && c.Failed != nil && (c.Failed.Outcome.Transport() || c.Failed.Outcome == dnsprobe.Refused)
 }
 
 func knownCAATag(tag string) bool {

@@ -290,6 +290,16 @@ func TestChecks(t *testing.T) {
 			"fqdn.certificate", voice, report.Fail, `a critical property "tbs"`},
 		{"CAA lookup fails", withCAA(&dnsprobe.CAA{Failed: &dnsprobe.Query{Name: "example.com", Outcome: dnsprobe.ServFail}}),
 			"fqdn.certificate", voice, report.Fail, "the CAA lookup of example.com failed (servfail): Let's Encrypt does not issue"},
+		// The resolver's silence is its own limit, not the zone's answer.
+		{"CAA lookup unanswered", withCAA(&dnsprobe.CAA{Failed: &dnsprobe.Query{Name: "com", Outcome: dnsprobe.Timeout}}),
+			"fqdn.certificate", voice, report.Warn, "is unknown: the CAA lookup of com got no answer (timeout), so the CAA records could not be read"},
+		{"CAA lookup refused", withCAA(&dnsprobe.CAA{Failed: &dnsprobe.Query{Name: "com", Outcome: dnsprobe.Refused}}),
+			"fqdn.certificate", voice, report.Warn, "got no answer (refused)"},
+		{"CAA unanswered, private address: still a fail", func(f *Facts) {
+			setDNS(f, voice, good(voice, "192.168.1.10"))
+			f.NodeAddrs = []NodeAddr{{IP: "192.168.1.10", Source: "interface eth0"}}
+			withCAA(&dnsprobe.CAA{Failed: &dnsprobe.Query{Name: "com", Outcome: dnsprobe.Timeout}})(f)
+		}, "fqdn.certificate", voice, report.Fail, "it resolves to 192.168.1.10, not a public address"},
 		{"no record to compare", func(f *Facts) {
 			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 300)
 			f.DNS[voice].Authorities[0].A = negative(ns1, voice, "A", dnsprobe.NXDomain, true, 300)

@@ -470,6 +470,15 @@ func (w *World) SetOn(tb testing.TB, servers []int, name, typ, data string) {
 		if err := waitAnswer(addr, name, dns.StringToType[typ], false, data, 10*time.Second); err != nil {
 			tb.Fatalf("dnsworld: %s does not serve the change of %s: %v\n%s", addr, name, err, w.logs())
 		}
+		// Internal serves NS1's zone file as its own zone.
+		if n == 1 && w.intern != nil {
+			if err := w.intern.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				tb.Fatal(err)
+			}
+			if err := waitAnswer(w.Internal, name, dns.StringToType[typ], true, data, 10*time.Second); err != nil {
+				tb.Fatalf("dnsworld: %s does not serve the change of %s: %v\n%s", w.Internal, name, err, w.logs())
+			}
+		}
 	}
 }
 

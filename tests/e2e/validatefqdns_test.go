@@ -444,3 +444,21 @@ func TestValidateFQDNsInternalResolver(t *testing.T) {
 	}
 	t.Logf("internal resolver: %d ms (recursive resolver: %d ms)", rep.DurationMs, ref.DurationMs)
 }
+
+// The CAA climb through an internal resolver (issue 15's silent parents):
+// a set at the zone decides it at once, with Let's Encrypt allowed or not;
+// the parents the resolver never answers are not waited for.
+func TestValidateFQDNsInternalResolverCAA(t *testing.T) {
+	e := newFQDNEnv(t, nil)
+	e.dns.Set(t, "example.test", "CAA", `0 issue "letsencrypt.org"`)
+	e.dns.Set(t, dnsworld.Voice, "CAA", `0 issue "digicert.com"`)
+	in := e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", map[string]any{"timeout_s": 10, "resolvers": []string{e.dns.Internal}, "lets_encrypt": true})
+	rep := e.validate(t, in)
+	expectAll(t, rep,
+		fqdnWant{"fqdn.certificate", dnsworld.Voice, report.Fail, "the CAA set at " + dnsworld.Voice + " lets only digicert.com issue"},
+		fqdnWant{"fqdn.certificate", dnsworld.CTI, report.Pass, "the CAA set at example.test lets letsencrypt.org issue"},
+	)
+	if rep.DurationMs >= 2500 {
+		t.Errorf("validate-fqdns took %d ms: the CAA climb waited for the silent parents", rep.DurationMs)
+	}
+}

@@ -211,6 +211,10 @@ func newWorld(t *testing.T) *world {
 	}
 	w.module = harness.InstallModule(t, r, moduleID, "1", opts...)
 
+	// Its own deadline: installing may build the binary, slow on a busy
+	// machine.
+	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	res, err := w.module.Run(ctx, "configure-module", settings)
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("configure-module: %v %v", err, res)
