@@ -945,6 +945,20 @@ test("a run against an NS7 that does not answer: the bar holds, the deadline end
   assert.equal(await a.locator(".history-table tbody tr").count(), 6, "two runs, the recorded one, the cut one, the recorded one again, this one");
 });
 
+test("the websocket relays progress only to a session authorized with a valid token", async () => {
+  const got = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/cluster-admin/ws");
+        const msgs = [];
+        ws.onopen = () => ws.send(JSON.stringify({ action: "authorize", payload: { jwt: "not-a-token" } }));
+        ws.onmessage = (e) => msgs.push(JSON.parse(e.data));
+        ws.onclose = () => resolve(msgs);
+      })
+  );
+  assert.deepEqual(got.map((m) => m.type), ["authorize-error"]);
+});
+
 test("no uncaught error, console error or outside request in any page", () => {
   assert.deepEqual(problems, []);
 });

@@ -12,8 +12,8 @@
 //     iframe uses, and the core's task-event logic), /cluster-admin/apps/
 //     <id>/ serves ui/dist, /cluster-admin/api/ has login, task submission
 //     (LPUSH to module/<id>/tasks, as the api-server does), task status and
-//     context, and an event stream relaying progress/* as the api-server's
-//     websocket does;
+//     context, and the websocket (/cluster-admin/ws) relaying progress/*
+//     to authorized sessions as the api-server's does;
 //
 // then runs browser.test.mjs (node --test, playwright-core driving
 // Debian's chromium), which clicks through the pages and saves screenshots
@@ -22,7 +22,6 @@
 package ui
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -47,6 +46,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
@@ -339,7 +341,7 @@ func newServer(t *testing.T, w *world, dist, fakeCore, recorded, root string) *s
 	mux.HandleFunc("POST /cluster-admin/api/module/{id}/tasks", s.auth(s.submit))
 	mux.HandleFunc("GET /cluster-admin/api/module/{id}/task/{task}/status", s.auth(s.status))
 	mux.HandleFunc("GET /cluster-admin/api/module/{id}/task/{task}/context", s.auth(s.context))
-	mux.HandleFunc("GET /cluster-admin/api/events", s.events)
+	mux.HandleFunc("GET /cluster-admin/ws", s.events)
 	// Test-only helpers, outside what the api-server has.
 	mux.HandleFunc("GET /test/tasks", s.listTasks)
 	mux.HandleFunc("POST /test/seed-recorded-run", s.seedRecorded)
@@ -613,16 +615,31 @@ func (s *server) relayProgress() {
 	}()
 }
 
-// events streams the relayed messages (Server-Sent Events in place of the
-// api-server's websocket; the token goes in ?jwt= as the websocket allows).
+// events is the api-server's websocket (WS /ws, core/api-server/
+// api-server.go and socket/socket.go, action.go): a session gets the
+// relayed progress messages once it has sent {"action":"authorize",
+// "payload":{"jwt":<token>}}, as the core's websocket mixin does on open;
+// a token the server does not know gets {"type":"authorize-error"} and the
+// socket is closed.
 func (s *server) events(rw http.ResponseWriter, r *http.Request) {
-	if s.userOf(r.URL.Query().Get("jwt")) == "" {
-		apiError(rw, http.StatusUnauthorized, "authorize-error")
+	c, err := websocket.Accept(rw, r, nil) // same origin only, as a browser sends it
+	if err != nil {
 		return
 	}
-	fl, ok := rw.(http.Flusher)
-	if !ok {
-		apiError(rw, http.StatusInternalServerError, "no streaming")
+	defer c.CloseNow()
+	ctx := r.Context()
+	var msg struct {
+		Action  string `json:"action"`
+		Payload struct {
+			JWT string `json:"jwt"`
+		} `json:"payload"`
+	}
+	if err := wsjson.Read(ctx, c, &msg); err != nil {
+		return
+	}
+	if msg.Action != "authorize" || s.userOf(msg.Payload.JWT) == "" {
+		wsjson.Write(ctx, c, map[string]string{"type": "authorize-error", "payload": "token is invalid"}) //nolint:errcheck // closing anyway
+		c.Close(websocket.StatusNormalClosure, "Bye")                                                     //nolint:errcheck // closing anyway
 		return
 	}
 	ch := make(chan []byte, 256)
@@ -634,21 +651,17 @@ func (s *server) events(rw http.ResponseWriter, r *http.Request) {
 		delete(s.subs, ch)
 		s.mu.Unlock()
 	}()
-	rw.Header().Set("Content-Type", "text/event-stream")
-	rw.Header().Set("Cache-Control", "no-store")
-	bw := bufio.NewWriter(rw)
-	fmt.Fprint(bw, "retry: 1000\n: connected\n\n")
-	bw.Flush()
-	fl.Flush()
+	ctx = c.CloseRead(ctx) // the session sends nothing more that matters here
 	for {
 		select {
 		case b := <-ch:
-			fmt.Fprintf(bw, "data: %s\n\n", b)
-			bw.Flush()
-			fl.Flush()
-		case <-r.Context().Done():
+			if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+				return
+			}
+		case <-ctx.Done():
 			return
 		case <-s.done:
+			c.Close(websocket.StatusGoingAway, "server stopped") //nolint:errcheck // stopping
 			return
 		}
 	}
