@@ -62,7 +62,7 @@ func (r *checkRun) collectNode(ctx context.Context, dest, volumes string) nodech
 	clusterWait := r.readCluster(ctx, true)
 	e.Chan.Progress(10)
 	cfg := e.ClusterConfig()
-	f := nodecheck.Facts{ThisNode: e.Agent.NodeID, Dest: dest,
+	f := nodecheck.Facts{ModuleID: e.Agent.ModuleID, ThisNode: e.Agent.NodeID, Dest: dest,
 		ReadAddress: firstNonEmpty(cfg.ReadAddress, cfg.WriteAddress), WriteAddress: cfg.WriteAddress}
 	nf, out := nodeP.Wait()
 	f.NodeTook = out.Duration

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/schema"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
 
@@ -43,7 +44,12 @@ func getReport(ctx context.Context, e *Env, input json.RawMessage) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return st.Read(in.RunID)
+	v, err := st.Read(in.RunID)
+	if err == nil && in.RunID != "" && v.Report == nil {
+		return nil, &ValidationError{Errors: []schema.FieldError{{Field: "run_id", Parameter: "run_id", Value: in.RunID,
+			Error: "run_id_not_found", Message: fmt.Sprintf("run_id: no report of run %q is kept (the history lists the %d kept; without run_id, get-report shows the newest)", in.RunID, len(v.History))}}}
+	}
+	return v, err
 }
 
 // ChecklistItem is the output of set-checklist.

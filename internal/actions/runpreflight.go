@@ -162,7 +162,7 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 		if res.bad != nil && parts[i].action == ns7check.Action {
 			// Never one finding in place of the NS7 area: each NS7 check
 			// says it was not judged, and why.
-			findings = append(findings, ns7check.All(ns7check.Facts{Timeout: r.timeout, ProbeErr: res.bad.Message})...)
+			findings = append(findings, ns7check.All(ns7check.Facts{ModuleID: r.e.Agent.ModuleID, Timeout: r.timeout, ProbeErr: res.bad.Message})...)
 			continue
 		}
 		if res.bad != nil {
@@ -233,7 +233,7 @@ func readsProbe(action string) bool {
 // action that cannot run becomes a preflight.action finding.
 func (r *checkRun) runPart(ctx context.Context, p part) (*report.Report, *report.Finding) {
 	fail := func(msg, hint string) (*report.Report, *report.Finding) {
-		f := check.PartFailed(p.action, msg, check.Hint(hint, "api-cli run module/"+r.e.Agent.ModuleID+"/"+p.action))
+		f := check.PartFailed(p.action, msg, check.Hint(hint, check.ActionCommand(r.e.Agent.ModuleID, p.action, "")))
 		return nil, &f
 	}
 	act, ok := Lookup(p.action)

@@ -50,3 +50,18 @@ func Bytes[N int64 | uint64](n N) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }
+
+// ActionCommand is the command line a person types to run one of this
+// module's actions: `api-cli run module/<id>/<action>` on the NS8 leader, or
+// `nethvoice-preflight <action>` in a stand-alone run (no module id). data
+// is the JSON input, already quoted for a POSIX shell ("" for none).
+func ActionCommand(moduleID, action, data string) string {
+	c := "nethvoice-preflight " + action
+	if moduleID != "" {
+		c = "api-cli run module/" + moduleID + "/" + action
+	}
+	if data != "" {
+		c += " --data " + data
+	}
+	return c
+}

@@ -44,6 +44,7 @@ func Schemas() *schema.Set { return schemas }
 // process exit code.
 func Run(ctx context.Context, args []string, env agent.Env, sio IO) int {
 	log := agent.NewLogger(sio.Stderr, env.UnderTheAgent)
+	args = ActionFirst(args)
 	if len(args) == 0 || isHelp(args[0]) {
 		Usage(sio.Stdout)
 		return agent.ExitOK

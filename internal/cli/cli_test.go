@@ -283,6 +283,9 @@ func TestStandAloneStorage(t *testing.T) {
 		len(v.History) != 1 || v.Checklist["backup"]["note"] != "on the NAS" {
 		t.Fatalf("%+v", g)
 	}
+	if r := run(t, env, "", "get-report", "--format", "text", "--data", `{"run_id":"no-such-run"}`); r.code != agent.ExitValidation || !strings.Contains(r.stderr, `no report of run "no-such-run" is kept`) {
+		t.Errorf("unknown run_id: %+v", r)
+	}
 	if _, err := os.Stat(filepath.Join(env.StateDir, "preflight", "reports", rep.RunID+".json")); err != nil {
 		t.Errorf("the run is not in the state dir: %v", err)
 	}

@@ -22,6 +22,32 @@ type options struct {
 // flagNames are the flags, for the closest-name hint.
 var flagNames = []string{"--data", "--format", "--exit-code", "--only-problems", "--help"}
 
+// valueFlags are the flags that take a value as the next argument.
+var valueFlags = map[string]bool{"--data": true, "-data": true, "--format": true, "-format": true}
+
+// ActionFirst moves the first argument that is not an option or an
+// option's value to the front, so that options may come before the action
+// ("--format text get-report" as "get-report --format text"). args is
+// returned as is when there is none.
+func ActionFirst(args []string) []string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return args
+		case valueFlags[a]:
+			i++ // its value
+		case !strings.HasPrefix(a, "-"):
+			if i == 0 {
+				return args
+			}
+			out := append([]string{a}, args[:i]...)
+			return append(out, args[i+1:]...)
+		}
+	}
+	return args
+}
+
 // flagError is a mistake on the command line: the agent's field, value
 // and error code, and the words for a person; help is a request for help.
 type flagError struct {
@@ -50,7 +76,7 @@ func parseFlags(args []string) (options, *flagError) {
 	if o.format != "json" && o.format != "text" {
 		f := &flagError{field: "--format", value: o.format, code: "enum",
 			words: fmt.Sprintf("--format %q: use json (what the NS8 agent reads) or text (for a terminal)", o.format)}
-		o.format = "json"
+		o.format = "text" // a person asked for something unknown: words only (the agent gets its array anyway)
 		return o, f
 	}
 	return o, nil

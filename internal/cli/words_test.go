@@ -40,6 +40,12 @@ func TestErrorsInWords(t *testing.T) {
 			[]string{`put the host in host ("192.0.2.7") and the port in port (22)`}},
 		{"not a host", "configure-module", `{"ns7":{"host":"a;rm -rf /"}}`,
 			[]string{`ns7.host "a;rm -rf /" is not a host name or an IP address`}},
+		{"an internationalized name", "configure-module", `{"fqdns":{"nethvoice":"vöice.example.com"}}`,
+			[]string{`fqdns.nethvoice "vöice.example.com" is not a host name`, "type it as xn--vice-5qa.example.com"}},
+		{"not an address", "configure-module", `{"resolvers":["999.1.1.1"]}`,
+			[]string{`resolvers.0 "999.1.1.1" is not an IP address (IPv4 or IPv6), or an address and a port`}},
+		{"not a user name", "configure-module", `{"ns7":{"user":"Root"}}`, []string{`ns7.user "Root" is not a Linux user name`}},
+		{"unknown run id", "get-report", `{"run_id":"a b"}`, []string{`run_id "a b" is not a run id, as the history lists them`}},
 		{"type", "configure-module", `{"ns7":{"port":"22"}}`, []string{`ns7.port must be an integer, not a string ("22")`}},
 		{"range", "configure-module", `{"timeout_s":100000}`, []string{"timeout_s must be at most 300 (it is 100000)"}},
 		{"root type", "list-checks", `"text"`, []string{"the input must be an object or null, not a string"}},
@@ -116,3 +122,19 @@ func TestIgnoreListRules(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// Options may come before the action.
+func TestActionFirst(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"get-report --format text", "get-report --format text"},
+		{"--format text get-report", "get-report --format text"},
+		{"--data {} --format=text set-checklist --exit-code", "set-checklist --data {} --format=text --exit-code"},
+		{"--only-problems", "--only-problems"},
+		{"--data get-report", "--data get-report"}, // the value of --data, not an action
+		{"", ""},
+	} {
+		if got := strings.Join(ActionFirst(strings.Fields(c.in)), " "); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}

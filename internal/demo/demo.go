@@ -35,8 +35,11 @@ type World struct {
 	// Dir is the demo's state directory; StateDir the module's (AGENT_STATE_DIR).
 	Dir, StateDir string
 	DNS           string // address of the demonstration DNS server
-	NS7           string // address of the sample NS7's SSH server
-	stop          []func()
+	// AuthDNSNote says why the sample's name server is not on port 53
+	// ("" when it is).
+	AuthDNSNote string
+	NS7         string // address of the sample NS7's SSH server
+	stop        []func()
 }
 
 // Start starts the world on the state kept in dir (created on first use).
@@ -60,7 +63,7 @@ func (w *World) start() error {
 	w.stop = append(w.stop, w.Redis.Close)
 	seed(w.Redis, lanAddress())
 	var stopDNS func()
-	if w.DNS, stopDNS, err = startDNS(); err != nil {
+	if w.DNS, stopDNS, w.AuthDNSNote, err = startDNS(); err != nil {
 		return err
 	}
 	w.stop = append(w.stop, stopDNS)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cli"
@@ -226,5 +227,43 @@ func TestDemoAt80Columns(t *testing.T) {
 		if len([]rune(l)) > 80 && len(strings.Fields(l)) > 1 {
 			t.Errorf("over 80 columns: %q", l)
 		}
+	}
+}
+
+// Demos running at once each get a name server on port 53 (as root), so
+// that each judges the sample's DNS alike; --help starts nothing; input
+// comes from stdin as for the stand-alone command.
+func TestDemoAtOnceHelpStdin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("port 53 needs root")
+	}
+	var wg sync.WaitGroup
+	reps := make([]report.Report, 3)
+	for i := range reps {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			reps[i] = demoReport(t, t.TempDir(), "validate-fqdns")
+		}(i)
+	}
+	wg.Wait()
+	for i, rep := range reps {
+		for _, f := range rep.Checks {
+			if f.ID == "fqdn.authoritative" && f.Status != report.Pass {
+				t.Errorf("demo %d: %s %s: %s", i, f.Status, f.Subject, f.Message)
+			}
+		}
+	}
+	dir := t.TempDir()
+	if r := demo(t, dir, "probe-ns7", "--help"); r.code != 0 || !strings.Contains(r.stdout, "demo reset") || r.stderr != "" {
+		t.Errorf("--help: %+v", r)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("--help wrote %v", ents)
+	}
+	var out, errb bytes.Buffer
+	in := strings.NewReader(`{"item":"backup","done":true}`)
+	if code := Main(context.Background(), []string{"set-checklist"}, cli.IO{Stdin: in, Stdout: &out, Stderr: &errb}, dir); code != 0 || !strings.Contains(out.String(), "backup: done") {
+		t.Errorf("set-checklist from stdin: %d %s %s", code, out.String(), errb.String())
 	}
 }

@@ -19,8 +19,14 @@ const DefaultAction = "run-preflight"
 // action (default run-preflight) against the demonstration world, printed
 // as text unless --format says otherwise.
 func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "help" {
+			usage(sio.Stdout, dir)
+			return agent.ExitOK
+		}
+	}
 	action := DefaultAction
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if args = cli.ActionFirst(args); len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		action, args = args[0], args[1:]
 	}
 	if action == "reset" {
@@ -42,9 +48,6 @@ func Main(ctx context.Context, args []string, sio cli.IO, dir string) int {
 	}
 	if act, ok := actions.Lookup(action); ok && act.Report && format == "text" {
 		banner(sio.Stderr, w, cols(sio))
-	}
-	if sio.Stdin == nil || !sio.StdinIsTTY {
-		sio.Stdin, sio.StdinIsTTY = nil, true // the demo takes its input from --data only
 	}
 	sio.Progress = io.Discard
 	code := cli.Run(ctx, append([]string{action}, args...), w.Env(), sio)
@@ -76,11 +79,35 @@ func cols(sio cli.IO) int { return report.TextOptions{Width: sio.Width}.Cols() }
 
 // banner says on stderr what the demo is made of, wrapped for a terminal.
 func banner(w io.Writer, world *World, width int) {
-	text := "demo: a sample NS8 cluster (leader node 1, worker node 2, an NS7 joined as node 3), " +
-		"a sample NS7 over SSH at " + world.NS7 + " and DNS at " + world.DNS + ", all on this machine, " +
-		"which is measured as node 1. State in " + world.Dir + " (demo reset starts over)."
+	text := "demo: a sample NS8 cluster (leader node 1, worker node 2, and node 3: another NS7 that an " +
+		"earlier migration joined and left behind), the sample NS7 being migrated (" + world.NS7 +
+		", over SSH) and DNS at " + world.DNS + ", all on this machine, which is measured as node 1. " +
+		"Remedies show the commands of an NS8 leader (api-cli run module/" + ModuleID + "/<action>): here, " +
+		"run demo <action> instead. State in " + world.Dir + " (demo reset starts over)."
+	if world.AuthDNSNote != "" {
+		text += " " + world.AuthDNSNote
+	}
 	fmt.Fprintln(w, report.Wrap(text, width))
 	fmt.Fprintln(w)
+}
+
+// usage prints the demo's help without starting its world.
+func usage(w io.Writer, dir string) {
+	fmt.Fprintf(w, `nethvoice-preflight demo: the preflight against a built-in sample NS8 cluster and NS7, all on
+this machine (nothing is sent elsewhere).
+
+Usage:
+  nethvoice-preflight demo [action] [--data JSON | < input.json] [--format text|json]
+                           [--only-problems] [--exit-code]
+  nethvoice-preflight demo reset      forget the demo's settings, checklist, history and host key
+
+Without an action the demo runs run-preflight, the whole job. Any action of
+nethvoice-preflight --help works, against the same sample world; the output is text unless
+--format json is given. As root, the sample's authoritative DNS server listens on port 53 of a
+loopback address, as authoritative servers do; otherwise fqdn.authoritative cannot reach it.
+
+State: %s
+`, dir)
 }
 
 // next says on stderr what to try after the demo's run-preflight.

@@ -217,15 +217,11 @@ func uniq(s []string) []string {
 
 // cmdModule is an api-cli command line running an action of this module.
 func cmdModule(f Facts, action string, data map[string]any) string {
-	id := f.ModuleID
-	if id == "" {
-		id = "nethvoice-preflight1"
-	}
-	c := "api-cli run module/" + id + "/" + action
+	quoted := ""
 	if data != nil {
-		c += " --data " + quoteJSON(data)
+		quoted = quoteJSON(data)
 	}
-	return c
+	return check.ActionCommand(f.ModuleID, action, quoted)
 }
 
 // quoteJSON is data as JSON, quoted for a POSIX shell.

@@ -80,7 +80,7 @@ func judge(m Item, f Facts) report.Finding {
 		fd.Status = report.Warn
 		fd.Message = "not confirmed yet: " + m.What
 		fd.Remediation = check.Hint("When it is done, tick it in the Checklist page (or with set-checklist)",
-			fmt.Sprintf(`api-cli run module/%s/set-checklist --data '{"item":"%s","done":true,"note":"..."}'`, f.ModuleID, m.Item))
+			check.ActionCommand(f.ModuleID, "set-checklist", fmt.Sprintf(`'{"item":"%s","done":true,"note":"..."}'`, m.Item)))
 		return fd
 	}
 	by := e.By

@@ -33,6 +33,7 @@ const (
 
 // Facts is everything check-node judges.
 type Facts struct {
+	ModuleID string // this module's id ("" in a stand-alone run)
 	ThisNode string // the node this module runs on (NODE_ID)
 	Dest     string // the destination node of NethVoice
 
@@ -249,7 +250,7 @@ func diskBounds(f Facts, atLeast, atMost int64) report.Finding {
 		fd.Message = fmt.Sprintf("%s, so at least %s is needed; how much more is unknown", lead, check.Bytes(low))
 	}
 	fd.Status = report.Warn
-	fd.Remediation = hint("Measure NS7's data completely (probe-ns7 with a larger data_budget_s), then check again", "api-cli run module/<this module>/probe-ns7 --data '{\"data_budget_s\": 1800}'")
+	fd.Remediation = hint("Measure NS7's data completely (probe-ns7 with a larger data_budget_s), then check again", check.ActionCommand(f.ModuleID, "probe-ns7", `'{"data_budget_s": 1800}'`))
 	return fd
 }
 

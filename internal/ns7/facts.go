@@ -17,7 +17,7 @@ type Facts struct {
 	Connected    bool    `json:"connected"`
 	Auth         string  `json:"auth,omitempty"` // publickey | password
 	HostKey      HostKey `json:"host_key"`
-	ConnectStage string  `json:"connect_stage,omitempty"` // connect | handshake | host-key | auth
+	ConnectStage string  `json:"connect_stage,omitempty"` // credentials | connect | handshake | host-key | auth
 	ConnectErr   string  `json:"connect_error,omitempty"`
 	// Dropped says why the connection ended before the probe did.
 	Dropped string `json:"dropped,omitempty"`

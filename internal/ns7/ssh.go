@@ -199,7 +199,7 @@ type Conn struct {
 
 // DialError tells which stage of the connection failed.
 type DialError struct {
-	Stage   string // connect | handshake | host-key | auth
+	Stage   string // credentials (nothing sent) | connect | handshake | host-key | auth
 	HostKey HostKey
 	Err     error
 }
@@ -212,7 +212,7 @@ func (e *DialError) Unwrap() error { return e.Err }
 // password. Everything runs under t.Timeout and ctx.
 func Dial(ctx context.Context, t Target) (*Conn, error) {
 	if t.Signer == nil && t.Password == "" {
-		return nil, &DialError{Stage: "auth", Err: errors.New("no module SSH key (create-module did not run) and no password given")}
+		return nil, &DialError{Stage: "credentials", Err: errors.New("no module SSH key (create-module did not run) and no password given")}
 	}
 	pin := &pinner{path: t.KnownHosts, accept: t.Accept}
 	var usedPassword bool

@@ -40,7 +40,7 @@ func dataSize(f Facts) report.Finding {
 		fd.Data["measured_at"], fd.Data["took_ms"], fd.Data["reused"] = d.MeasuredAt, d.TookMs, d.Reused
 	}
 	if !d.Complete {
-		return partialData(fd, f.NS7)
+		return partialData(fd, f.NS7, f.ModuleID)
 	}
 	fd.Status = report.Pass
 	fd.Message = fmt.Sprintf("%s in all: files %s (%s), databases %s (%s)", human(d.TotalBytes), human(d.FilesBytes),
@@ -89,7 +89,7 @@ func reuseNote(n *ns7.Facts) string {
 
 // partialData is the finding of a measurement that could not complete:
 // what was measured, what was not and why, and the bounds of the total.
-func partialData(fd report.Finding, n *ns7.Facts) report.Finding {
+func partialData(fd report.Finding, n *ns7.Facts, moduleID string) report.Finding {
 	d := n.Data
 	fd.Data["unmeasured"], fd.Data["partial"], fd.Data["at_least_bytes"] = d.Unmeasured, d.Partial, d.TotalBytes
 	var missing []string
@@ -119,7 +119,7 @@ func partialData(fd report.Finding, n *ns7.Facts) report.Finding {
 		fd.Message += "; no upper bound is known (df did not answer for those paths)"
 	}
 	fd.Remediation = hint(fmt.Sprintf("Give the measurement more time with data_budget_s (it was %d s), or measure by hand on NS7 (it may take long); check MariaDB if the databases are missing", n.DataBudgetS),
-		"du -sb "+ns7.RecordingsDir, "api-cli run module/<this module>/probe-ns7 --data '{\"data_budget_s\": 1800}'")
+		"du -sb "+ns7.RecordingsDir, check.ActionCommand(moduleID, "probe-ns7", `'{"data_budget_s": 1800}'`))
 	return fd
 }
 

@@ -39,6 +39,7 @@ var NethVoiceServices = []string{"asterisk", "httpd-fpbx", "nethcti-server", "ja
 
 // Facts is what probe-ns7 judges.
 type Facts struct {
+	ModuleID string // this module's id ("" in a stand-alone run)
 	// NS7 is nil when the probe could not run at all (ProbeErr says why).
 	NS7      *ns7.Facts
 	ProbeErr string
@@ -195,10 +196,15 @@ func ssh(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("%s accepted TCP but the SSH handshake did not complete: %s", f.Subject(), n.ConnectErr)
 		fd.Remediation = hint("Check that sshd runs on NS7 at that port and that nothing in between drops the traffic", "systemctl status sshd")
 		return fd
+	case n.ConnectStage == "credentials":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("nothing was sent to %s: the module has no SSH key (create-module makes it when NS8 installs the module) and no one-time password was given", f.Subject())
+		fd.Remediation = hint("On NS8, create-module makes the key: reinstall the module if it is missing. Stand-alone, point AGENT_STATE_DIR at a directory and run create-module once", check.ActionCommand(f.ModuleID, "create-module", ""))
+		return fd
 	case n.ConnectStage == "auth":
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("%s refused authentication: %s", who, n.ConnectErr)
-		cmds := []string{"api-cli run module/<this module>/get-configuration"}
+		cmds := []string{check.ActionCommand(f.ModuleID, "get-configuration", "")}
 		if f.PublicKey != "" {
 			cmds = authorizeCommands(n.User, f.PublicKey)
 		}

@@ -70,34 +70,38 @@ type Report struct {
 	Changes []Change `json:"changes,omitempty"`
 }
 
-// Change is a finding whose status changed since the previous run.
+// Change is a finding whose status changed since the previous run, or
+// that was ignored, or no longer, by the ignore list.
 type Change struct {
-	ID      string `json:"id"`
-	Subject string `json:"subject"`
-	From    Status `json:"from"` // "" when the finding is new
-	To      Status `json:"to"`   // "" when the finding is gone
+	ID          string `json:"id"`
+	Subject     string `json:"subject"`
+	From        Status `json:"from"` // "" when the finding is new
+	To          Status `json:"to"`   // "" when the finding is gone
+	FromIgnored bool   `json:"from_ignored,omitempty"`
+	ToIgnored   bool   `json:"to_ignored,omitempty"`
 }
 
-// Diff lists the findings whose status differs between prev and cur, in
-// cur's order, then the findings that disappeared.
+// Diff lists the findings whose status, or whether the ignore list covers
+// them, differs between prev and cur, in cur's order, then the findings
+// that disappeared.
 func Diff(prev, cur []Finding) []Change {
 	key := func(f Finding) string { return f.ID + "\x00" + f.Subject }
-	before := map[string]Status{}
+	before := map[string]Finding{}
 	for _, f := range prev {
-		before[key(f)] = f.Status
+		before[key(f)] = f
 	}
 	out := []Change{}
 	seen := map[string]bool{}
 	for _, f := range cur {
 		k := key(f)
 		seen[k] = true
-		if from, ok := before[k]; !ok || from != f.Status {
-			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: from, To: f.Status})
+		if b, ok := before[k]; !ok || b.Status != f.Status || b.Ignored != f.Ignored {
+			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: b.Status, To: f.Status, FromIgnored: b.Ignored, ToIgnored: f.Ignored})
 		}
 	}
 	for _, f := range prev {
 		if !seen[key(f)] {
-			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: f.Status})
+			out = append(out, Change{ID: f.ID, Subject: f.Subject, From: f.Status, FromIgnored: f.Ignored})
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -159,4 +160,34 @@ func TestGoldenText(t *testing.T) {
 	var buf bytes.Buffer
 	WriteText(&buf, build([]Ignore{{ID: "b.two", Subject: "x", Reason: "known"}}), TextOptions{})
 	golden(t, "report.txt", buf.Bytes())
+}
+
+// A finding the ignore list starts or stops covering is a change, as is a
+// status that changed; the rest is not.
+func TestDiff(t *testing.T) {
+	prev := []Finding{
+		{ID: "ns7.gateways", Subject: "ns7", Status: Fail},
+		{ID: "node.cpu", Subject: "node 1", Status: Fail},
+		{ID: "node.disk", Subject: "/", Status: Pass},
+		{ID: "ns7.trunks", Subject: "ns7", Status: Warn, Ignored: true},
+		{ID: "fqdn.aaaa", Subject: "voice", Status: Warn},
+	}
+	cur := []Finding{
+		{ID: "ns7.gateways", Subject: "ns7", Status: Fail, Ignored: true},
+		{ID: "node.cpu", Subject: "node 1", Status: Pass},
+		{ID: "node.disk", Subject: "/", Status: Pass},
+		{ID: "ns7.trunks", Subject: "ns7", Status: Warn},
+		{ID: "node.memory", Subject: "node 1", Status: Pass},
+	}
+	got := Diff(prev, cur)
+	want := []Change{
+		{ID: "ns7.gateways", Subject: "ns7", From: Fail, To: Fail, ToIgnored: true},
+		{ID: "node.cpu", Subject: "node 1", From: Fail, To: Pass},
+		{ID: "ns7.trunks", Subject: "ns7", From: Warn, To: Warn, FromIgnored: true},
+		{ID: "node.memory", Subject: "node 1", To: Pass},
+		{ID: "fqdn.aaaa", Subject: "voice", From: Warn},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
 }

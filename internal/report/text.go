@@ -397,6 +397,12 @@ func (p *printer) changes(cs []Change) {
 		case c.To == "":
 			to = "gone"
 		}
+		if c.FromIgnored {
+			from += " (ignored)"
+		}
+		if c.ToIgnored {
+			to += " (ignored)"
+		}
 		p.wrap(idSubject(Finding{ID: c.ID, Subject: c.Subject})+": "+from+" -> "+to, 2, 6, nil)
 	}
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"golang.org/x/net/idna"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,6 +149,10 @@ func (w *walker) form(e FieldError) string {
 	what := "does not have the form it must have"
 	if d := w.description(e.Field); d != "" {
 		what = "is not " + lowerFirst(strings.TrimSuffix(d, "."))
+		// An internationalized name: the form to type (RFC 5891 A-labels).
+		if a, err := idna.Lookup.ToASCII(strings.TrimSuffix(v, ".")); err == nil && a != v && strings.Contains(d, "host name") {
+			what += fmt.Sprintf("; type it as %s", a)
+		}
 	} else if p, ok := e.Details["pattern"]; ok {
 		what = fmt.Sprintf("does not match the pattern %v", p)
 	} else if ft, ok := e.Details["format"]; ok {
