@@ -215,16 +215,21 @@ const demoRepodata = `[{"id":"nethvoice","source":"ghcr.io/nethesis/nethvoice","
 	`{"id":"nethvoice-proxy","source":"ghcr.io/nethesis/nethvoice-proxy","versions":[` +
 	`{"tag":"1.7.1","testing":false,"labels":{"org.nethserver.min-core":"3.20.1","org.nethserver.max-per-node":"1"}}]}]`
 
-// lanAddress is the address the sample proxy of node 1 listens on: this
-// machine's first IPv4 interface address, since this machine is measured as
-// node 1 and node.proxy compares the two (behind NAT, as the sample's public
-// address is 198.51.100.10); 198.51.100.10 itself on a machine without one.
+// lanAddress is the address the sample proxy of node 1 listens on: the
+// address this machine would send from towards the Internet (its main
+// interface, not a short-lived one of a test network), since this machine
+// is measured as node 1 and node.proxy compares the two (behind NAT, as the
+// sample's public address is 198.51.100.10); 198.51.100.10 itself on a
+// machine without a route. Connecting a UDP socket sends nothing.
 func lanAddress() string {
-	addrs, _ := dnsprobe.InterfaceAddresses()
-	for _, a := range addrs {
-		if ip, err := netip.ParseAddr(a.IP); err == nil && ip.Is4() {
-			return a.IP
-		}
+	c, err := net.Dial("udp4", "198.51.100.1:9")
+	if err != nil {
+		return "198.51.100.10"
+	}
+	defer c.Close()
+	ip := c.LocalAddr().(*net.UDPAddr).IP
+	if a, ok := netip.AddrFromSlice(ip); ok && dnsprobe.Routable(a.Unmap()) {
+		return a.Unmap().String()
 	}
 	return "198.51.100.10"
 }
