@@ -33,10 +33,17 @@ if ((${#need_pkgs[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
-# redis-server from the package starts a system instance; the tests start their own.
-systemctl disable --now redis-server >/dev/null 2>&1 || true
-systemctl disable --now slapd >/dev/null 2>&1 || true
-systemctl disable --now unbound >/dev/null 2>&1 || true
+# The packages just installed start system instances (redis-server, slapd,
+# unbound); the tests start their own on their own addresses, so those are
+# stopped. A service that was already on this machine is left alone.
+for svc in redis-server slapd unbound; do
+    if [[ " ${need_pkgs[*]:-} " == *" $svc "* ]]; then
+        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    fi
+done
+# This run's logs, apart from any other run's.
+logdir=$(mktemp -d -t nethvoice-preflight-test.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
 
 STATICCHECK_VERSION=v0.8.2
 if ! command -v staticcheck >/dev/null 2>&1; then
@@ -87,7 +94,7 @@ echo "== go test"
 {
     go test -count=1 -timeout 10m $(go list ./... | grep -v '/tests/') &&
     go test -count=1 -timeout 15m -p 1 ./tests/...
-} 2>&1 | tee /tmp/nethvoice-preflight-test.log
+} 2>&1 | tee "$logdir/test.log"
 
 # Every fuzz target, for a bounded time each (seed corpora already ran as
 # part of go test above).
@@ -98,15 +105,15 @@ for pkg in $(go list ./...); do
         # no failing input written, is a race in Go's fuzzing coordinator
         # (golang/go#75804, fixed in Go 1.27), not a finding: run once more.
         for attempt in 1 2; do
-            if go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-4s}" "$pkg" >/tmp/nethvoice-preflight-fuzz.log 2>&1; then
+            if go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-4s}" "$pkg" >"$logdir/fuzz.log" 2>&1; then
                 break
             fi
-            if ((attempt == 1)) && grep -q 'context deadline exceeded' /tmp/nethvoice-preflight-fuzz.log &&
-                ! grep -q 'Failing input written' /tmp/nethvoice-preflight-fuzz.log; then
+            if ((attempt == 1)) && grep -q 'context deadline exceeded' "$logdir/fuzz.log" &&
+                ! grep -q 'Failing input written' "$logdir/fuzz.log"; then
                 echo "fuzz $target: coordinator deadline race (golang/go#75804), once more"
                 continue
             fi
-            cat /tmp/nethvoice-preflight-fuzz.log
+            cat "$logdir/fuzz.log"
             echo "fuzz target $target of $pkg failed"
             exit 1
         done
@@ -114,5 +121,5 @@ for pkg in $(go list ./...); do
     done
 done
 
-passed=$(grep -c '^ok ' /tmp/nethvoice-preflight-test.log || true)
+passed=$(grep -c '^ok ' "$logdir/test.log" || true)
 echo "packages: ${passed} passed, 0 failed"

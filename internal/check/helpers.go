@@ -65,3 +65,15 @@ func ActionCommand(moduleID, action, data string) string {
 	}
 	return c
 }
+
+// Count is n with its noun, singular or plural ("1 server", "2 servers"):
+// plural is the plural form, "" for noun+"s".
+func Count(n int, noun, plural string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if plural == "" {
+		plural = noun + "s"
+	}
+	return fmt.Sprintf("%d %s", n, plural)
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/actions"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
@@ -165,7 +166,7 @@ func (t *textOut) reportView(v store.View) {
 		report.WriteText(t.w, *v.Report, t.o)
 	}
 	t.line("")
-	t.line(t.o.Bold(fmt.Sprintf("History (%d runs, newest first)", len(v.History))))
+	t.line(t.o.Bold(fmt.Sprintf("History (%s, newest first)", check.Count(len(v.History), "run", ""))))
 	for _, h := range v.History {
 		s := h.Summary
 		changes := fmt.Sprintf("%d changes", h.Changes)

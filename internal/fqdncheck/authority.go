@@ -68,7 +68,11 @@ func authoritative(f Facts, s subject, nf *dnsprobe.NameFacts, fd report.Finding
 	fd.Data["resolvers"] = answersData(rA)
 	if len(good) == 0 {
 		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("none of the %d server(s) of the zone %s answers for %s: %s", len(bad), z.Name, s.ASCII, serverList(bad))
+		who := fmt.Sprintf("none of the %d servers of the zone %s answers", len(bad), z.Name)
+		if len(bad) == 1 {
+			who = fmt.Sprintf("the only server of the zone %s does not answer", z.Name)
+		}
+		fd.Message = fmt.Sprintf("%s for %s: %s", who, s.ASCII, serverList(bad))
 		fd.Remediation = hint(fmt.Sprintf("Fix the name servers of %s: each must answer authoritatively for the zone (check them, and the NS records at the parent)", z.Name),
 			dig(bad[0].server, s.ASCII, "A", true))
 		return fd
@@ -87,7 +91,11 @@ func authoritative(f Facts, s subject, nf *dnsprobe.NameFacts, fd report.Finding
 		for _, g := range good {
 			labels = append(labels, g.label())
 		}
-		fd.Message = fmt.Sprintf("the %d server(s) of the zone %s (%s) answer %s, as the resolvers do", len(good), z.Name, strings.Join(labels, ", "), truthText(truth))
+		who := fmt.Sprintf("the %d servers of the zone %s (%s) answer", len(good), z.Name, strings.Join(labels, ", "))
+		if len(good) == 1 {
+			who = fmt.Sprintf("the only server of the zone %s (%s) answers", z.Name, labels[0])
+		}
+		fd.Message = fmt.Sprintf("%s %s, as the resolvers do", who, truthText(truth))
 		return fd
 	}
 	fd.Message = strings.Join(v.msgs, "; ")

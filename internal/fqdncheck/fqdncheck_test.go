@@ -355,7 +355,7 @@ func TestChecks(t *testing.T) {
 		}, "fqdn.cname", voice, report.Fail, "longer than 8 links"},
 
 		// fqdn.authoritative
-		{"zone agrees", nil, "fqdn.authoritative", voice, report.Pass, "the 1 server(s) of the zone example.com (ns1.example.com (192.0.2.1)) answer A 198.51.100.10, AAAA no record, as the resolvers do"},
+		{"zone agrees", nil, "fqdn.authoritative", voice, report.Pass, "the only server of the zone example.com (ns1.example.com (192.0.2.1)) answers A 198.51.100.10, AAAA no record, as the resolvers do"},
 		{"stale cache in plan", func(f *Facts) {
 			f.DNS[voice].Resolvers[0].A = answer(res1, voice, "A", false, rec(voice, "A", ns7, 120))
 		},
@@ -381,7 +381,7 @@ func TestChecks(t *testing.T) {
 		}, "fqdn.authoritative", voice, report.Fail, "without the authoritative (AA) flag"},
 		{"no server answers", func(f *Facts) {
 			f.DNS[voice].Authorities[0].A = failed(ns1, voice, "A", dnsprobe.Refused)
-		}, "fqdn.authoritative", voice, report.Fail, "none of the 1 server(s) of the zone example.com answers for voice.example.com: ns1.example.com (192.0.2.1): REFUSED"},
+		}, "fqdn.authoritative", voice, report.Fail, "the only server of the zone example.com does not answer for voice.example.com: ns1.example.com (192.0.2.1): REFUSED"},
 		{"zone not found", func(f *Facts) {
 			f.DNS[voice].Zone, f.DNS[voice].Authorities = &dnsprobe.Zone{Err: "no NS record found"}, nil
 		},

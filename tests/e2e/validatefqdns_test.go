@@ -115,7 +115,7 @@ func TestValidateFQDNsScenarios(t *testing.T) {
 			fqdnWant{"fqdn.points-to-node", v, report.Pass, "resolves to " + worldNode + " (per the authoritative servers)|public address of nethvoice-proxy1|VPN endpoint leader.example.test of node 1"},
 			fqdnWant{"fqdn.aaaa", v, report.Pass, "no AAAA record"},
 			fqdnWant{"fqdn.cname", v, report.Pass, "is not a CNAME"},
-			fqdnWant{"fqdn.authoritative", v, report.Pass, "the 2 server(s) of the zone example.test (ns1.example.test (" + e.dns.NS1 + "), ns2.example.test (" + e.dns.NS2 + ")) answer A " + worldNode},
+			fqdnWant{"fqdn.authoritative", v, report.Pass, "the 2 servers of the zone example.test (ns1.example.test (" + e.dns.NS1 + "), ns2.example.test (" + e.dns.NS2 + ")) answer A " + worldNode},
 			fqdnWant{"fqdn.ttl", v, report.Pass, "TTL of voice.example.test A 300 s (5 min) (per the authoritative server ns1.example.test)"},
 			fqdnWant{"vpn.endpoint", dnsworld.Leader, report.Pass, "resolves to IPv4 " + worldNode},
 		)
