@@ -18,6 +18,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/fqdncheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/nodecheck"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7check"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
@@ -158,7 +159,14 @@ type partResult struct {
 func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding, map[string]any) {
 	var findings []report.Finding
 	facts := map[string]any{}
-	for i, res := range r.gather(ctx, parts) {
+	results := r.gather(ctx, parts)
+	reached := false
+	for i, res := range results {
+		if parts[i].action == ns7check.Action {
+			reached = res.bad == nil && probeReachedNS7(res.rep)
+		}
+	}
+	for i, res := range results {
 		if res.bad != nil && parts[i].action == ns7check.Action {
 			// Never one finding in place of the NS7 area: each NS7 check
 			// says it was not judged, and why.
@@ -169,7 +177,11 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 			findings = append(findings, *res.bad)
 			continue
 		}
-		findings = append(findings, res.rep.Checks...)
+		checks := res.rep.Checks
+		if parts[i].action == domaincheck.Action && !reached {
+			checks = domaincheck.ProbeGap(checks, "NS7 was not reached in this run (see "+ns7check.SSH.ID+") and no earlier probe-ns7 stored it")
+		}
+		findings = append(findings, checks...)
 		facts[parts[i].action] = res.rep.Facts
 	}
 	return findings, facts
@@ -271,17 +283,14 @@ func (r *checkRun) runPart(ctx context.Context, p part) (*report.Report, *report
 }
 
 // probeReachedNS7 tells whether the probe logged in to NS7, and so stored
-// fresh facts for check-user-domain.
+// fresh facts for check-user-domain: its facts say it connected (ns7.ssh
+// may warn on a connection that worked, as for a user other than root).
 func probeReachedNS7(rep *report.Report) bool {
 	if rep == nil {
 		return false
 	}
-	for _, f := range rep.Checks {
-		if f.ID == ns7check.SSH.ID {
-			return f.Status == report.Pass
-		}
-	}
-	return false
+	n, ok := rep.Facts["ns7"].(*ns7.Facts)
+	return ok && n != nil && n.Connected
 }
 
 // readChecklist reads the manual checklist from the state directory, as

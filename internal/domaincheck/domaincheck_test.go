@@ -457,3 +457,21 @@ func TestIPv6Provider(t *testing.T) {
 		t.Fatalf("%s %q", got.Status, got.Message)
 	}
 }
+
+// Only the failure for want of stored facts becomes a skip with the
+// probe's reason; a provider judged on its merits is left alone.
+func TestProbeGap(t *testing.T) {
+	unknown := facts(nil)
+	unknown.ProviderErr = "probe-ns7 has not stored NS7's facts yet"
+	fs := ProbeGap(All(unknown), "NS7 was not reached")
+	f := find(t, fs, "domain.provider", "account provider")
+	if f.Status != report.Skip || f.Message != "NS7's account provider is unknown: NS7 was not reached" {
+		t.Errorf("%+v", f)
+	}
+	known := All(facts(&accountprovider.Provider{Type: accountprovider.None}))
+	before := find(t, known, "domain.provider", "")
+	after := find(t, ProbeGap(known, "x"), "domain.provider", "")
+	if before.Status != after.Status || before.Message != after.Message {
+		t.Errorf("a known provider changed: %+v -> %+v", before, after)
+	}
+}

@@ -52,6 +52,25 @@ var ProviderCheck = &check.Check[Facts]{Meta: check.Meta{
 		"`probe-ns7`, or pass `provider`.",
 }, Eval: check.One(providerCheck), Took: clusterTook}
 
+// providerUnknown marks the finding of a provider neither given nor
+// stored (see ProbeGap).
+const providerUnknown = "provider_unknown"
+
+// ProbeGap turns domain.provider's failure for want of stored NS7 facts
+// into a skip that says why when, in the same run, the probe of NS7 did
+// not reach it: the probe's own finding is the blocker, not a second one
+// here (why names it, such as "NS7 was not reached in this run: see
+// ns7.ssh").
+func ProbeGap(fs []report.Finding, why string) []report.Finding {
+	for i, f := range fs {
+		if f.ID == ProviderCheck.ID && f.Data[providerUnknown] == true {
+			fs[i] = check.Skip(f.Subject, "NS7's account provider is unknown: "+why)
+			fs[i].ID, fs[i].Title, fs[i].Data, fs[i].DurationMs = f.ID, f.Title, f.Data, f.DurationMs
+		}
+	}
+	return fs
+}
+
 // providerCheck judges domain.provider.
 func providerCheck(f Facts) report.Finding {
 	fd := report.Finding{Subject: "account provider"}
@@ -62,6 +81,7 @@ func providerCheck(f Facts) report.Finding {
 			why = "no provider in the input and no probe-ns7 facts stored"
 		}
 		fd.Message = "NS7's account provider is unknown: " + why
+		fd.Data = map[string]any{providerUnknown: true}
 		fd.Remediation = hint("Run probe-ns7 first (it stores NS7's account provider for this check), or give the provider in the input",
 			cmdModule(f, "probe-ns7", nil),
 			cmdModule(f, "check-user-domain", map[string]any{"provider": map[string]string{"type": accountprovider.RemoteLDAP, "base_dn": "dc=example,dc=com", "ldap_uri": "ldaps://ldap.example.com"}}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/manualcheck"
@@ -93,4 +94,23 @@ func blockingOf(rep report.Report) []string {
 		}
 	}
 	return out
+}
+
+// NS7 down on the first run, nothing stored yet: the probe's ns7.ssh is the
+// blocker, and domain.provider says it could not be judged for that reason
+// instead of a second blocker asking to run probe-ns7 (which just ran).
+func TestRunPreflightNS7DownNoStoredFacts(t *testing.T) {
+	e := fullWorld(t, ns7world.Healthy(), 3)
+	e.ns7.Kill()
+	res, rep := e.run(t, "run-preflight", nil)
+	if res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	if f := finding(t, rep, "ns7.ssh", ""); f.Status != report.Fail || !f.Blocking {
+		t.Errorf("ns7.ssh: %+v", f)
+	}
+	f := finding(t, rep, "domain.provider", "")
+	if f.Status != report.Skip || f.Blocking || !strings.Contains(f.Message, "NS7 was not reached in this run (see ns7.ssh)") {
+		t.Errorf("domain.provider: %s %q", f.Status, f.Message)
+	}
 }
