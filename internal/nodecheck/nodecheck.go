@@ -93,8 +93,12 @@ var hint = check.Hint
 // destination or the measure failed, nil otherwise.
 func measured(f Facts) *report.Finding {
 	if f.Dest != "" && f.ThisNode != "" && f.Dest != f.ThisNode {
-		return &report.Finding{Subject: subjectNode(f.Dest), Status: report.Skip,
-			Message: fmt.Sprintf("this module runs on node %s, the destination is node %s: only the node the module runs on can be measured; install nethvoice-preflight on node %s to measure it", f.ThisNode, f.Dest, f.Dest)}
+		// Unknown is not enough: a warning, so that "ready" never rests on
+		// a node nobody measured.
+		return &report.Finding{Subject: subjectNode(f.Dest), Status: report.Warn,
+			Message: fmt.Sprintf("not measured: this module runs on node %s, the destination is node %s, and only the node the module runs on can be measured; whether node %s has what NethVoice needs is unknown", f.ThisNode, f.Dest, f.Dest),
+			Remediation: hint(fmt.Sprintf("Install nethvoice-preflight on node %s and run check-node there, or check node %s by hand: at least 4 CPU cores, 8 GiB of RAM and 100 GiB free (twice NS7's data when larger) where modules keep their volumes", f.Dest, f.Dest),
+				"nproc", "free -g", "df -h /home")}
 	}
 	if f.Node == nil {
 		return &report.Finding{Subject: subjectNode(f.ThisNode), Status: report.Fail,
@@ -107,8 +111,9 @@ func measured(f Facts) *report.Finding {
 var CPU = &check.Check[Facts]{Meta: check.Meta{
 	ID: "node.cpu", Title: "Enough CPU cores", Action: Action, Area: check.System,
 	Verifies: "The destination node has at least 4 CPU cores.",
-	Doc: "The node has at least 4 CPU cores (counted from `/proc/cpuinfo`), the NethVoice minimum. `skip` " +
-		"when the destination node is not the node the module runs on.",
+	Doc: "The node has at least 4 CPU cores (counted from `/proc/cpuinfo`), the NethVoice minimum. With " +
+		"the other node checks of the node's resources, a `warn` (not measured, unknown) when the destination " +
+		"node is not the node the module runs on.",
 }, Eval: check.One(cpu), Took: nodeTook}
 
 // cpu judges node.cpu.

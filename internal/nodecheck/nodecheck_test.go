@@ -99,7 +99,7 @@ func TestChecks(t *testing.T) {
 		{"NS7 data in part, already too much", func(f *Facts) { f.NS7DataAtLeast = 120 * GiB }, "node.disk", "", report.Fail, "at least 120.0 GiB, so at least 240.0 GiB is needed"},
 		{"NS7 data in part, small bound", func(f *Facts) { f.NS7DataAtLeast, f.NS7DataAtMost = 1*GiB, 20*GiB }, "node.disk", "", report.Pass, "and at most 20.0 GiB, so at most 100.0 GiB is needed"},
 		{"measure failed", func(f *Facts) { f.Node, f.NodeErr = nil, "read meminfo: permission denied" }, "node.memory", "", report.Fail, "permission denied"},
-		{"other destination", func(f *Facts) { f.Dest = "2" }, "node.cpu", "node 2", report.Skip, "install nethvoice-preflight on node 2"},
+		{"other destination", func(f *Facts) { f.Dest = "2" }, "node.cpu", "node 2", report.Warn, "whether node 2 has what NethVoice needs is unknown"},
 		{"no proxy, installable: configure it before Finish", func(f *Facts) { noProxy(f) }, "node.proxy", "", report.Warn, "installs it at Start, but does not configure it"},
 		{"no proxy, core too old for it", func(f *Facts) { noProxy(f); f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.19.2" },
 			"node.proxy", "", report.Fail, "node 1 runs core 3.19.2, but nethvoice-proxy needs at least 3.20.1 (from nethvoice-proxy 1.7.1 in repository default)"},
