@@ -64,7 +64,7 @@ type Facts struct {
 	NAT        []NATSetting `json:"sip_nat,omitempty"`
 	// TancrediHost is the hostname of Tancredi's defaults scope ("" when
 	// the key is unset: Tancredi then uses NS7's host name).
-	TancrediHost string `json:"tancredi_hostname,omitempty"`
+	TancrediHost  string      `json:"tancredi_hostname,omitempty"`
 	Extensions    []Extension `json:"extensions,omitempty"`
 	LegacyPhones  int64       `json:"legacy_phones"`
 	CustomConf    []File      `json:"custom_conf,omitempty"`

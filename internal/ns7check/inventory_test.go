@@ -79,10 +79,14 @@ func TestListsHaveSources(t *testing.T) {
 // message must say.
 func TestInventoryChecks(t *testing.T) {
 	set := func(id, out string) func(map[string]ns7.Result, *ns7.Facts, *Facts) {
-		return func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) { o[id] = ns7.Result{Status: ns7.StatusOK, Output: out} }
+		return func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[id] = ns7.Result{Status: ns7.StatusOK, Output: out}
+		}
 	}
 	fail := func(id string, exit int) func(map[string]ns7.Result, *ns7.Facts, *Facts) {
-		return func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) { o[id] = ns7.Result{Status: ns7.StatusFailed, Exit: exit} }
+		return func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[id] = ns7.Result{Status: ns7.StatusFailed, Exit: exit}
+		}
 	}
 	both := func(a, b func(map[string]ns7.Result, *ns7.Facts, *Facts)) func(map[string]ns7.Result, *ns7.Facts, *Facts) {
 		return func(o map[string]ns7.Result, n *ns7.Facts, f *Facts) { a(o, n, f); b(o, n, f) }

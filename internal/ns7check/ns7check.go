@@ -61,7 +61,7 @@ type Facts struct {
 	// NethVoiceFQDN is NethVoice's FQDN planned on NS8 (settings
 	// fqdns.nethvoice; "" when not set).
 	NethVoiceFQDN string
-	Dest           string // the destination node of NethVoice
+	Dest          string // the destination node of NethVoice
 }
 
 // Action is the action whose report carries these checks.
