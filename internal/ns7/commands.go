@@ -247,7 +247,7 @@ func fixedCommands() []Command {
 		Command{ID: CmdSIPNAT, Argv: mysql(sqlSIPNAT), Reads: "FreePBX's NAT settings: external IP and host, local networks",
 			Parse: func(out string, _ int, f *Facts) { f.NAT = ParseNAT(out) }},
 		// Only the hostname of the [data] section: the file holds passwords.
-		Command{ID: CmdTancredi, Argv: []string{"awk", awkTancrediHost, TancrediDefaults}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini)",
+		Command{ID: CmdTancredi, Argv: []string{"awk", "-F=", awkTancrediHost, TancrediDefaults}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini)",
 			Parse: func(out string, _ int, f *Facts) { f.TancrediHost = ParseINIValue(out) }},
 		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions), Reads: "extension numbers and names", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 2) {

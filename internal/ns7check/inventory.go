@@ -217,7 +217,7 @@ func gateways(f Facts) report.Finding {
 	if len(cannot) > 0 {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("gateways of models NethVoice on NS8 cannot configure at all: %s; %s", strings.Join(cannot, ", "), lost)
-		fd.Remediation = hint("Replace those gateways with models NethVoice on NS8 configures (Patton Trinity TRI_*, Grandstream HT80x/HT81x/GXW42xx) or plan to configure them by hand; " + redo)
+		fd.Remediation = hint("Replace those gateways with models NethVoice on NS8 configures (Patton Trinity TRI_*, Grandstream HT80x/HT81x/GXW42xx) or plan to configure them by hand. " + redo)
 		return fd
 	}
 	fd.Status = report.Warn
@@ -235,6 +235,22 @@ var Trunks = gated(check.Meta{
 		"unknown providers warn (record their credentials, check their certification).",
 }, trunks, ns7.CmdTrunks)
 
+func init() { reads[Trunks.ID] = append(reads[Trunks.ID], ns7.CmdGateways) }
+
+// gatewayTrunks maps the ids of the trunks bound to a gateway's port to
+// the gateway's name: trunks to the gateway, not to a provider.
+func gatewayTrunks(gws []ns7.Gateway) map[string]string {
+	m := map[string]string{}
+	for _, g := range gws {
+		for _, p := range g.Ports {
+			if p.TrunkID != "" {
+				m[p.TrunkID] = g.Name
+			}
+		}
+	}
+	return m
+}
+
 // trunks judges ns7.trunks.
 func trunks(f Facts) report.Finding {
 	if u := unread(f, ns7.CmdTrunks, "the trunks (asterisk.trunks)"); u != nil {
@@ -243,11 +259,13 @@ func trunks(f Facts) report.Finding {
 	fd := report.Finding{Subject: f.Subject()}
 	var odd []string
 	list := []map[string]any{}
+	ofGateway := gatewayTrunks(f.NS7.Gateways)
 	for _, t := range f.NS7.Trunks {
 		prov := TrunkProvider(t.SIPServer)
-		list = append(list, map[string]any{"id": t.ID, "name": t.Name, "tech": t.Tech, "sip_server": t.SIPServer, "provider": prov, "disabled": t.Disabled})
+		gw := ofGateway[t.ID]
+		list = append(list, map[string]any{"id": t.ID, "name": t.Name, "tech": t.Tech, "sip_server": t.SIPServer, "provider": prov, "disabled": t.Disabled, "gateway": gw})
 		switch {
-		case t.Disabled:
+		case t.Disabled, gw != "":
 		case t.Tech != "pjsip":
 			odd = append(odd, fmt.Sprintf("%s (%s)", t.Name, t.Tech))
 		case prov == "":
@@ -262,6 +280,9 @@ func trunks(f Facts) report.Finding {
 		fd.Remediation = hint("Check the NS7 host setting")
 	case len(odd) == 0:
 		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%d trunks, all PJSIP with supported providers", len(f.NS7.Trunks))
+		if len(ofGateway) > 0 {
+			fd.Message = fmt.Sprintf("%d trunks, all PJSIP with supported providers or bound to a gateway's port (see ns7.gateways)", len(f.NS7.Trunks))
+		}
 	default:
 		fd.Status = report.Warn
 		fd.Message = "trunks to check: " + listed(odd, 10)

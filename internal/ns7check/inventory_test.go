@@ -119,6 +119,8 @@ func TestInventoryChecks(t *testing.T) {
 		{"a model NS8 cannot configure", "ns7.gateways", set(ns7.CmdGateways, patton+"gateway\t9\t9\tgw-old\tPatton\t4552\tisdn\t\t192.168.1.22\t\t\t\t00:A0:BA:00:00:09\n"), report.Fail,
 			"gateways of models NethVoice on NS8 cannot configure at all: gw-old (Patton 4552); all 2 gateways are deleted"},
 		{"no gateway", "ns7.gateways", nil, report.Pass, "no gateways are configured"},
+		{"a gateway's trunks are not providers", "ns7.trunks", both(set(ns7.CmdGateways, patton), set(ns7.CmdTrunks, "1\tpjsip\tMessageNet\toff\tsip.messagenet.it\t\tMessageNet\n11\tpjsip\tPatton_0b1c2d_fxo_0\toff\t192.168.1.20\t\tPatton_0b1c2d_fxo_0")),
+			report.Pass, "2 trunks, all PJSIP with supported providers or bound to a gateway's port"},
 		{"gateways not read", "ns7.gateways", fail(ns7.CmdGateways, 1), report.Skip, "the gateways (asterisk.gateway_config) could not be read"},
 		// 3: the provisioning host.
 		{"same host", "ns7.provisioning-host", nil, report.Pass, "phones are provisioned from voice.example.org (Tancredi's hostname), the NethVoice FQDN planned on NS8"},

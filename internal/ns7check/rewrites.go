@@ -93,7 +93,7 @@ func provisioningHost(f Facts) report.Finding {
 	}
 	fd.Status = report.Warn
 	fd.Message = fmt.Sprintf("%d phones are provisioned from %s (%s), not from %s, the NethVoice FQDN planned on NS8: after the cutover they keep asking %s. To re-provision: %s",
-		len(list), host, from, f.NethVoiceFQDN, host, listed(list, 20))
+		len(list), host, from, f.NethVoiceFQDN, host, listed(list, 10))
 	fd.Remediation = reprovision(host, f.NethVoiceFQDN)
 	return fd
 }
