@@ -37,10 +37,10 @@ type GatewayModel struct {
 // GatewayConfig is a gateway_config row (its model by manufacturer and
 // model, as ids differ between NS7 systems) with its ports.
 type GatewayConfig struct {
-	Name, Manufacturer, Model                          string
+	Name, Manufacturer, Model                            string
 	IPv4, IPv4New, Gateway, IPv4Green, NetmaskGreen, MAC string
-	ISDN, PRI, FXO                                     []TrunkPort
-	FXS                                                []FXSPort
+	ISDN, PRI, FXO                                       []TrunkPort
+	FXS                                                  []FXSPort
 }
 
 // TrunkPort is a row of gateway_config_isdn, _pri or _fxo: the FreePBX
