@@ -14,6 +14,7 @@ required=(
     unshare:util-linux
     unbound:unbound
     sshd:openssh-server
+    mariadbd:mariadb-server
     slapd:slapd
     ldapsearch:ldap-utils
     chromium:chromium
@@ -37,6 +38,7 @@ fi
 systemctl disable --now redis-server >/dev/null 2>&1 || true
 systemctl disable --now slapd >/dev/null 2>&1 || true
 systemctl disable --now unbound >/dev/null 2>&1 || true
+systemctl disable --now mariadb >/dev/null 2>&1 || true
 
 STATICCHECK_VERSION=v0.8.2
 if ! command -v staticcheck >/dev/null 2>&1; then

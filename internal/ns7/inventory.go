@@ -41,7 +41,8 @@ var (
 		"LEFT JOIN asterisk.pjsip n ON n.id = t.trunkid AND n.keyword = 'trunk_name' ORDER BY t.trunkid"
 	// FreePBX's NAT settings: PJSIP's in kvstore_Sipsettings, chan_sip's in
 	// sipsettings (ns8-nethvoice import-module/40mysql clears some of them).
-	sqlSIPNAT = "SELECT 'kvstore', `key`, COALESCE(val,'') FROM asterisk.kvstore_Sipsettings WHERE `key` IN (" + quoted(NATKeys) + ") " +
+	// (A reserved word after a table qualifier needs no quotes: kv.key.)
+	sqlSIPNAT = "SELECT 'kvstore', kv.key, COALESCE(kv.val,'') FROM asterisk.kvstore_Sipsettings kv WHERE kv.key IN (" + quoted(NATKeys) + ") " +
 		"UNION ALL SELECT 'sipsettings', keyword, COALESCE(data,'') FROM asterisk.sipsettings WHERE keyword IN (" + quoted(NATKeywords) + ") OR keyword LIKE 'localnet\\_%'"
 )
 
