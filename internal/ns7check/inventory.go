@@ -113,7 +113,12 @@ func phones(f Facts) report.Finding {
 		note = "; " + strings.Join(notes, "; ")
 	}
 	bad, unknown := byLevel[PhoneUnsupported], byLevel[PhoneUnknown]
-	if len(bad) == 0 && len(unknown) == 0 {
+	switch {
+	case total == 0:
+		fd.Status = report.Pass
+		fd.Message = "no physical phone (no device with a MAC)" + note
+		return fd
+	case len(bad) == 0 && len(unknown) == 0:
 		fd.Status = report.Pass
 		fd.Message = fmt.Sprintf("%s%d physical phones in %d models, all provisioned by NethVoice on NS8%s", atLeast, total, len(groups), note)
 		return fd

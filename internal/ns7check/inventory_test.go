@@ -110,6 +110,7 @@ func TestInventoryChecks(t *testing.T) {
 			report.Pass, "accepted though not on the documentation's list: 1 x Gigaset gigaset-Maxwell3, 1 x Snom 870"},
 		{"unidentified is not unsupported", "ns7.phones", set(ns7.CmdPhones, "14:B3:70:00:00:01\t\t\t201"),
 			report.Warn, "phones NS7 could not identify (MAC prefix not in its map, no model): 1 x (vendor unknown) (model not recorded)"},
+		{"only devices without MAC", "ns7.phones", set(ns7.CmdPhones, "\t\t\t91203"), report.Pass, "no physical phone (no device with a MAC); 1 devices without MAC"},
 		{"phones not read", "ns7.phones", fail(ns7.CmdPhones, 1), report.Skip, "could not be read (phones: exit code 1)"},
 		// 9: every gateway is lost; its configuration is in the message.
 		{"supported gateways are lost too", "ns7.gateways", set(ns7.CmdGateways, patton+ht), report.Warn,
