@@ -23,8 +23,14 @@ func unread(f Facts, cmd, what string) *report.Finding {
 	return &fd
 }
 
-// failure says why a command that ran did not answer.
+// failure says why a command did not answer.
 func failure(r ns7.Result) string {
+	switch {
+	case r.Status == ns7.StatusTimeout:
+		return "no answer within its deadline"
+	case r.Status == ns7.StatusLost || r.Status == ns7.StatusNotRun:
+		return "it never answered (the connection or the probe ended first)"
+	}
 	switch r.Exit {
 	case 127:
 		return "command not found"

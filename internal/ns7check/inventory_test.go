@@ -135,6 +135,9 @@ func TestInventoryChecks(t *testing.T) {
 			"Tancredi's provisioning host could not be read (/var/lib/tancredi/data/scopes/defaults.ini: exit code 2)"},
 		{"unset, FQDN not readable", "ns7.provisioning-host", both(set(ns7.CmdTancredi, ""), fail(ns7.CmdHostname, 127)), report.Skip,
 			"NS7's FQDN could not be read (hostname -f: command not found)"},
+		{"unset, FQDN lost", "ns7.provisioning-host", both(set(ns7.CmdTancredi, ""), func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+			o[ns7.CmdHostname] = ns7.Result{Status: ns7.StatusLost, Exit: -1}
+		}), report.Skip, "NS7's FQDN could not be read (hostname -f: it never answered (the connection or the probe ended first))"},
 		{"no FQDN planned", "ns7.provisioning-host", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.NethVoiceFQDN = "" }, report.Skip, "no NethVoice FQDN is planned"},
 		{"another host, phones not read", "ns7.provisioning-host", both(set(ns7.CmdTancredi, "pbx.example.org"), fail(ns7.CmdPhones, 1)), report.Warn,
 			"the phones to re-provision could not be listed"},
