@@ -14,6 +14,7 @@ required=(
     unshare:util-linux
     unbound:unbound
     sshd:openssh-server
+    mariadbd:mariadb-server
     slapd:slapd
     ldapsearch:ldap-utils
     chromium:chromium
@@ -34,11 +35,11 @@ if ((${#need_pkgs[@]})); then
     apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 # The packages just installed start system instances (redis-server, slapd,
-# unbound); the tests start their own on their own addresses, so those are
+# unbound, mariadb); the tests start their own on their own addresses, so those are
 # stopped. A service that was already on this machine is left alone.
-for svc in redis-server slapd unbound; do
-    if [[ " ${need_pkgs[*]:-} " == *" $svc "* ]]; then
-        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+for pair in redis-server:redis-server slapd:slapd unbound:unbound mariadb-server:mariadb; do
+    if [[ " ${need_pkgs[*]:-} " == *" ${pair%%:*} "* ]]; then
+        systemctl disable --now "${pair#*:}" >/dev/null 2>&1 || true
     fi
 done
 # This run's logs, apart from any other run's.

@@ -163,7 +163,7 @@ func (r *checkRun) ns7Target(in probeNS7Input) (ns7.Target, []string) {
 // then probes NS7 while NS8's resolver answers the same names.
 func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []string, in probeNS7Input) ns7check.Facts {
 	e := r.e
-	f := ns7check.Facts{ModuleID: e.Agent.ModuleID, Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain, Dest: r.e.Agent.NodeID}
+	f := ns7check.Facts{ModuleID: e.Agent.ModuleID, Timeout: r.timeout, LDAPDomain: r.st.LDAPDomain, Dest: r.e.Agent.NodeID, NethVoiceFQDN: r.st.FQDNs.NethVoice}
 	if r.st.Node > 0 {
 		f.Dest = strconv.Itoa(r.st.Node)
 	}

@@ -61,6 +61,7 @@ func TestDemoRunsTheWholeJob(t *testing.T) {
 	for _, want := range []string{
 		"run-preflight, started", "NOT READY: ",
 		"PASS  ns7.release (127.0.0.1:", "PASS  ns7.ssh (127.0.0.1:", "FAIL  ns7.gateways (", "WARN  ns7.custom-config",
+		"WARN  ns7.provisioning-host (", "WARN  ns7.trunk-proxy (", "WARN  ns7.sip-nat (", "PASS  ns7.phones (",
 		"PASS  domain.provider (local-ldap)", "PASS  fqdn.resolves (voice.example.test)", "WARN  fqdn.points-to-node (cti.example.test)",
 		"PASS  cluster.redis", "PASS  node.proxy", "WARN  12 manual.* checks", "To fix before migrating:",
 	} {

@@ -116,9 +116,6 @@ const mysqlDefaults = "--defaults-file=/root/.my.cnf"
 var (
 	sqlSizes = "SELECT table_schema, SUM(data_length+index_length) FROM information_schema.TABLES WHERE table_schema IN ('" +
 		strings.Join(Databases, "','") + "') GROUP BY table_schema"
-	sqlPhones     = "SELECT vendor, model, COUNT(*) FROM asterisk.rest_devices_phones WHERE type='physical' GROUP BY vendor, model"
-	sqlGateways   = "SELECT g.name, m.manufacturer, m.model, g.ipv4 FROM asterisk.gateway_config g JOIN asterisk.gateway_models m ON g.model_id = m.id ORDER BY g.name"
-	sqlTrunks     = "SELECT t.trunkid, t.tech, t.name, t.disabled, COALESCE(p.data, '') FROM asterisk.trunks t LEFT JOIN asterisk.pjsip p ON p.id = t.trunkid AND p.keyword = 'sip_server' ORDER BY t.trunkid"
 	sqlExtensions = "SELECT extension, name FROM asterisk.users ORDER BY extension"
 	sqlLegacy     = "SELECT COUNT(*) FROM asterisk.endpointman_mac_list"
 )
@@ -184,6 +181,8 @@ const (
 	CmdTrunks     = "trunks"
 	CmdExtensions = "extensions"
 	CmdLegacy     = "legacy-phones"
+	CmdSIPNAT     = "sip-nat"
+	CmdTancredi   = "tancredi-host"
 	CmdCustomConf = "custom-conf"
 	CmdCustomAGI  = "custom-agi"
 	CmdCards      = "customer-cards"
@@ -239,22 +238,17 @@ func fixedCommands() []Command {
 	cmds = append(cmds, spaceCommands()...)
 	return append(cmds,
 		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "database sizes", Parse: parseDBSizes},
-		Command{ID: CmdPhones, Argv: mysql(sqlPhones), Reads: "phone models", Parse: func(out string, _ int, f *Facts) {
-			for _, row := range ParseTSV(out, 3) {
-				n, _ := strconv.Atoi(row[2])
-				f.Phones = append(f.Phones, Phone{Vendor: row[0], Model: row[1], Count: n})
-			}
-		}},
-		Command{ID: CmdGateways, Argv: mysql(sqlGateways), Reads: "gateways and models", Parse: func(out string, _ int, f *Facts) {
-			for _, row := range ParseTSV(out, 4) {
-				f.Gateways = append(f.Gateways, Gateway{Name: row[0], Manufacturer: row[1], Model: row[2], Address: row[3]})
-			}
-		}},
-		Command{ID: CmdTrunks, Argv: mysql(sqlTrunks), Reads: "trunks and SIP servers", Parse: func(out string, _ int, f *Facts) {
-			for _, row := range ParseTSV(out, 5) {
-				f.Trunks = append(f.Trunks, Trunk{ID: row[0], Tech: row[1], Name: row[2], Disabled: row[3] == "on" || row[3] == "1", SIPServer: row[4]})
-			}
-		}},
+		Command{ID: CmdPhones, Argv: mysql(sqlDevices), Reads: "physical devices: MAC, vendor, model, extension (no secret)",
+			Parse: func(out string, _ int, f *Facts) { f.Devices, f.DevicesCut = ParseDevices(out) }},
+		Command{ID: CmdGateways, Argv: mysql(sqlGatewayInventory), Reads: "gateways, their addresses, MAC and ports with the trunk or extension each is bound to (no secret)",
+			Parse: func(out string, _ int, f *Facts) { f.Gateways = ParseGateways(out) }},
+		Command{ID: CmdTrunks, Argv: mysql(sqlTrunkInventory), Reads: "trunks: SIP server, outbound proxy, pjsip trunk_name",
+			Parse: func(out string, _ int, f *Facts) { f.Trunks = ParseTrunks(out) }},
+		Command{ID: CmdSIPNAT, Argv: mysql(sqlSIPNAT), Reads: "FreePBX's NAT settings: external IP and host, local networks",
+			Parse: func(out string, _ int, f *Facts) { f.NAT = ParseNAT(out) }},
+		// Only the hostname of the [data] section: the file holds passwords.
+		Command{ID: CmdTancredi, Argv: []string{"awk", "-F=", awkTancrediHost, TancrediDefaults}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini)",
+			Parse: func(out string, _ int, f *Facts) { f.TancrediHost = ParseINIValue(out) }},
 		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions), Reads: "extension numbers and names", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 2) {
 				f.Extensions = append(f.Extensions, Extension{Number: row[0], Name: row[1]})

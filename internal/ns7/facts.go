@@ -55,9 +55,16 @@ type Facts struct {
 	Data      DataSizes  `json:"data"`
 	DumpSpace *DiskFree  `json:"dump_space,omitempty"`
 
-	Phones        []Phone     `json:"phones,omitempty"`
-	Gateways      []Gateway   `json:"gateways,omitempty"`
-	Trunks        []Trunk     `json:"trunks,omitempty"`
+	// Devices are the physical devices (phones, and devices without MAC);
+	// DevicesCut says there were more than MaxDevices.
+	Devices    []Device     `json:"devices,omitempty"`
+	DevicesCut bool         `json:"devices_cut,omitempty"`
+	Gateways   []Gateway    `json:"gateways,omitempty"`
+	Trunks     []Trunk      `json:"trunks,omitempty"`
+	NAT        []NATSetting `json:"sip_nat,omitempty"`
+	// TancrediHost is the hostname of Tancredi's defaults scope ("" when
+	// the key is unset: Tancredi then uses NS7's host name).
+	TancrediHost  string      `json:"tancredi_hostname,omitempty"`
 	Extensions    []Extension `json:"extensions,omitempty"`
 	LegacyPhones  int64       `json:"legacy_phones"`
 	CustomConf    []File      `json:"custom_conf,omitempty"`
@@ -128,30 +135,6 @@ func (d *DataSizes) FilesComplete() bool {
 		}
 	}
 	return true
-}
-
-// Phone is a physical phone model and how many there are.
-type Phone struct {
-	Vendor string `json:"vendor"`
-	Model  string `json:"model"`
-	Count  int    `json:"count"`
-}
-
-// Gateway is a configured gateway.
-type Gateway struct {
-	Name         string `json:"name"`
-	Manufacturer string `json:"manufacturer"`
-	Model        string `json:"model"`
-	Address      string `json:"address"`
-}
-
-// Trunk is a FreePBX trunk.
-type Trunk struct {
-	ID        string `json:"id"`
-	Tech      string `json:"tech"`
-	Name      string `json:"name"`
-	Disabled  bool   `json:"disabled"`
-	SIPServer string `json:"sip_server,omitempty"`
 }
 
 // Extension is a FreePBX user (extension number and name).

@@ -121,7 +121,7 @@ func FuzzParseConfigJSON(f *testing.F) {
 
 // The other parsers are total: any input, no panic, bounded strings.
 func FuzzParsers(f *testing.F) {
-	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, "", "\x00\xff\n\t"} {
+	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, sampleDevices, sampleGatewayInventory, sampleTrunkInventory, sampleNAT, " \"pbx.example.com\"\n", "", "\x00\xff\n\t"} {
 		f.Add(s, 100)
 	}
 	f.Fuzz(func(t *testing.T, out string, exit int) {
@@ -155,6 +155,19 @@ func FuzzParsers(f *testing.F) {
 		}
 		ParseHandshakes(out)
 		ParseFiles(out)
+		if devs, _ := ParseDevices(out); len(devs) > MaxDevices {
+			t.Fatalf("%d devices kept", len(devs))
+		}
+		for _, g := range ParseGateways(out) {
+			if len(g.Ports) > 64 || len(g.Name) > 300 {
+				t.Fatalf("gateway %+v", g)
+			}
+		}
+		ParseTrunks(out)
+		ParseNAT(out)
+		if v := ParseINIValue(out); len(v) > 253 {
+			t.Fatalf("ini value of %d bytes", len(v))
+		}
 		ParseInt(out)
 	})
 }

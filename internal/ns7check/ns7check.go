@@ -59,7 +59,10 @@ type Facts struct {
 	FQDNNS8        map[string][]string // the FQDNs as NS8 resolves them
 	FQDNNS8Err     map[string]string
 	LDAPDomain     string // the NS8 name chosen for a local OpenLDAP
-	Dest           string // the destination node of NethVoice
+	// NethVoiceFQDN is NethVoice's FQDN planned on NS8 (settings
+	// fqdns.nethvoice; "" when not set).
+	NethVoiceFQDN string
+	Dest          string // the destination node of NethVoice
 }
 
 // Action is the action whose report carries these checks.
@@ -68,7 +71,7 @@ const Action = "probe-ns7"
 // Checks are the checks of probe-ns7, in report order.
 var Checks = []*check.Check[Facts]{SSH, HostKey, Release, Updates, Reboot, Cockpit, NethVoice, Services,
 	MigrationTool, AccountProvider, LeaderDNS, LeaderHTTPS, VPNUDP, FQDNDNS,
-	DataSize, DumpSpace, Prefix, TimeZone, Provisioning, Phones, Gateways, Trunks, Extensions, CustomConfig, Bandwidth}
+	DataSize, DumpSpace, Prefix, TimeZone, Provisioning, ProvisioningHost, Phones, Gateways, Trunks, TrunkProxy, SIPNAT, Extensions, CustomConfig, Bandwidth}
 
 // All judges the facts with every check of probe-ns7.
 func All(f Facts) []report.Finding { return check.Judge(Checks, f) }

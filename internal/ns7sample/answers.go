@@ -48,9 +48,11 @@ var answers = map[string]answerer{
 	ns7.CmdDomainName: configGet,
 	ns7.CmdDumpSpace:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DF()} },
 	ns7.CmdDBSizes:    sql("sizes"),
-	ns7.CmdPhones:     sql("phones"),
-	ns7.CmdGateways:   sql("gateways"),
-	ns7.CmdTrunks:     sql("trunks"),
+	ns7.CmdPhones:     inventory((*Asterisk).AnswerDevices),
+	ns7.CmdGateways:   inventory((*Asterisk).AnswerGateways),
+	ns7.CmdTrunks:     inventory((*Asterisk).AnswerTrunks),
+	ns7.CmdSIPNAT:     inventory(func(a *Asterisk) string { return a.AnswerNAT(ns7.NATKeys, ns7.NATKeywords) }),
+	ns7.CmdTancredi:   func(v Variant, _ []string, _ time.Time) Answer { return v.TancrediHost() },
 	ns7.CmdExtensions: sql("extensions"),
 	ns7.CmdLegacy:     sql("legacy"),
 	ns7.CmdCustomConf: func(v Variant, _ []string, _ time.Time) Answer {
@@ -122,10 +124,63 @@ func sql(table string) answerer {
 	return func(v Variant, _ []string, _ time.Time) Answer {
 		out, ok := v.SQL[table]
 		if !ok {
-			return Answer{Stderr: "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n", Exit: 1}
+			return accessDenied
 		}
 		return Answer{Stdout: out}
 	}
+}
+
+// accessDenied is MariaDB's answer to a user it refuses.
+var accessDenied = Answer{Stderr: "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)\n", Exit: 1}
+
+// inventory answers an inventory query from the variant's rows (no
+// database: MariaDB refuses, as without /root/.my.cnf).
+func inventory(answer func(*Asterisk) string) answerer {
+	return func(v Variant, _ []string, _ time.Time) Answer {
+		if v.DB == nil {
+			return accessDenied
+		}
+		return Answer{Stdout: answer(v.DB)}
+	}
+}
+
+// TancrediHost answers the probe's awk over Tancredi's defaults.ini: the
+// value after "=" of hostname in the [data] section, as awk prints it.
+func (v Variant) TancrediHost() Answer {
+	ini, ok := v.Files[ns7.TancrediDefaults]
+	if !ok {
+		return Answer{Stderr: "awk: cmd. line:1: fatal: cannot open file `" + ns7.TancrediDefaults + "' for reading: No such file or directory\n", Exit: 2}
+	}
+	var a Answer
+	section := ""
+	for _, line := range strings.Split(ini, "\n") {
+		if strings.HasPrefix(line, "[") {
+			section = line
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if ok && section == "[data]" && strings.Trim(key, " \t") == "hostname" {
+			a.Stdout += val + "\n"
+		}
+	}
+	return a
+}
+
+// SQLAnswers are the answers of every mysql query of the probe by the
+// name of what it reads (the stub world's fixture files): the variant's
+// SQL, and the inventory from its rows.
+func (v Variant) SQLAnswers() map[string]string {
+	out := map[string]string{}
+	for k, val := range v.SQL {
+		out[k] = val
+	}
+	if v.DB != nil {
+		out["phones"] = v.DB.AnswerDevices()
+		out["gateways"] = v.DB.AnswerGateways()
+		out["trunks"] = v.DB.AnswerTrunks()
+		out["nat"] = v.DB.AnswerNAT(ns7.NATKeys, ns7.NATKeywords)
+	}
+	return out
 }
 
 // argsAfter returns the arguments after flag and its value ("--qf FMT") or

@@ -2,6 +2,7 @@ package ns7sample
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,11 @@ func TestHealthyAnswersTheProbe(t *testing.T) {
 		{"dump space", f.DumpSpace != nil && f.DumpSpace.AvailableBytes == v.DumpDisk.Size-v.DumpDisk.Used, true},
 		{"databases", f.Data.DatabaseBytes, int64(5242880 + 104857600 + 1048576 + 524288)},
 		{"recordings", f.Data.Categories["recordings"], int64(len("RIFF recording one") + len("RIFF recording two"))},
-		{"gateways", len(f.Gateways), 2},
+		{"gateways", len(f.Gateways), 0},
+		{"devices (phones, a custom device; not webrtc)", len(f.Devices), 16},
+		{"trunk", f.Trunks[0].PJSIPName, "MessageNet"},
+		{"tancredi host", f.TancrediHost, "voice.example.org"},
+		{"NAT (empty values dropped)", len(f.NAT), 0},
 		{"extensions", len(f.Extensions), 3},
 		{"custom conf (empty files are not listed)", len(f.CustomConf), 0},
 		{"custom AGI (owned by a package)", len(f.CustomAGI), 0},
@@ -96,11 +101,29 @@ func TestVariantsAnswer(t *testing.T) {
 	if f.Updates == nil || !f.Updates.Pending || f.Updates.Count != 3 {
 		t.Errorf("updates: %+v", f.Updates)
 	}
+	f = probe(t, UnsupportedGateway(), ns7.Plan{})
+	if len(f.Gateways) != 3 || f.Gateways[1].Name != "gw-office" || len(f.Gateways[1].Ports) != 2 || f.Gateways[1].Ports[1].Trunk != "Patton_0b1c2d_fxo_1" ||
+		f.Gateways[0].Ports[1].PhysicalExtension != "91204" || f.Gateways[2].Ports[0].Protocol != "pmp" {
+		t.Errorf("gateways %+v", f.Gateways)
+	}
+	if raw, _ := json.Marshal(f); strings.Contains(string(raw), SecretCanary) || strings.Contains(string(raw), PortSecretCanary) {
+		t.Error("a secret column reached the facts")
+	}
+	v := Healthy()
+	delete(v.Files, ns7.TancrediDefaults)
+	v.DB = nil
+	f = probe(t, v, ns7.Plan{})
+	if r := f.Cmd(ns7.CmdTancredi); r.Status != ns7.StatusFailed || r.Exit != 2 {
+		t.Errorf("no defaults.ini: %+v", r)
+	}
+	if r := f.Cmd(ns7.CmdPhones); r.Status != ns7.StatusFailed || f.Devices != nil {
+		t.Errorf("no database: %+v", r)
+	}
 	f = probe(t, AlreadyJoined("leader.example.org", "10.5.4.1"), ns7.Plan{})
 	if ts := f.Handshakes["k2b1YhQ2x1lQ0p2rK3m7uVQf0yB5u9s0k7Jx3n6mWlY="]; ts != now.Unix()-20 {
 		t.Errorf("handshake %d, want %d", ts, now.Unix()-20)
 	}
-	v := Healthy()
+	v = Healthy()
 	v.Files["/etc/asterisk/extensions_custom.conf"] = "[from-internal-custom]\n"
 	v.Files["/var/lib/asterisk/agi-bin/site.agi"] = "#!/bin/sh\n"
 	v.Files["/var/lib/nethserver/nethcti/templates/customer_card/crm.ejs"] = "<div/>"

@@ -8,7 +8,10 @@
 package ns7sample
 
 import (
+	"fmt"
 	"time"
+
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 )
 
 // Record is an e-smith configuration record as `config printjson` prints it.
@@ -40,9 +43,12 @@ type Variant struct {
 	// Config holds config printjson records by key; ConfigGet the plain values.
 	Config    map[string]Record
 	ConfigGet map[string]string
-	// SQL holds mysql -N -B answers (TSV) by table: sizes, phones, gateways,
-	// trunks, extensions, legacy; a missing one answers Access denied.
+	// SQL holds mysql -N -B answers (TSV) by table: sizes, extensions,
+	// legacy; a missing one answers Access denied.
 	SQL map[string]string
+	// DB holds the inventory rows of NethVoice's asterisk database (phones,
+	// gateways, trunks, SIP settings); nil: MariaDB refuses the queries.
+	DB *Asterisk
 	// WG holds "<peer> <age s|never>" lines; "" means no interface ns8.
 	WG string
 	// Hosts are /etc/hosts entries (name -> IPv4) NS7 resolves.
@@ -74,8 +80,9 @@ type Disk struct {
 const BindPasswordCanary = "Canary-Bind-7b1e9c2f"
 
 // Healthy is an NS7 ready to migrate: NethServer 7.9.2009 fully updated,
-// NethVoice running with Tancredi, local OpenLDAP, supported phones,
-// gateways and trunks, Cockpit on, migration tool installed, not joined.
+// NethVoice running with Tancredi (provisioning from voice.example.org,
+// the NethVoice FQDN the tests plan), local OpenLDAP, supported phones
+// and trunks, no gateway, Cockpit on, migration tool installed, not joined.
 func Healthy() Variant {
 	return Variant{
 		Release:  "NethServer release 7.9.2009 (final)",
@@ -105,9 +112,6 @@ func Healthy() Variant {
 		ConfigGet: map[string]string{"TimeZone": "Europe/Rome", "DomainName": "example.org"},
 		SQL: map[string]string{
 			"sizes":      "asterisk\t5242880\nasteriskcdrdb\t104857600\nnethcti3\t1048576\nphonebook\t524288\n",
-			"phones":     "Yealink\tT46S\t10\nFanvil\tX3U\t5\n",
-			"gateways":   "gw-office\tPatton\tTRI_FXO_4\t192.168.1.20\ngw-fax\tGrandstream\tHT812\t192.168.1.21\n",
-			"trunks":     "1\tpjsip\tMessageNet\toff\tsip.messagenet.it\n",
 			"extensions": "201\tAlice Rossi\n202\tBob Bianchi\n203\tCarla Verdi\n",
 			"legacy":     "0\n",
 		},
@@ -119,12 +123,13 @@ func Healthy() Variant {
 			"/var/lib/asterisk/sounds/en/custom/welcome.wav":                   "RIFF welcome",
 			"/var/lib/asterisk/sounds/it/custom/benvenuto.wav":                 "RIFF benvenuto",
 			"/var/lib/asterisk/moh/default.wav":                                "RIFF moh",
-			"/var/lib/tancredi/data/scopes/default.ini":                        "[scope]",
+			ns7.TancrediDefaults:                                               TancrediDefaults("voice.example.org"),
 			"/etc/asterisk/extensions_custom.conf":                             "",
 			"/etc/asterisk/sip_custom.conf":                                    "",
 			"/var/lib/asterisk/agi-bin/dialparties.agi":                        "#!/usr/bin/php",
 			"/var/lib/nethserver/nethcti/templates/customer_card/identity.ejs": "<div/>",
 		},
+		DB:       healthyDB(),
 		Owned:    []string{"/var/lib/asterisk/agi-bin/dialparties.agi"},
 		DumpDisk: Disk{Device: "/dev/mapper/centos-root", Size: 53660876800, Used: 21474836480, Mount: "/"},
 	}
@@ -196,10 +201,35 @@ func BadPrefix() Variant {
 	return v
 }
 
-// UnsupportedGateway: a Mediatrix gateway, a model NS8 deletes.
-func UnsupportedGateway() Variant {
+// Gateways: a Patton Trinity (FXO, two lines) and a Grandstream HT812
+// (two FXS ports), models NS8 configures; NS8 still deletes them at
+// NethVoice's first start. The FXO trunks and FXS devices the wizard
+// created for them are there too, as on NS7.
+func Gateways() Variant {
 	v := Healthy()
-	v.SQL["gateways"] += "gw-old\tMediatrix\t4102\t192.168.1.22\n"
+	db := v.DB
+	db.Trunks = append(db.Trunks,
+		TrunkRow{ID: 2, Tech: "pjsip", Name: "Patton_0b1c2d_fxo_0", PJSIP: gatewayTrunk("Patton_0b1c2d_fxo_0", "192.168.1.20")},
+		TrunkRow{ID: 3, Tech: "pjsip", Name: "Patton_0b1c2d_fxo_1", PJSIP: gatewayTrunk("Patton_0b1c2d_fxo_1", "192.168.1.20")})
+	db.Gateways = append(db.Gateways,
+		GatewayConfig{Name: "gw-office", Manufacturer: "Patton", Model: "TRI_FXO_4", IPv4: "192.168.1.1", IPv4New: "192.168.1.20", Gateway: "192.168.1.1",
+			IPv4Green: "192.168.1.10", NetmaskGreen: "255.255.255.0", MAC: "00:A0:BA:0B:1C:2D",
+			FXO: []TrunkPort{{Trunk: 2, TrunkNumber: 20002, Number: "0612345670", Secret: PortSecretCanary}, {Trunk: 3, TrunkNumber: 20003, Number: "0612345671", Secret: PortSecretCanary}}},
+		GatewayConfig{Name: "gw-fax", Manufacturer: "Grandstream", Model: "ht812", IPv4New: "192.168.1.21", Gateway: "192.168.1.1",
+			IPv4Green: "192.168.1.10", NetmaskGreen: "255.255.255.0", MAC: "00:0B:82:3A:4B:5C",
+			FXS: []FXSPort{{Extension: "203", PhysicalExtension: "91203", Secret: SecretCanary}, {Extension: "204", PhysicalExtension: "91204", Secret: SecretCanary}}})
+	db.Devices = append(db.Devices, DeviceRow{Extension: "91203", Secret: SecretCanary}, DeviceRow{Extension: "91204", Secret: SecretCanary})
+	return v
+}
+
+// UnsupportedGateway: the gateways above and a Mediatrix BRI gateway, a
+// model NethVoice on NS8 cannot configure at all.
+func UnsupportedGateway() Variant {
+	v := Gateways()
+	v.DB.Trunks = append(v.DB.Trunks, TrunkRow{ID: 4, Tech: "pjsip", Name: "Mediatrix_0a0b0c_isdn_1", PJSIP: gatewayTrunk("Mediatrix_0a0b0c_isdn_1", "192.168.1.22")})
+	v.DB.Gateways = append(v.DB.Gateways, GatewayConfig{Name: "gw-old", Manufacturer: "Mediatrix", Model: "M4402", IPv4New: "192.168.1.22",
+		Gateway: "192.168.1.1", IPv4Green: "192.168.1.10", NetmaskGreen: "255.255.255.0", MAC: "00:90:F8:0A:0B:0C",
+		ISDN: []TrunkPort{{Trunk: 4, TrunkNumber: 20004, Protocol: "pmp", Secret: PortSecretCanary}}})
 	return v
 }
 
@@ -222,4 +252,43 @@ func AlreadyJoined(leaderHost, leaderVPN string) Variant {
 	v.Services["wg-quick@ns8"] = "active"
 	v.WG = "k2b1YhQ2x1lQ0p2rK3m7uVQf0yB5u9s0k7Jx3n6mWlY= 20\n"
 	return v
+}
+
+// healthyDB is the healthy NS7's inventory, in NS7's spellings: 10 Yealink
+// T46 and 5 Fanvil X3U phones (Tancredi model ids, vendors from NS7's MAC
+// map), a custom device without MAC, one MessageNet trunk made by the
+// wizard, no NAT setting.
+func healthyDB() *Asterisk {
+	db := &Asterisk{SIPSettings: map[string]string{"externip_val": "", "nat": "yes", "nat_mode": "externip"},
+		KVSipsettings: map[string]string{"externip": "", "udpextip-0.0.0.0": "", "tcplocalnet-0.0.0.0": "none", "nat": "yes"}}
+	for i := 0; i < 10; i++ {
+		db.Devices = append(db.Devices, DeviceRow{MAC: fmt.Sprintf("00:15:65:4A:00:%02X", i+1), Vendor: "Yealink/Dreamwave", Model: "yealink-T46",
+			Extension: fmt.Sprint(201 + i), Line: 1, Secret: SecretCanary})
+	}
+	for i := 0; i < 5; i++ {
+		db.Devices = append(db.Devices, DeviceRow{MAC: fmt.Sprintf("0C:38:3E:2B:00:%02X", i+1), Vendor: "Fanvil", Model: "fanvil-X3U",
+			Extension: fmt.Sprint(211 + i), Line: 1, Secret: SecretCanary})
+	}
+	db.Devices = append(db.Devices, DeviceRow{Extension: "91299", Secret: SecretCanary}, // a custom device
+		DeviceRow{Extension: "92201", Type: "webrtc", Secret: SecretCanary})
+	db.Trunks = []TrunkRow{{ID: 1, Tech: "pjsip", Name: "MessageNet", PJSIP: map[string]string{"sip_server": "sip.messagenet.it", "sip_server_port": "5060",
+		"outbound_proxy": "", "trunk_name": "MessageNet", "username": "0612345678", "secret": SecretCanary}}}
+	return db
+}
+
+// gatewayTrunk are the pjsip keywords of a trunk the wizard made for a
+// gateway port.
+func gatewayTrunk(name, gateway string) map[string]string {
+	return map[string]string{"sip_server": gateway, "sip_server_port": "5060", "outbound_proxy": "", "trunk_name": name, "secret": SecretCanary}
+}
+
+// TancrediDefaults is Tancredi's defaults scope as NS7 writes it, with
+// host as the provisioning host ("" leaves the key out) and the phones'
+// admin password (the probe must read the host only).
+func TancrediDefaults(host string) string {
+	ini := "[metadata]\nversion = 1\nscopeType = \"defaults\"\n[data]\nadminpw = \"" + SecretCanary + "\"\nprovisioning_url_scheme = \"https\"\n"
+	if host != "" {
+		ini += "hostname = \"" + host + "\"\n"
+	}
+	return ini + "timezone = \"Europe/Rome\"\n"
 }

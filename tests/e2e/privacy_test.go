@@ -12,19 +12,19 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7sample"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
 )
 
 // Canaries of what the preflight learns on NS7 and must keep private: staff
-// names of the extension list, a MAC (the probe reads no phone MAC: phones
-// are counted by model, so the MAC rides in a gateway's name, as admins
-// often name gateways), a gateway address, a trunk's SIP server and the
-// directory's base DN.
+// names of the extension list, a gateway's and a phone's MAC, a gateway
+// address, a trunk's SIP server and the directory's base DN.
 var privacyCanaries = map[string]string{
 	"extension name":  "Zebedeo Canarino",
 	"extension name2": "Quirina Fringuello",
 	"MAC":             "00:0C:38:CA:11:AB",
+	"phone MAC":       "0C:38:3E:CA:11:AC",
 	"gateway address": "10.99.77.41",
 	"SIP server":      "sip.canary-carrier.example",
 	"base DN":         "dc=zanzibar-canary,dc=nh",
@@ -34,8 +34,9 @@ func privacyWorld() ns7world.Variant {
 	v := ns7world.Healthy()
 	c := privacyCanaries
 	v.SQL["extensions"] = "201\t" + c["extension name"] + "\n202\t" + c["extension name2"] + "\n203\tCarla Verdi\n"
-	v.SQL["gateways"] = "gw-" + c["MAC"] + "\tPatton\tTRI_FXO_4\t" + c["gateway address"] + "\n"
-	v.SQL["trunks"] = "1\tpjsip\tCarrier\toff\t" + c["SIP server"] + "\n"
+	v.DB.Gateways = []ns7sample.GatewayConfig{{Name: "gw-office", Manufacturer: "Patton", Model: "TRI_FXO_4", IPv4New: c["gateway address"], MAC: c["MAC"]}}
+	v.DB.Devices[0].MAC = c["phone MAC"]
+	v.DB.Trunks[0].Name, v.DB.Trunks[0].PJSIP["sip_server"] = "Carrier", c["SIP server"]
 	for _, k := range []string{"BaseDN", "UserDN", "GroupDN", "BindDN"} {
 		v.Provider[k] = strings.ReplaceAll(v.Provider[k], "dc=directory,dc=nh", c["base DN"])
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7sample"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
@@ -200,9 +201,12 @@ func TestProbeNS7Healthy(t *testing.T) {
 		{"ns7.prefix", subj, report.Pass, `"0039"`},
 		{"ns7.timezone", subj, report.Pass, "Europe/Rome"},
 		{"ns7.provisioning", subj, report.Pass, "Tancredi"},
-		{"ns7.phones", subj, report.Pass, "15 physical phones in 2 models"},
-		{"ns7.gateways", subj, report.Pass, "2 gateways, all of models NS8 keeps"},
+		{"ns7.provisioning-host", subj, report.Pass, "phones are provisioned from voice.example.org (Tancredi's hostname), the NethVoice FQDN planned on NS8"},
+		{"ns7.phones", subj, report.Pass, "15 physical phones in 2 models, all provisioned by NethVoice on NS8; 1 devices without MAC"},
+		{"ns7.gateways", subj, report.Pass, "no gateways are configured"},
 		{"ns7.trunks", subj, report.Pass, "1 trunks, all PJSIP"},
+		{"ns7.trunk-proxy", subj, report.Pass, "no trunk has an outbound proxy of its own"},
+		{"ns7.sip-nat", subj, report.Pass, "no NAT setting"},
 		{"ns7.extensions", subj, report.Pass, "3 extensions"},
 		{"ns7.custom-config", subj, report.Pass, "no custom"},
 		{"ns7.bandwidth", subj, report.Pass, "the initial sync of"},
@@ -298,7 +302,7 @@ func TestProbeNS7Variants(t *testing.T) {
 		{"bad prefix", ns7Scenario{variant: ns7world.BadPrefix()}, []want{
 			{"ns7.prefix", report.Fail, `international prefix "39"`, ""}}},
 		{"unsupported gateway", ns7Scenario{variant: ns7world.UnsupportedGateway()}, []want{
-			{"ns7.gateways", report.Fail, "gw-old (Mediatrix 4102)", ""}}},
+			{"ns7.gateways", report.Fail, "cannot configure at all: gw-old (Mediatrix M4402)", ""}}},
 		{"old provisioning engine", ns7Scenario{variant: ns7world.OldProvisioning()}, []want{
 			{"ns7.provisioning", report.Warn, "old provisioning engine (FreePBX Endpoint Manager) is in use, with 12 phones", ""}}},
 		{"already joined", ns7Scenario{variant: ns7world.AlreadyJoined(leaderHost, leaderVPN), mutate: func(c *harness.Cluster) { c.AddNS7MigrationNode() }}, []want{
@@ -354,15 +358,18 @@ func TestProbeNS7Variants(t *testing.T) {
 			{"ns7.timezone", report.Fail, `"Europe/Atlantis" is not in the tz database`, ""},
 			{"ns7.dump-space", report.Fail, "the database dumps written there at Finish need about 9.6 TiB", ""}}},
 		{"inventory to check", ns7Scenario{variant: withVariant(func(v *ns7world.Variant) {
-			v.SQL["phones"] += "Polycom\tVVX400\t3\n"
-			v.SQL["trunks"] += "2\tsip\tOldCarrier\toff\t\n3\tpjsip\tCustomSBC\toff\tsbc.carrier.example\n"
+			for i := 0; i < 3; i++ {
+				v.DB.Devices = append(v.DB.Devices, ns7sample.DeviceRow{MAC: fmt.Sprintf("00:04:F2:00:00:%02X", i), Vendor: "Polycom", Model: "VVX400", Extension: fmt.Sprint(220 + i)})
+			}
+			v.DB.Trunks = append(v.DB.Trunks, ns7sample.TrunkRow{ID: 2, Tech: "sip", Name: "OldCarrier"},
+				ns7sample.TrunkRow{ID: 3, Tech: "pjsip", Name: "CustomSBC", PJSIP: map[string]string{"sip_server": "sbc.carrier.example", "trunk_name": "CustomSBC"}})
 			v.SQL["extensions"] = ""
 			delete(v.SQL, "sizes") // MariaDB refuses root
 			v.Files["/etc/asterisk/extensions_custom.conf"] = "[from-internal-custom]\nexten => 999,1,Playback(hello)\n"
 			v.Files["/var/lib/asterisk/agi-bin/crm-lookup.php"] = "<?php // the site's own"
 			v.Files["/var/lib/nethserver/nethcti/templates/customer_card/crm.ejs"] = "<div>CRM</div>"
 		})}, []want{
-			{"ns7.phones", report.Warn, "3 x Polycom VVX400", ""},
+			{"ns7.phones", report.Warn, "phones of vendors NS8's Tancredi has no model for: 3 x Polycom VVX400", ""},
 			{"ns7.trunks", report.Warn, "OldCarrier (sip), CustomSBC (provider sbc.carrier.example not on the supported list)", ""},
 			{"ns7.extensions", report.Warn, "no extension could be listed", ""},
 			{"ns7.data-size", report.Warn, "the database sizes could not be read", ""},

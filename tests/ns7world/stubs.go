@@ -80,14 +80,15 @@ esac
 exit 1
 `,
 	// mysql --defaults-file=... -N -B -e "SQL": the answer is chosen by the
-	// table the query reads; no fixture file is a MariaDB error.
+	// table the query reads; no fixture file is a MariaDB error. In a world
+	// with MariaDB the inventory queries run on the real server.
 	"usr/bin/mysql": `#!/bin/sh
 . /var/lib/ns7world/lib.sh
 stub_enter mysql
-sql=""
-while [ $# -gt 0 ]; do
-	case "$1" in -e) sql="$2"; shift ;; esac
-	shift
+sql="" next=""
+for a in "$@"; do
+	[ -n "$next" ] && { sql="$a"; next=""; }
+	[ "$a" = "-e" ] && next=1
 done
 case "$sql" in
 *information_schema*) f=sizes ;;
@@ -96,8 +97,13 @@ case "$sql" in
 *asterisk.trunks*) f=trunks ;;
 *asterisk.users*) f=extensions ;;
 *endpointman_mac_list*) f=legacy ;;
+*kvstore_Sipsettings*) f=nat ;;
 *) echo "ERROR 1064 (42000): unknown query" >&2; exit 1 ;;
 esac
+# A world with MariaDB answers the inventory queries from NS7's tables.
+if [ -f "$D/mariadb" ]; then
+	case "$f" in phones|gateways|trunks|nat) exec /usr/bin/mariadb "$@" ;; esac
+fi
 if [ ! -f "$D/sql/$f.tsv" ]; then echo "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)" >&2; exit 1; fi
 cat "$D/sql/$f.tsv"
 `,

@@ -24,6 +24,7 @@ var (
 	Outdated           = ns7sample.Outdated
 	NethVoiceStopped   = ns7sample.NethVoiceStopped
 	BadPrefix          = ns7sample.BadPrefix
+	Gateways           = ns7sample.Gateways
 	UnsupportedGateway = ns7sample.UnsupportedGateway
 	OldProvisioning    = ns7sample.OldProvisioning
 	AlreadyJoined      = ns7sample.AlreadyJoined

@@ -67,6 +67,9 @@ type Options struct {
 	// Binds shows directories of this machine at NS7 paths, read-only
 	// (e.g. a spool of a million files built once on a tmpfs).
 	Binds map[string]string
+	// MariaDB runs a real MariaDB with NS7's tables and the variant's
+	// inventory rows (mariadb.go); without it the fixture answers.
+	MariaDB bool
 }
 
 // World is one running NS7.
@@ -87,6 +90,7 @@ type World struct {
 	mu       sync.Mutex
 	cmd      *exec.Cmd
 	done     chan struct{}
+	db       *mariaDB
 }
 
 // overlays are the directories the fixture shows through an overlay.
@@ -125,6 +129,13 @@ func Start(t testing.TB, v Variant, o Options) *World {
 		t.Fatalf("ns7world: network: %v", err)
 	}
 	t.Cleanup(w.cleanup)
+	if o.MariaDB && v.DB != nil {
+		RequireMariaDB(t)
+		if w.db, err = startMariaDB(dir, v.DB); err != nil {
+			t.Fatalf("ns7world: mariadb: %v", err)
+		}
+		t.Cleanup(w.db.stop)
+	}
 	if err := w.writeFixture(); err != nil {
 		t.Fatalf("ns7world: fixture: %v", err)
 	}
@@ -247,11 +258,14 @@ func (w *World) writeFixture() error {
 	for k, val := range v.ConfigGet {
 		files["/var/lib/ns7world/config-get/"+k] = val + "\n"
 	}
-	for k, val := range v.SQL {
+	for k, val := range v.SQLAnswers() {
 		files["/var/lib/ns7world/sql/"+k+".tsv"] = val
 	}
 	if v.WG != "" {
 		files["/var/lib/ns7world/wg.out"] = v.WG
+	}
+	if w.db != nil {
+		files["/var/lib/ns7world/mariadb"] = w.db.socket + "\n"
 	}
 	for name, d := range v.Slow {
 		files["/var/lib/ns7world/slow/"+name] = fmt.Sprintf("%.3f\n", d.Seconds())
@@ -397,6 +411,9 @@ func (w *World) start() error {
 	}
 	for _, p := range sortedKeys(w.o.Binds) {
 		fmt.Fprintf(&sc, "mkdir -p %s && mount --bind -o ro %s %s\n", p, w.o.Binds[p], p)
+	}
+	if w.db != nil { // NS7's root reads its MariaDB password from /root/.my.cnf
+		fmt.Fprintf(&sc, "cp %s /root/.my.cnf\n", w.db.cnf)
 	}
 	sc.WriteString(`if [ -n "$NS7WORLD_ROOT_PASSWORD" ]; then echo "root:$NS7WORLD_ROOT_PASSWORD" | chpasswd; fi` + "\n")
 	fmt.Fprintf(&sc, "exec /usr/sbin/sshd -D -e -f %s -E %s\n", cfg, filepath.Join(w.Dir, "sshd.log"))

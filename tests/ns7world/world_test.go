@@ -70,7 +70,9 @@ func TestHealthyWorldAnswersTheProbe(t *testing.T) {
 func TestDemoAnswersAsTheWorld(t *testing.T) {
 	signer, pub := clientKey(t)
 	v := demo.SampleNS7()
-	w := Start(t, v, Options{AuthorizedKeys: []string{pub}})
+	// The demo's inventory answers are Go; the world's are NS7's tables on
+	// a real MariaDB: the same facts prove the queries and the sample agree.
+	w := Start(t, v, Options{AuthorizedKeys: []string{pub}, MariaDB: true})
 	plan := ns7.Plan{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.test", "cti.example.test", "nowhere.example.test"}}
 	probe := func(host string, port int) *ns7.Facts {
 		target := ns7.Target{Host: host, Port: port, User: "root", Signer: signer,
@@ -116,8 +118,8 @@ func TestDemoAnswersAsTheWorld(t *testing.T) {
 	same("services", []any{world.Services, world.Cockpit9090}, []any{sample.Services, sample.Cockpit9090})
 	same("account provider", world.Provider, sample.Provider)
 	same("configuration", []any{world.Config, world.TimeZone, world.DomainName}, []any{sample.Config, sample.TimeZone, sample.DomainName})
-	same("inventory", []any{world.Phones, world.Gateways, world.Trunks, world.Extensions, world.LegacyPhones},
-		[]any{sample.Phones, sample.Gateways, sample.Trunks, sample.Extensions, sample.LegacyPhones})
+	same("inventory", []any{world.Devices, world.Gateways, world.Trunks, world.NAT, world.TancrediHost, world.Extensions, world.LegacyPhones},
+		[]any{sample.Devices, sample.Gateways, sample.Trunks, sample.NAT, sample.TancrediHost, sample.Extensions, sample.LegacyPhones})
 	same("customizations", []any{world.CustomConf, world.CustomAGI, world.CustomerCards}, []any{sample.CustomConf, sample.CustomAGI, sample.CustomerCards})
 	same("names", []any{world.LeaderAddrs, world.FQDNs}, []any{sample.LeaderAddrs, sample.FQDNs})
 	same("databases", world.Data.Databases, sample.Data.Databases)
