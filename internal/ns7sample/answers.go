@@ -28,7 +28,7 @@ type answerer func(v Variant, argv []string, now time.Time) Answer
 var answers = map[string]answerer{
 	ns7.CmdRelease: func(v Variant, _ []string, _ time.Time) Answer {
 		if v.Release == "" {
-			return Answer{Stderr: "cat: /etc/nethserver-release: No such file or directory\n", Exit: 1}
+			return Answer{Exit: 3} // the probe's snippet: no such file
 		}
 		return Answer{Stdout: v.Release + "\n"}
 	},
@@ -93,6 +93,28 @@ var answers = map[string]answerer{
 	ns7.CmdDataSize:   func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DU()} },
 	ns7.CmdRecordings: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DUTree(ns7.RecordingsDir, 2)} },
 	ns7.CmdDataFS:     func(v Variant, _ []string, _ time.Time) Answer { return v.DFPaths() },
+	ns7.CmdSecrets:    func(v Variant, _ []string, _ time.Time) Answer { return v.SecretStates() },
+	ns7.CmdAddresses:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.IPAddr} },
+	ns7.CmdRoutes:     func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.IPRoute} },
+}
+
+// SecretStates answers the probe's secret-files snippet from the files the
+// variant has (NS7's secrets directory is always there, searchable by root).
+func (v Variant) SecretStates() Answer {
+	var b strings.Builder
+	for _, p := range ns7.SecretFiles {
+		c, ok := v.Files[p]
+		switch {
+		case !ok:
+			b.WriteString(ns7.SecretMissing)
+		case c == "":
+			b.WriteString(ns7.SecretEmpty)
+		default:
+			b.WriteString(ns7.SecretPresent)
+		}
+		b.WriteString(" " + p + "\n")
+	}
+	return Answer{Stdout: b.String()}
 }
 
 // Answer answers one command of the probe's batch, by its id (ns7's
@@ -266,7 +288,7 @@ func (v Variant) Getent(name string) Answer {
 // Handshakes answers wg show ns8 latest-handshakes at now (WG holds ages).
 func (v Variant) Handshakes(now time.Time) Answer {
 	if v.WG == "" {
-		return Answer{Stderr: "Unable to access interface: No such device\n", Exit: 1}
+		return Answer{Exit: 3} // the probe's snippet: no interface ns8
 	}
 	var b strings.Builder
 	for _, line := range strings.Split(strings.TrimSpace(v.WG), "\n") {
