@@ -121,6 +121,9 @@ func (v Variant) SecretStates() Answer {
 // command table) and its argument vector, at the time now (NS7's clock and
 // handshake ages). An unknown id answers as bash does to an unknown command.
 func (v Variant) Answer(id string, argv []string, now time.Time) Answer {
+	if a, ok := v.broken(id, argv); ok {
+		return a
+	}
 	switch {
 	case strings.HasPrefix(id, ns7.CmdConfig):
 		return v.ConfigPrintJSON(strings.TrimPrefix(id, ns7.CmdConfig))
@@ -131,6 +134,26 @@ func (v Variant) Answer(id string, argv []string, now time.Time) Answer {
 		return a(v, argv, now)
 	}
 	return Answer{Stderr: "bash: " + first(argv) + ": command not found\n", Exit: 127}
+}
+
+// broken answers a command whose program the variant leaves out or makes
+// not executable, as timeout(1) does.
+func (v Variant) broken(id string, argv []string) (Answer, bool) {
+	prog := path.Base(first(argv))
+	if id == ns7.CmdProvider {
+		prog = "account-provider-test"
+	}
+	for _, m := range v.Missing {
+		if m == prog {
+			return Answer{Stderr: "timeout: failed to run command '" + first(argv) + "': No such file or directory\n", Exit: 127}, true
+		}
+	}
+	for _, r := range v.Refused {
+		if r == prog {
+			return Answer{Stderr: "timeout: failed to run command '" + first(argv) + "': Permission denied\n", Exit: 126}, true
+		}
+	}
+	return Answer{}, false
 }
 
 func configGet(v Variant, argv []string, _ time.Time) Answer {

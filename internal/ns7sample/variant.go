@@ -67,6 +67,11 @@ type Variant struct {
 	// the variant's files or stub commands, the machine's own commands
 	// only (the demo does not serve it).
 	Plain bool
+	// Missing and Refused name NS7 programs (config, mysql, yum, rpm, wg,
+	// account-provider-test...) that are not there (exit 127) or cannot be
+	// run (not executable: exit 126). In the tests' world a missing stub
+	// leaves the machine's own program of that name, if it has one.
+	Missing, Refused []string
 }
 
 // Disk is one filesystem as df shows it.
