@@ -53,8 +53,17 @@ func factsRead(f Facts) []report.Finding {
 		out = append(out, notAskedFinding(f, unasked, judges))
 	}
 	if len(out) == 0 {
-		return []report.Finding{{Subject: f.Subject(), Status: report.Pass,
-			Message: fmt.Sprintf("every fact the checks judge was read (%d commands answered with a value)", len(n.Commands))}}
+		answered := 0
+		for _, r := range n.Commands {
+			if n.Answered(r.ID) {
+				answered++
+			}
+		}
+		msg := fmt.Sprintf("every fact the checks judge was read (%d commands answered with a value)", answered)
+		if lost := n.Lost(); len(lost) > 0 {
+			msg += fmt.Sprintf("; %d never answered, and their checks say so", len(lost))
+		}
+		return []report.Finding{{Subject: f.Subject(), Status: report.Pass, Message: msg}}
 	}
 	return out
 }
