@@ -274,7 +274,7 @@ func fixedCommands() []Command {
 	cmds = append(cmds, spaceCommands()...)
 	cmds = append(cmds, joinCommands()...)
 	return append(cmds,
-		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "the database sizes", Parse: parseDBSizes},
+		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "the database sizes", Expect: sizeRows, Parse: parseDBSizes},
 		Command{ID: CmdPhones, Argv: mysql(sqlPhones), Reads: "phone models", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 3) {
 				n, _ := strconv.Atoi(row[2])
@@ -299,14 +299,14 @@ func fixedCommands() []Command {
 		Command{ID: CmdLegacy, Argv: mysql(sqlLegacy), Reads: "phones of the old engine",
 			Parse: func(out string, _ int, f *Facts) { f.LegacyPhones, _ = ParseInt(out) }},
 		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`},
-			Reads: "non-empty custom Asterisk files", Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
+			Reads: "non-empty custom Asterisk files", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
 		// AGI scripts no package owns are the site's own. find's own
 		// failure is the command's (a pipe would hide it).
 		Command{ID: CmdCustomAGI, Group: GroupAGI, Shell: `l=$(find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n') || exit; printf '%s\n' "$l" | while read -r s p; do [ -n "$p" ] || continue; rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
-			Reads: "AGI scripts no package owns", Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
+			Reads: "AGI scripts no package owns", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
 		Command{ID: CmdCards, Argv: append([]string{"find", "/var/lib/nethserver/nethcti/templates/customer_card", "-maxdepth", "1", "-type", "f"},
 			append(notNames(stockCards), "-printf", `%s %p\n`)...),
-			Reads: "customer cards other than the stock ones", Parse: func(out string, _ int, f *Facts) { f.CustomerCards = ParseFiles(out) }},
+			Reads: "customer cards other than the stock ones", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomerCards = ParseFiles(out) }},
 		Command{ID: CmdClock, Argv: []string{"date", "+%s"}, Reads: "NS7's clock", Expect: anInteger,
 			Parse: func(out string, _ int, f *Facts) { f.Clock, _ = ParseInt(out) }},
 		// Exit 3: no interface ns8 (not joined, or the tunnel is down), an

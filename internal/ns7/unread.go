@@ -286,3 +286,30 @@ func (p PlanFacts) Command(id string) (Command, bool) {
 	}
 	return Command{}, false
 }
+
+// sizeRows checks the database sizes: "<schema>\t<bytes>" rows, so that
+// a row the parser would skip does not make the total look complete.
+func sizeRows(out string, _ int) error {
+	for _, l := range lines(out) {
+		name, n, ok := strings.Cut(l, "\t")
+		if _, err := strconv.ParseInt(n, 10, 64); !ok || name == "" || err != nil {
+			return fmt.Errorf("not with \"<database> <bytes>\" rows (%q)", clip(l, 40))
+		}
+	}
+	return nil
+}
+
+// fileLines checks find -printf '%s %p\n' output: a file the parser would
+// skip would be a customization silently left out.
+func fileLines(out string, _ int) error {
+	for _, l := range strings.Split(out, "\n") {
+		if l == "" {
+			continue
+		}
+		size, p, ok := strings.Cut(l, " ")
+		if _, err := strconv.ParseInt(size, 10, 64); !ok || p == "" || err != nil {
+			return fmt.Errorf("not with \"<size> <path>\" lines (%q)", clip(l, 40))
+		}
+	}
+	return nil
+}

@@ -60,6 +60,8 @@ func TestReasonOfAnswers(t *testing.T) {
 		{"a cut answer", CmdExtensions, Result{Status: StatusOK, Output: "201\tAlice\n", Truncated: true}, "mysql's answer was cut at 8 MiB"},
 		{"wg garbage", CmdWG, ok("interface: ns8\n"), `wg-handshakes answered, but not with "<peer> <time>" lines ("interface: ns8")`},
 		{"no secret states", CmdSecrets, ok("present /var/lib/nethserver/secrets/ldapservice\n"), "secret-files answered, but not for /var/lib/nethserver/secrets/PhonebookDBPasswd"},
+		{"a size that is not a number", CmdDBSizes, ok("asterisk\t5242880\nasteriskcdrdb\tNULL\n"), `mysql answered, but not with "<database> <bytes>" rows ("asteriskcdrdb NULL")`},
+		{"a find line without a size", CmdCustomConf, ok("120 /etc/asterisk/sip_custom.conf\nfind: warning: something\n"), `find answered, but not with "<size> <path>" lines ("find: warning: something")`},
 		{"no address at all", CmdAddresses, ok("1: lo    inet6 ::1/128 scope host\n"), "ip answered, but with no IPv4 address"},
 		// Answers, whatever their exit code.
 		{"no release file", CmdRelease, exit(3, "", ""), ""},
