@@ -216,6 +216,33 @@ func Classify(n *ns7.Facts) Provider {
 	return p
 }
 
+// Read is Classify when NS7 told what its provider is: on a NethServer,
+// the dump or sssd's record answered (and, for AD, nsdc's record, which
+// tells local from remote). Otherwise the provider is unknown, never
+// "none", and the reason says why.
+func Read(n *ns7.Facts) (Provider, string) {
+	switch {
+	case n == nil || !n.Connected:
+		return Provider{}, "NS7 was not reached"
+	case n.NotNethServer() != "":
+		return Provider{}, n.NotNethServer()
+	case n.Provider == nil && !n.Answered(ns7.CmdConfig+"sssd"):
+		return Provider{}, "could not read the account provider: " + unreadWhy(n, ns7.CmdConfig+"sssd")
+	}
+	p := Classify(n)
+	if p.AD() && !n.Answered(ns7.CmdConfig+"nsdc") {
+		return Provider{}, "could not tell whether the Active Directory is NS7's own: " + unreadWhy(n, ns7.CmdConfig+"nsdc")
+	}
+	return p, ""
+}
+
+func unreadWhy(n *ns7.Facts, id string) string {
+	if why := n.Unread(id); why != "" {
+		return why
+	}
+	return id + " did not answer (" + n.Cmd(id).Status + ")"
+}
+
 // LocalhostURI reports whether an LDAP URI names NS7 itself as localhost,
 // which the migration tool does not take for a local provider.
 func LocalhostURI(uri string) bool {

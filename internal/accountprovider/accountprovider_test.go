@@ -54,3 +54,49 @@ func TestLocalhostIsRemoteToTheTool(t *testing.T) {
 		t.Fatal("LocalhostURI")
 	}
 }
+
+// A provider NS7 did not tell is unknown, never "none".
+func TestRead(t *testing.T) {
+	filled := func(out map[string]ns7.Result) *ns7.Facts {
+		f := &ns7.Facts{Connected: true}
+		var rs []ns7.Result
+		for _, c := range (ns7.Plan{}).Commands() {
+			r, ok := out[c.ID]
+			if !ok {
+				r = ns7.Result{Status: ns7.StatusOK}
+			}
+			r.ID = c.ID
+			rs = append(rs, r)
+		}
+		f.Fill(rs)
+		return f
+	}
+	ok := func(s string) ns7.Result { return ns7.Result{Status: ns7.StatusOK, Output: s} }
+	missing := ns7.Result{Status: ns7.StatusFailed, Exit: 127}
+	release := ok("NethServer release 7.9.2009 (final)")
+	for _, c := range []struct {
+		name string
+		out  map[string]ns7.Result
+		typ  string
+		why  string
+	}{
+		{"the dump", map[string]ns7.Result{ns7.CmdRelease: release, ns7.CmdProvider: ok(`{"isLdap":"1","LdapURI":"ldap://127.0.0.1"}`)}, LocalLDAP, ""},
+		{"sssd alone", map[string]ns7.Result{ns7.CmdRelease: release, ns7.CmdProvider: missing,
+			ns7.CmdConfig + "sssd": ok(`{"name":"sssd","props":{"Provider":"none"}}`)}, None, ""},
+		{"neither", map[string]ns7.Result{ns7.CmdRelease: release, ns7.CmdProvider: missing, ns7.CmdConfig + "sssd": missing},
+			"", "could not read the account provider: config: command not found"},
+		{"AD without nsdc's record", map[string]ns7.Result{ns7.CmdRelease: release, ns7.CmdProvider: ok(`{"isAD":"1"}`),
+			ns7.CmdConfig + "sssd": ok(`{"name":"sssd","props":{"Provider":"ad","Realm":"AD.EXAMPLE.ORG"}}`), ns7.CmdConfig + "nsdc": missing},
+			"", "could not tell whether the Active Directory is NS7's own: config: command not found"},
+		{"not a NethServer", map[string]ns7.Result{ns7.CmdRelease: {Status: ns7.StatusFailed, Exit: 3}, ns7.CmdProvider: missing},
+			"", "/etc/nethserver-release does not exist: this host is not a NethServer"},
+	} {
+		p, why := Read(filled(c.out))
+		if p.Type != c.typ || why != c.why {
+			t.Errorf("%s: %q %q", c.name, p.Type, why)
+		}
+	}
+	if _, why := Read(&ns7.Facts{}); why != "NS7 was not reached" {
+		t.Errorf("not connected: %q", why)
+	}
+}

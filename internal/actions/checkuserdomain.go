@@ -10,6 +10,7 @@ import (
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/domaincheck"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ldapprobe"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/runner"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/store"
 )
@@ -111,9 +112,22 @@ func (e *Env) storedProvider() (*accountprovider.Provider, string, string) {
 	raw := stored.AccountProvider
 	var p accountprovider.Provider
 	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &p) != nil || p.Type == "" {
-		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider", describeProbe(stored))
+		return nil, "", fmt.Sprintf("no provider in the input, and the facts probe-ns7 stored (%s) hold no account provider%s", describeProbe(stored), unreadProvider(stored))
 	}
 	return &p, "from probe-ns7 " + describeProbe(stored), ""
+}
+
+// unreadProvider says why the probe that stored s could not read NS7's
+// account provider ("" when its facts do not tell).
+func unreadProvider(s *store.NS7Facts) string {
+	var n ns7.Facts
+	if len(s.Facts) == 0 || json.Unmarshal(s.Facts, &n) != nil {
+		return ""
+	}
+	if _, why := accountprovider.Read(&n); why != "" {
+		return ": " + why
+	}
+	return ""
 }
 
 func describeProbe(s *store.NS7Facts) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -42,17 +43,28 @@ type probeNS7Input struct {
 	commonInput
 }
 
-// leaderOf returns the leader's VPN endpoint host and VPN address.
-func leaderOf(s *cluster.Snapshot) (host, vpnIP string) {
+// leaderOf returns the leader's VPN endpoint host and VPN address, and why
+// the endpoint cannot be asked of NS7 (then host is ""): not host:port
+// with a port of 1-65535 (what ns8-join needs), or a host that is not a
+// host name or an address. An empty endpoint is no problem of its own:
+// there is nothing to ask (vpn.endpoint fails for it).
+func leaderOf(s *cluster.Snapshot) (host, vpnIP, problem string) {
 	if s == nil || s.Nodes[s.Leader] == nil {
-		return "", ""
+		return "", "", ""
 	}
 	vpn := s.Nodes[s.Leader].VPN
-	host = vpn["endpoint"]
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	ep := vpn["endpoint"]
+	if ep == "" {
+		return "", vpn["ip_address"], ""
 	}
-	return host, vpn["ip_address"]
+	host, _, problem = cluster.SplitEndpoint(ep)
+	switch {
+	case problem != "":
+		return "", vpn["ip_address"], problem
+	case !ns7.ValidHost(host):
+		return "", vpn["ip_address"], fmt.Sprintf("%q: its host is not a host name or an IP address", ep)
+	}
+	return host, vpn["ip_address"], ""
 }
 
 // ns8Resolver resolves as NS8 does: through the first configured resolver
@@ -171,10 +183,11 @@ func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []str
 		f.PublicKey, _ = sshkey.PublicKey(e.Agent.StateDir)
 	}
 	f.State = r.readCluster(ctx, true)()
-	f.LeaderHost, f.LeaderVPNIP = leaderOf(f.Cluster)
+	f.LeaderHost, f.LeaderVPNIP, f.LeaderEndpointProblem = leaderOf(f.Cluster)
 	e.Chan.Progress(10)
 
 	plan := r.ns7Plan(f.LeaderHost)
+	f.FQDNs = r.configuredFQDNs()
 	opts := probeOptions(r.timeout, in.DataBudgetS)
 	if prev := e.lastFiles(t.Host); !in.RemeasureData && ns7.ReuseFiles(prev, time.Now()) {
 		plan.SkipFiles, opts.Reuse = true, prev
@@ -297,19 +310,34 @@ func (e *Env) lastFiles(host string) *ns7.DataSizes {
 	return h.LastFiles(host)
 }
 
-// ns7Plan is what NS7 is asked beyond the fixed commands: to resolve the
-// leader's endpoint and the FQDNs. A damaged cluster value must not reach
-// NS7's shell: an invalid plan is left out whole.
-func (r *checkRun) ns7Plan(leaderHost string) ns7.Plan {
-	plan := ns7.Plan{LeaderHost: leaderHost}
+// configuredFQDNs are the NethVoice and CTI FQDNs of the settings.
+func (r *checkRun) configuredFQDNs() []string {
+	var out []string
 	for _, q := range []string{r.st.FQDNs.NethVoice, r.st.FQDNs.CTI} {
 		if q != "" {
-			plan.FQDNs = append(plan.FQDNs, q)
+			out = append(out, q)
 		}
 	}
-	if err := plan.Validate(); err != nil {
+	return out
+}
+
+// ns7Plan is what NS7 is asked beyond the fixed commands: to resolve the
+// leader's endpoint and the FQDNs. A damaged value must not reach NS7's
+// shell: each one that is not a host name is left out (and its check says
+// so), the others are asked.
+func (r *checkRun) ns7Plan(leaderHost string) ns7.Plan {
+	var plan ns7.Plan
+	if err := (ns7.Plan{LeaderHost: leaderHost}).Validate(); err != nil {
 		r.e.Log.Warnf("%v: not asked of NS7", err)
-		return ns7.Plan{}
+	} else {
+		plan.LeaderHost = leaderHost
+	}
+	for _, q := range r.configuredFQDNs() {
+		if err := (ns7.Plan{FQDNs: []string{q}}).Validate(); err != nil {
+			r.e.Log.Warnf("%v: not asked of NS7", err)
+			continue
+		}
+		plan.FQDNs = append(plan.FQDNs, q)
 	}
 	return plan
 }
@@ -319,8 +347,10 @@ func probeFacts(f ns7check.Facts) map[string]any {
 	facts := map[string]any{"target": f.Subject()}
 	if f.NS7 != nil {
 		facts["ns7"] = f.NS7
-		if f.NS7.Connected {
-			facts["account_provider"] = accountprovider.Classify(f.NS7)
+		if p, why := accountprovider.Read(f.NS7); why == "" {
+			facts["account_provider"] = p
+		} else if f.NS7.Connected {
+			facts["account_provider_error"] = why
 		}
 	}
 	if f.LeaderHost != "" {
@@ -341,9 +371,13 @@ func (e *Env) storeNS7Facts(f ns7check.Facts) {
 		}
 		return
 	}
-	prov, err := json.Marshal(accountprovider.Classify(f.NS7))
-	if err != nil {
-		return
+	// A provider that could not be read is stored as none at all (null),
+	// never as "none": check-user-domain then says it has none to judge.
+	prov := []byte("null")
+	if p, why := accountprovider.Read(f.NS7); why == "" {
+		if prov, err = json.Marshal(p); err != nil {
+			return
+		}
 	}
 	all, err := json.Marshal(f.NS7)
 	if err != nil {
@@ -353,9 +387,12 @@ func (e *Env) storeNS7Facts(f ns7check.Facts) {
 	// complete one is the total (0 reads as "not measured"); a partial
 	// one is handed on as the bounds it gives.
 	stored := store.NS7Facts{ProbedAt: time.Now().UTC().Format(time.RFC3339), Host: f.NS7.Host, AccountProvider: prov, Facts: all}
-	if d := f.NS7.Data; d.Complete {
+	switch d := f.NS7.Data; {
+	case f.NS7.NotNethServer() != "":
+		// Another system's files: no NS7 data to copy, none measured.
+	case d.Complete:
 		stored.DataTotalBytes = d.TotalBytes
-	} else if f.NS7.Connected {
+	case f.NS7.Connected:
 		stored.DataAtLeastBytes, stored.DataAtMostBytes = d.TotalBytes, d.AtMostBytes
 	}
 	if err := st.SaveNS7Facts(stored); err != nil {

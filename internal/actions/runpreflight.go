@@ -170,7 +170,7 @@ func (r *checkRun) runParts(ctx context.Context, parts []part) ([]report.Finding
 		if res.bad != nil && parts[i].action == ns7check.Action {
 			// Never one finding in place of the NS7 area: each NS7 check
 			// says it was not judged, and why.
-			findings = append(findings, ns7check.All(ns7check.Facts{ModuleID: r.e.Agent.ModuleID, Timeout: r.timeout, ProbeErr: res.bad.Message})...)
+			findings = append(findings, ns7check.All(ns7check.Facts{ModuleID: r.e.Agent.ModuleID, Timeout: r.timeout, ProbeErr: res.bad.Message, FQDNs: r.configuredFQDNs()})...)
 			continue
 		}
 		if res.bad != nil {

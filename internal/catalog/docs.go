@@ -125,6 +125,9 @@ func commandsTable() string {
 		if c.Data {
 			line += " (*data budget*)"
 		}
+		if c.RootOnly() {
+			line += " (*root only*)"
+		}
 		if c.Group != "" && c.Group != ns7.GroupMain {
 			line += " (session `" + c.Group + "`)"
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/dnsprobe"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 )
@@ -386,9 +387,10 @@ var CheckVPNEndpoint = &check.Check[Facts]{Meta: check.Meta{
 	Verifies: "The leader's VPN endpoint (node/<leader>/vpn endpoint) is set, not under .invalid, and is or " +
 		"resolves to an IPv4 address, as NS7 needs to join.",
 	Doc: "The leader's VPN endpoint (`node/<leader>/vpn` `endpoint`) is set, not under `.invalid` " +
-		"(`leader.invalid` is what a cluster created without a public name has), not an IPv6 address, and " +
-		"its host resolves to an IPv4 address at the resolvers: NS7's `ns8-join` resolves it for IPv4 " +
-		"only and gives up otherwise. `skip` stand-alone.",
+		"(`leader.invalid` is what a cluster created without a public name has), not an IPv6 address, " +
+		"in `host:port` form with a port of 1-65535 (ns8-core stores it so; NS7's `ns8-join` splits it at " +
+		"`:` and resolves host and port), and its host resolves to an IPv4 address at the resolvers: " +
+		"`ns8-join` resolves it for IPv4 only and gives up otherwise. `skip` stand-alone.",
 }, Eval: checkVPNEndpoint}
 
 // checkVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
@@ -411,7 +413,7 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		return []report.Finding{fd}
 	}
 	ep := n.VPN["endpoint"]
-	host, port := splitEndpoint(ep)
+	host, port, portProblem := cluster.SplitEndpoint(ep)
 	if host != "" {
 		fd.Subject = sanitize(host)
 	}
@@ -427,8 +429,13 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s: the cluster was created without a public host name, so NS7 cannot reach it", sanitize(ep))
 		fd.Remediation = setRem
-	case ipErr == nil && ip.Unmap().Is4():
+	case ipErr == nil && ip.Unmap().Is4() && portProblem == "":
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip.Unmap(), port)
+	case portProblem != "":
+		// ns8-join splits it into host and port, then resolves both.
+		fd.Status = report.Fail
+		fd.Message = "the leader's VPN endpoint " + sanitize(portProblem) + ": NS7 cannot join an endpoint that is not host:port with a port of 1-65535 (and no probe from NS7 asks about it)"
+		fd.Remediation = setRem
 	case ipErr == nil:
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv6 address %s: NS7's ns8-join resolves the endpoint for IPv4 only", ip)
@@ -459,14 +466,6 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Remediation = hint(fmt.Sprintf("Create an A record for %s to the leader's public IPv4 address: NS7 resolves it (IPv4 only) when it joins", host), f.digResolver(host, "A"))
 	}
 	return []report.Finding{fd}
-}
-
-// splitEndpoint splits host:port (port 55820 when missing).
-func splitEndpoint(ep string) (string, string) {
-	if h, p, err := net.SplitHostPort(ep); err == nil {
-		return h, p
-	}
-	return strings.Trim(ep, "[]"), "55820"
 }
 
 func hostErrors(z *dnsprobe.Zone) string {

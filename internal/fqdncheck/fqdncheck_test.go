@@ -409,6 +409,13 @@ func TestChecks(t *testing.T) {
 		{"endpoint empty", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "" }, "vpn.endpoint", "node 1", report.Fail, "has no VPN endpoint"},
 		{"endpoint IPv4", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "198.51.100.10:55820" }, "vpn.endpoint", "198.51.100.10", report.Pass, "needs no DNS"},
 		{"endpoint IPv6", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "[2001:db8::1]:55820" }, "vpn.endpoint", "2001:db8::1", report.Fail, "IPv4 only"},
+		// ns8-join splits host:port and resolves both: a port out of range
+		// or missing stops the join.
+		{"endpoint port out of range", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "leader.example.com:99999" }, "vpn.endpoint", "leader.example.com", report.Fail,
+			`the leader's VPN endpoint "leader.example.com:99999": port "99999" is not 1-65535: NS7 cannot join`},
+		{"endpoint port 0", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "198.51.100.10:0" }, "vpn.endpoint", "198.51.100.10", report.Fail, `port "0" is not 1-65535`},
+		{"endpoint without port", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "leader.example.com" }, "vpn.endpoint", "leader.example.com", report.Fail,
+			`"leader.example.com" has no port (host:port): NS7's ns8-join splits it at ':' and stops`},
 		{"endpoint NXDOMAIN", func(f *Facts) {
 			f.Endpoint.Resolvers[0].A = negative(res1, "leader.example.com", "A", dnsprobe.NXDomain, false, 300)
 		}, "vpn.endpoint", "leader.example.com", report.Fail, "does not resolve to an IPv4 address: NXDOMAIN"},

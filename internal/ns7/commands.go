@@ -42,8 +42,20 @@ type Command struct {
 	Reads string
 	// AnyExit: the output is the answer whatever the exit code (rpm -q exits
 	// with the number of missing packages, systemctl is-active with 3 for a
-	// stopped unit, yum check-update with 100 for pending updates).
+	// stopped unit); Exits lists the non-zero codes that are answers of a
+	// command whose other codes are failures (yum check-update 100: updates
+	// pending; getent 2: not found). 125-127 (timeout(1): the command could
+	// not run) are never answers.
 	AnyExit bool
+	Exits   []int
+	// Expect, when set, tells whether an answer holds what the parser
+	// reads: an empty or garbled answer is a fact that could not be read,
+	// never a value (see reasonOf).
+	Expect func(out string, exit int) error
+	// Root says why only root gets this answer on NS7 (programs of
+	// rootPrograms need not say it): the probe does not send the command
+	// when it connects as another user.
+	Root string
 	// Parse reads the answer into the facts; nil for a command whose
 	// status alone is the answer.
 	Parse func(out string, exit int, f *Facts)
@@ -76,7 +88,9 @@ var Packages = []string{"nethserver-nethvoice14", "nethserver-freepbx", "freepbx
 
 // Units the probe asks systemd about: NethVoice's services, Cockpit and the
 // migration tool's WireGuard unit.
-var Units = []string{"asterisk", "httpd-fpbx", "nethcti-server", "janus-gateway", "mariadb", "cockpit.socket", "wg-quick@ns8"}
+// slapd and nsdc are NS7's own account providers: OpenLDAP, and the Samba
+// DC container of nethserver-dc (nsdc.service).
+var Units = []string{"asterisk", "httpd-fpbx", "nethcti-server", "janus-gateway", "mariadb", "cockpit.socket", "wg-quick@ns8", "slapd", "nsdc"}
 
 // ConfigKeys are the e-smith configuration keys read with config printjson.
 // Only allowlisted properties of them are kept (see keepProps).
@@ -191,39 +205,60 @@ const (
 	CmdLeaderDNS  = "leader-dns"
 	CmdLeaderTCP  = "leader-https"
 	CmdFQDN       = "fqdn-dns-" // + index
+	CmdSecrets    = "secret-files"
+	CmdAddresses  = "addresses"
+	CmdRoutes     = "routes"
 )
 
 func mysql(sql string) []string {
 	return []string{"mysql", mysqlDefaults, "-N", "-B", "-e", sql}
 }
 
-// fixedCommands are the commands every probe runs, in the order NS7 runs
-// them (the plan's host commands and the slow ones follow, see Commands).
-func fixedCommands() []Command {
-	cmds := []Command{
-		{ID: CmdRelease, Argv: []string{"cat", "/etc/nethserver-release"}, Reads: "the release line",
+// systemCommands read what NS7 is: its release, kernels, packages,
+// services, listening sockets and account provider.
+func systemCommands() []Command {
+	return []Command{
+		// Exit 3, nothing printed: no such file (not a NethServer).
+		{ID: CmdRelease, Shell: "[ -e /etc/nethserver-release ] || exit 3; exec cat /etc/nethserver-release", Exits: []int{releaseAbsent},
+			Reads: "the release line (exit 3: there is no such file)",
 			Parse: func(out string, _ int, f *Facts) { f.Release, f.ReleaseLine = ParseRelease(out) }},
-		{ID: CmdHostname, Argv: []string{"hostname", "-f"}, Reads: "NS7's FQDN",
+		{ID: CmdHostname, Argv: []string{"hostname", "-f"}, Reads: "NS7's FQDN", Expect: nonEmpty,
 			Parse: func(out string, _ int, f *Facts) { f.Hostname = clip(strings.TrimSpace(out), 253) }},
-		{ID: CmdKernel, Argv: []string{"uname", "-r"}, Reads: "the running kernel",
+		{ID: CmdKernel, Argv: []string{"uname", "-r"}, Reads: "the running kernel", Expect: nonEmpty,
 			Parse: func(out string, _ int, f *Facts) { f.Kernel = clip(strings.TrimSpace(out), 100) }},
-		{ID: CmdKernels, Argv: []string{"rpm", "-q", "--qf", `%{VERSION}-%{RELEASE}.%{ARCH}\n`, "kernel"}, Reads: "the installed kernels",
+		{ID: CmdKernels, Argv: []string{"rpm", "-q", "--qf", `%{VERSION}-%{RELEASE}.%{ARCH}\n`, "kernel"}, Reads: "the installed kernels", Expect: nonEmpty,
 			Parse: func(out string, _ int, f *Facts) { f.Kernels = ParseLines(out) }},
-		{ID: CmdPackages, Argv: append([]string{"rpm", "-q", "--qf", `%{NAME} %{VERSION}-%{RELEASE}\n`}, Packages...), Reads: "installed versions",
-			AnyExit: true, Parse: func(out string, _ int, f *Facts) { f.Packages, _ = ParseRPMQuery(out) }},
-		{ID: CmdServices, Argv: append([]string{"systemctl", "is-active"}, Units...), Reads: "unit states",
-			AnyExit: true, Parse: func(out string, _ int, f *Facts) { f.Services = ParseIsActive(out, Units) }},
-		{ID: CmdListen, Argv: []string{"ss", "-ltn"}, Reads: "listening TCP sockets",
-			Parse: func(out string, _ int, f *Facts) { f.Cockpit9090 = ParseListening(out, 9090) }},
-		{ID: CmdProvider, Argv: []string{"/usr/sbin/account-provider-test", "dump"}, Reads: "isAD, isLdap, BaseDN, LdapURI, BindDN... (BindPassword dropped)",
+		{ID: CmdPackages, Argv: append([]string{"rpm", "-q", "--qf", `%{NAME} %{VERSION}-%{RELEASE}\n`}, Packages...), Reads: "the installed versions",
+			AnyExit: true, Expect: nonEmpty, Parse: func(out string, _ int, f *Facts) { f.Packages, _ = ParseRPMQuery(out) }},
+		{ID: CmdServices, Argv: append([]string{"systemctl", "is-active"}, Units...), Reads: "the states of units",
+			AnyExit: true, Expect: oneLinePer(Units), Parse: func(out string, _ int, f *Facts) { f.Services = ParseIsActive(out, Units) }},
+		{ID: CmdListen, Argv: []string{"ss", "-ltn"}, Reads: "listening TCP sockets (Cockpit 9090, LDAPS 636)", Expect: nonEmpty,
 			Parse: func(out string, _ int, f *Facts) {
+				f.Cockpit9090, f.LDAPS636 = ParseListening(out, 9090), ParseListening(out, 636)
+			}},
+		// NethServer::Password::store, which account-provider-test calls for
+		// the local OpenLDAP's bind password, writes a new random secret when
+		// /var/lib/nethserver/secrets/ldapservice is missing (nethserver-lib
+		// Password.pm): the dump is then not run, so the probe never writes.
+		{ID: CmdProvider, Shell: "[ -e /etc/e-smith/db/configuration/defaults/slapd/type ] && [ -x /var/lib/nethserver/secrets ] && " +
+			"[ ! -e /var/lib/nethserver/secrets/ldapservice ] && { echo 'not run: NS7 has no /var/lib/nethserver/secrets/ldapservice, " +
+			"and account-provider-test dump would write a new one' >&2; exit 4; }; exec /usr/sbin/account-provider-test dump",
+			Root:   "it reads the configuration database and the provider's secrets",
+			Reads:  "the account provider's settings (isAD, isLdap, BaseDN, LdapURI, BindDN, whether a bind password is set; BindPassword dropped); not run when the local OpenLDAP's ldapservice secret is missing, which the dump would create",
+			Expect: providerJSON, Parse: func(out string, _ int, f *Facts) {
 				if p, err := ParseProviderDump(out); err == nil {
 					f.Provider = &p
 				}
 			}},
 	}
+}
+
+// fixedCommands are the commands every probe runs, in the order NS7 runs
+// them (the plan's host commands and the slow ones follow, see Commands).
+func fixedCommands() []Command {
+	cmds := systemCommands()
 	for _, k := range ConfigKeys {
-		cmds = append(cmds, Command{ID: CmdConfig + k, Argv: []string{"/sbin/e-smith/config", "printjson", k}, Reads: configReads[k],
+		cmds = append(cmds, Command{ID: CmdConfig + k, Argv: []string{"/sbin/e-smith/config", "printjson", k}, Reads: configReads[k], Expect: configJSON(k),
 			Parse: func(out string, _ int, f *Facts) {
 				if rec, err := ParseConfigJSON(k, out); err == nil && rec != nil {
 					f.Config[k] = rec
@@ -236,18 +271,22 @@ func fixedCommands() []Command {
 		Command{ID: CmdDomainName, Argv: []string{"/sbin/e-smith/config", "get", "DomainName"}, Reads: "the proposed LDAP domain name",
 			Parse: func(out string, _ int, f *Facts) { f.DomainName = clip(strings.TrimSpace(out), 253) }})
 	cmds = append(cmds, spaceCommands()...)
+	cmds = append(cmds, joinCommands()...)
 	return append(cmds,
-		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "database sizes", Parse: parseDBSizes},
-		Command{ID: CmdPhones, Argv: mysql(sqlDevices), Reads: "physical devices: MAC, vendor, model, extension (no secret)",
+		Command{ID: CmdDBSizes, Argv: mysql(sqlSizes), Reads: "the database sizes", Expect: sizeRows, Parse: parseDBSizes},
+		Command{ID: CmdPhones, Argv: mysql(sqlDevices), Reads: "the physical devices (MAC, vendor, model, extension; no secret)",
 			Parse: func(out string, _ int, f *Facts) { f.Devices, f.DevicesCut = ParseDevices(out) }},
-		Command{ID: CmdGateways, Argv: mysql(sqlGatewayInventory), Reads: "gateways, their addresses, MAC and ports with the trunk or extension each is bound to (no secret)",
+		Command{ID: CmdGateways, Argv: mysql(sqlGatewayInventory), Reads: "the gateways (their addresses, MAC, and ports with the trunk or extension each is bound to; no secret)",
 			Parse: func(out string, _ int, f *Facts) { f.Gateways = ParseGateways(out) }},
-		Command{ID: CmdTrunks, Argv: mysql(sqlTrunkInventory), Reads: "trunks: SIP server, outbound proxy, pjsip trunk_name",
+		Command{ID: CmdTrunks, Argv: mysql(sqlTrunkInventory), Reads: "the trunks (SIP server, outbound proxy, pjsip trunk_name)",
 			Parse: func(out string, _ int, f *Facts) { f.Trunks = ParseTrunks(out) }},
-		Command{ID: CmdSIPNAT, Argv: mysql(sqlSIPNAT), Reads: "FreePBX's NAT settings: external IP and host, local networks",
+		Command{ID: CmdSIPNAT, Argv: mysql(sqlSIPNAT), Reads: "FreePBX's NAT settings (external IP and host, local networks)",
 			Parse: func(out string, _ int, f *Facts) { f.NAT = ParseNAT(out) }},
 		// Only the hostname of the [data] section: the file holds passwords.
-		Command{ID: CmdTancredi, Argv: []string{"awk", "-F=", awkTancrediHost, TancrediDefaults}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini)",
+		// Exit 3, nothing printed: no Tancredi (the old provisioning engine),
+		// so phones fall back to PublicHost or NS7's FQDN; not a failure.
+		Command{ID: CmdTancredi, Shell: "[ -e " + TancrediDefaults + " ] || exit 3; exec " + shellescape.QuoteCommand([]string{"awk", "-F=", awkTancrediHost, TancrediDefaults}),
+			Exits: []int{noTancredi}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini; exit 3: no such file)",
 			Parse: func(out string, _ int, f *Facts) { f.TancrediHost = ParseINIValue(out) }},
 		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions), Reads: "extension numbers and names", Parse: func(out string, _ int, f *Facts) {
 			for _, row := range ParseTSV(out, 2) {
@@ -257,25 +296,69 @@ func fixedCommands() []Command {
 		Command{ID: CmdLegacy, Argv: mysql(sqlLegacy), Reads: "phones of the old engine",
 			Parse: func(out string, _ int, f *Facts) { f.LegacyPhones, _ = ParseInt(out) }},
 		Command{ID: CmdCustomConf, Argv: []string{"find", "/etc/asterisk", "-maxdepth", "1", "-type", "f", "-name", "*_custom.conf", "-size", "+0", "-printf", `%s %p\n`},
-			Reads: "non-empty custom Asterisk files", Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
-		// AGI scripts no package owns are the site's own.
-		Command{ID: CmdCustomAGI, Group: GroupAGI, Shell: `find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n' | while read -r s p; do rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
-			Reads: "AGI scripts no package owns", Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
+			Reads: "non-empty custom Asterisk files", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomConf = ParseFiles(out) }},
+		// AGI scripts no package owns are the site's own. find's own
+		// failure is the command's (a pipe would hide it).
+		Command{ID: CmdCustomAGI, Group: GroupAGI, Shell: `l=$(find /var/lib/asterisk/agi-bin -maxdepth 1 -type f -printf '%s %p\n') || exit; printf '%s\n' "$l" | while read -r s p; do [ -n "$p" ] || continue; rpm -qf -- "$p" >/dev/null 2>&1 || printf '%s %s\n' "$s" "$p"; done`, Slow: true,
+			Reads: "AGI scripts no package owns", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomAGI = ParseFiles(out) }},
 		Command{ID: CmdCards, Argv: append([]string{"find", "/var/lib/nethserver/nethcti/templates/customer_card", "-maxdepth", "1", "-type", "f"},
 			append(notNames(stockCards), "-printf", `%s %p\n`)...),
-			Reads: "customer cards other than the stock ones", Parse: func(out string, _ int, f *Facts) { f.CustomerCards = ParseFiles(out) }},
-		Command{ID: CmdClock, Argv: []string{"date", "+%s"}, Reads: "NS7's clock",
+			Reads: "customer cards other than the stock ones", Expect: fileLines, Parse: func(out string, _ int, f *Facts) { f.CustomerCards = ParseFiles(out) }},
+		Command{ID: CmdClock, Argv: []string{"date", "+%s"}, Reads: "NS7's clock", Expect: anInteger,
 			Parse: func(out string, _ int, f *Facts) { f.Clock, _ = ParseInt(out) }},
-		Command{ID: CmdWG, Argv: []string{"wg", "show", "ns8", "latest-handshakes"}, Reads: "WireGuard handshake times",
+		// Exit 3: no interface ns8 (not joined, or the tunnel is down), an
+		// answer; wg's own failures are not.
+		Command{ID: CmdWG, Shell: "[ -e /sys/class/net/ns8 ] || exit 3; exec wg show ns8 latest-handshakes", Exits: []int{noInterface},
+			Root: rootPrograms["wg"], Expect: handshakes, Reads: "WireGuard handshake times (exit 3: no interface ns8)",
 			Parse: func(out string, _ int, f *Facts) { f.Handshakes = ParseHandshakes(out) }},
 	)
 }
+
+// joinCommands read what Connect and Finish need on NS7 besides NethVoice:
+// the secret files they read (existence only: test(1) never opens them),
+// and NS7's own networks, which the cluster VPN network must not overlap.
+func joinCommands() []Command {
+	return []Command{
+		{ID: CmdSecrets, Shell: secretsScript, Expect: everySecret, Reads: "whether the secret files Connect and Finish read exist (test -e/-s: never read)",
+			Parse: func(out string, _ int, f *Facts) { f.Secrets = ParseSecretStates(out) }},
+		{ID: CmdAddresses, Argv: []string{"ip", "-o", "-4", "addr", "show"}, Expect: someAddress, Reads: "NS7's IPv4 addresses and their networks",
+			Parse: func(out string, _ int, f *Facts) { f.Addresses = ParseIPAddr(out) }},
+		{ID: CmdRoutes, Argv: []string{"ip", "-4", "route", "show"}, Reads: "NS7's IPv4 routes (main table)",
+			Parse: func(out string, _ int, f *Facts) { f.Routes = ParseIPRoute(out) }},
+	}
+}
+
+// SecretFiles are the secret files the migration tool reads on NS7: the
+// local OpenLDAP's bind password (account-provider-test dump, at Connect:
+// nethserver-sssd NethServer/SSSD.pm bindPassword) and the phonebook
+// database password (Finish: nethserver-ns8-migration
+// apps/nethserver-nethvoice14/migrate, under set -e).
+var SecretFiles = []string{LDAPServiceSecret, PhonebookSecret}
+
+// Paths of SecretFiles.
+const (
+	LDAPServiceSecret = "/var/lib/nethserver/secrets/ldapservice"
+	PhonebookSecret   = "/var/lib/nethserver/secrets/PhonebookDBPasswd"
+)
+
+// States of a secret file (ParseSecretStates).
+const (
+	SecretPresent = "present" // exists, not empty
+	SecretEmpty   = "empty"   // exists, 0 bytes
+	SecretMissing = "missing" // its directory can be searched, and it is not there
+	SecretUnknown = "unknown" // its directory cannot be searched by the probe's user
+)
+
+// secretsScript prints "<state> <path>" per secret file; test(1) stats the
+// file, never opens it.
+var secretsScript = `for p in ` + strings.Join(SecretFiles, " ") + `; do if [ -e "$p" ]; then if [ -s "$p" ]; then s=present; else s=empty; fi; ` +
+	`elif [ -x "${p%/*}" ]; then s=missing; else s=unknown; fi; printf '%s %s\n' "$s" "$p"; done`
 
 // spaceCommands read the free and used space of filesystems: statfs(2)
 // only, instant whatever the size of the trees.
 func spaceCommands() []Command {
 	return []Command{
-		{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps",
+		{ID: CmdDumpSpace, Argv: []string{"df", "-PB1", DumpDir}, Reads: "free bytes where Finish writes the dumps", Expect: dfLine,
 			Parse: func(out string, _ int, f *Facts) {
 				if d, err := ParseDF(out); err == nil {
 					f.DumpSpace = &d
@@ -287,15 +370,31 @@ func spaceCommands() []Command {
 	}
 }
 
+// withShapes gives the database answers their shape checks: every query
+// answers rows of one column count, the phone count of the old engine one
+// integer.
+func withShapes(cmds []Command) []Command {
+	for i, c := range cmds {
+		switch {
+		case c.Expect != nil:
+		case c.ID == CmdLegacy:
+			cmds[i].Expect = anInteger
+		case len(c.Argv) > 0 && c.Argv[0] == "mysql":
+			cmds[i].Expect = sameColumns
+		}
+	}
+	return cmds
+}
+
 // configReads says what each configuration key's record gives.
 var configReads = map[string]string{
-	"sssd":             "Provider, LdapURI, Realm, BaseDN (BindPassword dropped)",
-	"nsdc":             "IpAddress, status (local Samba DC)",
-	"slapd":            "status (local OpenLDAP)",
+	"sssd":             "the account provider's record (Provider, LdapURI, Realm, BaseDN; BindPassword dropped)",
+	"nsdc":             "the local Samba DC's record (IpAddress, status)",
+	"slapd":            "the local OpenLDAP's record (status)",
 	"nethvoice":        "ProvisioningEngine, LegacyMode, BrandName, PublicHost",
-	"nethvoice-report": "international_prefix",
-	"ns8":              "Host, User, LeaderIpAddress, TLSVerify (Password dropped)",
-	"wg-quick@ns8":     "Address, RemoteEndpoint, RemoteNetwork, status",
+	"nethvoice-report": "the international prefix (international_prefix)",
+	"ns8":              "the migration tool's record (Host, User, LeaderIpAddress, TLSVerify; Password dropped)",
+	"wg-quick@ns8":     "the migration tool's VPN record (Address, RemoteEndpoint, RemoteNetwork, status)",
 }
 
 func parseDBSizes(out string, _ int, f *Facts) {
@@ -327,15 +426,15 @@ func parseRecordings(out string, _ int, f *Facts) {
 
 // Commands returns the command set of a plan, in the order NS7 runs them.
 func (p Plan) Commands() []Command {
-	cmds := fixedCommands()
+	cmds := withShapes(fixedCommands())
 	if p.LeaderHost != "" {
 		cmds = append(cmds,
-			Command{ID: CmdLeaderDNS, Argv: []string{"getent", "ahostsv4", p.LeaderHost}, Reads: "the addresses NS7 resolves",
-				Parse: func(out string, _ int, f *Facts) { f.LeaderAddrs = ParseGetent(out) }},
+			Command{ID: CmdLeaderDNS, Argv: []string{"getent", "ahostsv4", p.LeaderHost}, Reads: "the addresses NS7 resolves (exit 2: none)",
+				Exits: []int{2}, Parse: func(out string, _ int, f *Facts) { f.LeaderAddrs = ParseGetent(out) }},
 			// bash's /dev/tcp: a TCP connect and nothing sent. The host is an
 			// argument of a constant script, never part of the script.
 			Command{ID: CmdLeaderTCP, Argv: []string{"bash", "-c", `exec 3<>"/dev/tcp/$1/$2"`, "leader-https", p.LeaderHost, "443"},
-				Reads: "whether a TCP connection opens (nothing is sent)"})
+				Exits: []int{1}, Reads: "whether a TCP connection opens (nothing is sent; exit 1: it does not)"})
 	}
 	for i, name := range p.FQDNs {
 		cmds = append(cmds, Command{ID: CmdFQDN + strconv.Itoa(i), Argv: []string{"getent", "ahostsv4", name}, Reads: "NS7's answer for each FQDN",
@@ -345,7 +444,7 @@ func (p Plan) Commands() []Command {
 	}
 	cmds = append(cmds,
 		Command{ID: CmdUpdates, Argv: []string{"yum", "-q", "check-update"}, Slow: true, Group: GroupUpdates, Reads: "pending updates (exit 100)",
-			AnyExit: true, Parse: func(out string, exit int, f *Facts) {
+			Exits: []int{100}, Expect: yumAnswer, Parse: func(out string, exit int, f *Facts) {
 				if u, err := ParseYumCheckUpdate(out, exit); err == nil {
 					f.Updates = &u
 				}
@@ -357,12 +456,16 @@ func (p Plan) Commands() []Command {
 	// printed as soon as that directory is done: a measurement cut by the
 	// data budget still tells how much it had counted.
 	return append(cmds,
-		Command{ID: CmdRecordings, Shell: "du -b --max-depth=2 " + RecordingsDir + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupRecordings,
+		Command{ID: CmdRecordings, Shell: "du -b --max-depth=2 " + RecordingsDir + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupRecordings, Root: unreadable,
 			Reads: "bytes of the call recordings, by year and month as each is done", Parse: parseRecordings},
-		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(dataGlobs()[1:], " ") + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupData,
+		Command{ID: CmdDataSize, Shell: "du -sb " + strings.Join(dataGlobs()[1:], " ") + " 2>/dev/null; true", Data: true, Partial: true, Group: GroupData, Root: unreadable,
 			Reads: "bytes of the other data the migration copies", Parse: parseDataSize},
 	)
 }
+
+// unreadable: du hides the directories it cannot enter (2>/dev/null), so
+// another user's total would be a silent undercount.
+const unreadable = "another user's du would miss what it cannot enter, and say nothing"
 
 // dataGlobs are the globs of DataPaths, the recordings first.
 func dataGlobs() []string {

@@ -111,6 +111,9 @@ func (f *Facts) reuseFiles() {
 
 // why says why a command gave no complete answer.
 func why(r Result, budgetS int) string {
+	if r.Reason != "" {
+		return r.Reason
+	}
 	switch r.Status {
 	case StatusTimeout:
 		if budgetS > 0 && (r.ID == CmdRecordings || r.ID == CmdDataSize) {

@@ -45,6 +45,9 @@ type Facts struct {
 	Updates     *Updates          `json:"updates,omitempty"`
 	Services    map[string]string `json:"services,omitempty"`
 	Cockpit9090 bool              `json:"cockpit_listening"`
+	// LDAPS636: a socket listens on TCP 636, where NS8 reaches NS7's
+	// OpenLDAP at Connect (ns8-join: port 636, TLS).
+	LDAPS636 bool `json:"ldaps_listening"`
 
 	Provider   *ProviderDump            `json:"account_provider_dump,omitempty"`
 	Config     map[string]*ConfigRecord `json:"config,omitempty"`
@@ -78,6 +81,13 @@ type Facts struct {
 	FQDNs       []FQDNAnswer     `json:"fqdns,omitempty"`
 
 	Bandwidth *Bandwidth `json:"bandwidth,omitempty"`
+
+	// Secrets are the states of SecretFiles by path (SecretPresent...):
+	// whether they exist, never what they hold.
+	Secrets map[string]string `json:"secret_files,omitempty"`
+	// Addresses and Routes are NS7's own IPv4 networks (ip addr, ip route).
+	Addresses []IfAddr `json:"addresses,omitempty"`
+	Routes    []Route  `json:"routes,omitempty"`
 }
 
 // PlanFacts is what NS7 was asked to resolve and reach.
@@ -170,10 +180,11 @@ func (f *Facts) Cmd(id string) Result {
 	return Result{ID: id, Status: StatusNotRun, Exit: -1}
 }
 
-// Answered reports whether a command ran to its end (whatever its exit code).
+// Answered reports whether a command ran to its end with an answer that
+// can be judged (an exit code that is an answer, a readable output).
 func (f *Facts) Answered(id string) bool {
-	s := f.Cmd(id).Status
-	return s == StatusOK || s == StatusFailed
+	r := f.Cmd(id)
+	return (r.Status == StatusOK || r.Status == StatusFailed) && r.Reason == ""
 }
 
 // Fill parses every result into the facts, each command by its own parser
@@ -189,9 +200,14 @@ func (f *Facts) Fill(results []Result) {
 	f.Paths = nil
 	for _, c := range Plan(f.Plan).Commands() {
 		r, ok := f.cmd[c.ID]
-		answered := r.Status == StatusOK || c.AnyExit && r.Status == StatusFailed
+		if !ok {
+			continue
+		}
+		r.Reason = reasonOf(c, r)
+		f.cmd[c.ID] = r
+		answered := r.Reason == "" && (r.Status == StatusOK || r.Status == StatusFailed)
 		cut := c.Partial && r.Output != "" && (r.Status == StatusTimeout || r.Status == StatusLost)
-		if ok && c.Parse != nil && (answered || cut) {
+		if c.Parse != nil && (answered || cut) {
 			c.Parse(r.Output, r.Exit, f)
 		}
 	}
@@ -200,6 +216,7 @@ func (f *Facts) Fill(results []Result) {
 	// Drop the raw outputs: what is kept is what was parsed above.
 	f.Commands = make([]Result, 0, len(results))
 	for _, r := range results {
+		r.Reason = f.cmd[r.ID].Reason
 		r.Output, r.Stderr = "", ""
 		f.Commands = append(f.Commands, r)
 		f.cmd[r.ID] = r
@@ -224,7 +241,8 @@ func categoryOf(p string) string {
 	return "config"
 }
 
-// Lost lists the commands that never answered, in order.
+// Lost lists the commands that never answered, in order (not those the
+// probe chose not to ask).
 func (f *Facts) Lost() []string {
 	var ids []string
 	for _, r := range f.Commands {

@@ -24,12 +24,17 @@ type Result struct {
 	Exit   int    `json:"exit_code"`
 	// Output is stdout (the parsers read it; it is never put in a report as
 	// it is: the facts keep what the parsers extract).
-	Output    string        `json:"-"`
-	Stderr    string        `json:"-"`
-	Truncated bool          `json:"truncated,omitempty"`
-	Duration  time.Duration `json:"-"`
-	started   time.Time
-	done      bool
+	Output    string `json:"-"`
+	Stderr    string `json:"-"`
+	Truncated bool   `json:"truncated,omitempty"`
+	// Reason says why the answer cannot be judged as a value (the command
+	// is missing, refused, failed, garbled, cut, or was not asked: see
+	// reasonOf); empty when it can, and when it never came (the status
+	// says so). It holds at most the first line of stderr, clipped.
+	Reason   string        `json:"reason,omitempty"`
+	Duration time.Duration `json:"-"`
+	started  time.Time
+	done     bool
 }
 
 // Command statuses.
@@ -39,6 +44,9 @@ const (
 	StatusTimeout = "timeout" // killed by timeout(1) on NS7
 	StatusLost    = "lost"    // started, but its end never arrived (connection dropped or probe deadline)
 	StatusNotRun  = "not-run" // never started
+	// StatusNotAsked: the probe did not send it (only root gets its
+	// answer, and the probe connects as another user); Reason says so.
+	StatusNotAsked = "not-asked"
 )
 
 // Frames collects the framed output of one batch.

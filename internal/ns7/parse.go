@@ -179,6 +179,27 @@ type ProviderDump struct {
 	StartTLS       string `json:"start_tls,omitempty"`
 	BindDN         string `json:"bind_dn,omitempty"`
 	DiscoverDcType string `json:"discover_dc_type,omitempty"`
+	// BindPasswordSet says whether BindPassword was not empty: whether
+	// there is a bind password for the join to send, never what it is.
+	BindPasswordSet bool `json:"bind_password_set"`
+}
+
+// present decodes any JSON value and keeps only whether it is a
+// non-empty string or a number: a secret is never held.
+type present bool
+
+func (p *present) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case string:
+		*p = x != ""
+	case float64:
+		*p = true
+	}
+	return nil
 }
 
 // flag is a Perl-ish truth value: "1", 1, true; "", "0", 0, false, null.
@@ -221,20 +242,22 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseProviderDump reads the dump JSON. BindPassword has no field here.
+// ParseProviderDump reads the dump JSON. BindPassword is kept only as
+// whether it is set.
 func ParseProviderDump(out string) (ProviderDump, error) {
 	var raw struct {
-		IsAD           flag `json:"isAD"`
-		IsLdap         flag `json:"isLdap"`
-		BaseDN         text `json:"BaseDN"`
-		UserDN         text `json:"UserDN"`
-		GroupDN        text `json:"GroupDN"`
-		LdapURI        text `json:"LdapURI"`
-		Host           text `json:"host"`
-		Port           text `json:"port"`
-		StartTLS       text `json:"StartTls"`
-		BindDN         text `json:"BindDN"`
-		DiscoverDcType text `json:"DiscoverDcType"`
+		IsAD           flag    `json:"isAD"`
+		IsLdap         flag    `json:"isLdap"`
+		BaseDN         text    `json:"BaseDN"`
+		UserDN         text    `json:"UserDN"`
+		GroupDN        text    `json:"GroupDN"`
+		LdapURI        text    `json:"LdapURI"`
+		Host           text    `json:"host"`
+		Port           text    `json:"port"`
+		StartTLS       text    `json:"StartTls"`
+		BindDN         text    `json:"BindDN"`
+		DiscoverDcType text    `json:"DiscoverDcType"`
+		BindPassword   present `json:"BindPassword"`
 	}
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &raw); err != nil {
 		return ProviderDump{}, errors.New("account-provider-test dump did not print a JSON object") // not err: it may quote the input
@@ -244,6 +267,7 @@ func ParseProviderDump(out string) (ProviderDump, error) {
 		BaseDN: clip(string(raw.BaseDN), 300), UserDN: clip(string(raw.UserDN), 300), GroupDN: clip(string(raw.GroupDN), 300),
 		LdapURI: clip(string(raw.LdapURI), 300), Host: clip(string(raw.Host), 253), Port: clip(string(raw.Port), 10),
 		StartTLS: clip(string(raw.StartTLS), 10), BindDN: clip(string(raw.BindDN), 300), DiscoverDcType: clip(string(raw.DiscoverDcType), 20),
+		BindPasswordSet: bool(raw.BindPassword),
 	}, nil
 }
 
@@ -522,4 +546,135 @@ func ParseDFPaths(out string) []PathFS {
 		res = append(res, PathFS{Path: clip(f[len(f)-1], 300), Mount: clip(strings.Join(f[1:len(f)-1], " "), 300), UsedBytes: used})
 	}
 	return res
+}
+
+// ParseSecretStates reads the secret-files snippet: "<state> <path>" per
+// file of SecretFiles (other paths and states are ignored).
+func ParseSecretStates(out string) map[string]string {
+	known := map[string]bool{}
+	for _, p := range SecretFiles {
+		known[p] = true
+	}
+	st := map[string]string{}
+	for _, l := range lines(out) {
+		state, p, ok := strings.Cut(l, " ")
+		switch state {
+		case SecretPresent, SecretEmpty, SecretMissing, SecretUnknown:
+		default:
+			ok = false
+		}
+		if ok && known[p] {
+			st[p] = state
+		}
+	}
+	return st
+}
+
+// everySecret: the snippet answers for every secret file.
+func everySecret(out string, _ int) error {
+	st := ParseSecretStates(out)
+	for _, p := range SecretFiles {
+		if _, ok := st[p]; !ok {
+			return fmt.Errorf("not for %s", p)
+		}
+	}
+	return nil
+}
+
+// IfAddr is an IPv4 address of one of NS7's interfaces, with its prefix
+// (the network it is on).
+type IfAddr struct {
+	Interface string `json:"interface"`
+	CIDR      string `json:"cidr"` // 192.168.1.10/24
+}
+
+// ParseIPAddr reads `ip -o -4 addr show`: "<n>: <if> inet <addr>/<len> ...",
+// one address per line.
+func ParseIPAddr(out string) []IfAddr {
+	var res []IfAddr
+	for _, l := range lines(out) {
+		f := strings.Fields(l)
+		if len(f) < 4 || f[2] != "inet" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(f[3]); err != nil {
+			continue
+		}
+		ifname, _, _ := strings.Cut(f[1], "@")
+		res = append(res, IfAddr{Interface: clip(ifname, 40), CIDR: clip(f[3], 43)})
+	}
+	return res
+}
+
+// someAddress: every host has an IPv4 address (lo's at least).
+func someAddress(out string, _ int) error {
+	if len(ParseIPAddr(out)) == 0 {
+		return errors.New("with no IPv4 address")
+	}
+	return nil
+}
+
+// Route is one IPv4 route of NS7's main table.
+type Route struct {
+	// Dest is "default" or a network (a bare address is a /32).
+	Dest string `json:"dest"`
+	// Type is ip's route type when not unicast (blackhole, unreachable...).
+	Type string `json:"type,omitempty"`
+	Dev  string `json:"dev,omitempty"`
+	Via  string `json:"via,omitempty"`
+}
+
+// routeTypes are the route types ip prints before the destination.
+var routeTypes = map[string]bool{"unicast": true, "local": true, "broadcast": true, "multicast": true, "throw": true,
+	"unreachable": true, "prohibit": true, "blackhole": true, "nat": true, "anycast": true}
+
+// ParseIPRoute reads `ip -4 route show`: "[type] <dest> [via <gw>] [dev
+// <if>] ..." per route; nexthop lines of a multipath route (indented) are
+// skipped.
+func ParseIPRoute(out string) []Route {
+	var res []Route
+	for _, raw := range strings.Split(out, "\n") {
+		if raw == "" || raw[0] == ' ' || raw[0] == '\t' {
+			continue
+		}
+		f := strings.Fields(raw)
+		if len(f) == 0 {
+			continue
+		}
+		var r Route
+		if routeTypes[f[0]] {
+			if f[0] != "unicast" {
+				r.Type = f[0]
+			}
+			f = f[1:]
+		}
+		if len(f) == 0 || !routeDest(f[0]) {
+			continue
+		}
+		r.Dest = f[0]
+		if !strings.Contains(r.Dest, "/") && r.Dest != "default" {
+			r.Dest += "/32"
+		}
+		for i := 1; i+1 < len(f); i++ {
+			switch f[i] {
+			case "dev":
+				r.Dev = clip(f[i+1], 40)
+			case "via":
+				r.Via = clip(f[i+1], 43)
+			}
+		}
+		res = append(res, r)
+	}
+	return res
+}
+
+func routeDest(s string) bool {
+	if s == "default" {
+		return true
+	}
+	if _, _, err := net.ParseCIDR(s); err == nil {
+		return true
+	}
+	ip := net.ParseIP(s)
+	return ip != nil && ip.To4() != nil
 }

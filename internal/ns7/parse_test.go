@@ -2,6 +2,7 @@ package ns7
 
 import (
 	"encoding/json"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -121,7 +122,7 @@ func FuzzParseConfigJSON(f *testing.F) {
 
 // The other parsers are total: any input, no panic, bounded strings.
 func FuzzParsers(f *testing.F) {
-	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, sampleDevices, sampleGatewayInventory, sampleTrunkInventory, sampleNAT, " \"pbx.example.com\"\n", "", "\x00\xff\n\t"} {
+	for _, s := range []string{"5\t/var/spool/asterisk/monitor/2026/11\n9\t/var/spool/asterisk/monitor/2026\n", "Used Mounted on File\n12 / /etc/asterisk\n", sampleRelease, sampleRPM, sampleYum, sampleIsActive, sampleSS, sampleDU, sampleDF, sampleTSV, sampleGetent, sampleWG, sampleFind, sampleDevices, sampleGatewayInventory, sampleTrunkInventory, sampleNAT, sampleSecrets, sampleIPAddr, sampleIPRoute, " \"pbx.example.com\"\n", "", "\x00\xff\n\t"} {
 		f.Add(s, 100)
 	}
 	f.Fuzz(func(t *testing.T, out string, exit int) {
@@ -169,6 +170,27 @@ func FuzzParsers(f *testing.F) {
 			t.Fatalf("ini value of %d bytes", len(v))
 		}
 		ParseInt(out)
+		for p, st := range ParseSecretStates(out) {
+			if p != LDAPServiceSecret && p != PhonebookSecret || st == "" {
+				t.Fatalf("secret state %q %q", p, st)
+			}
+		}
+		for _, a := range ParseIPAddr(out) {
+			if _, _, err := net.ParseCIDR(a.CIDR); err != nil || len(a.Interface) > 40 {
+				t.Fatalf("address %+v", a)
+			}
+		}
+		for _, r := range ParseIPRoute(out) {
+			if _, _, err := net.ParseCIDR(r.Dest); err != nil && r.Dest != "default" {
+				t.Fatalf("route %+v", r)
+			}
+		}
+		// Every shape check is total too.
+		for _, c := range (Plan{LeaderHost: "x", FQDNs: []string{"y"}}).Commands() {
+			if c.Expect != nil {
+				c.Expect(out, exit)
+			}
+		}
 	})
 }
 

@@ -86,7 +86,7 @@ func Probe(ctx context.Context, t Target, plan Plan, o Options) (*Facts, error) 
 		return nil, err
 	}
 	f := &Facts{Host: t.Host, Port: t.Port, User: t.User, Plan: PlanFacts(plan), DataBudgetS: int(o.DataBudget / time.Second), Reuse: o.Reuse}
-	cmds := plan.Commands()
+	cmds, unasked := forUser(plan.Commands(), t.User)
 	ids := make([]string, len(cmds))
 	for i, c := range cmds {
 		ids[i] = c.ID
@@ -94,6 +94,7 @@ func Probe(ctx context.Context, t Target, plan Plan, o Options) (*Facts, error) 
 	nonce := Nonce()
 	frames := NewFrames(nonce, ids)
 	frames.OnEnd = o.Progress
+	results := func() []Result { return append(frames.Results(), unasked...) }
 
 	conn, err := Dial(ctx, t)
 	if err != nil {
@@ -102,7 +103,7 @@ func Probe(ctx context.Context, t Target, plan Plan, o Options) (*Facts, error) 
 			f.ConnectStage, f.HostKey = de.Stage, de.HostKey
 		}
 		f.ConnectErr = err.Error()
-		f.Fill(frames.Results())
+		f.Fill(results())
 		return f, nil
 	}
 	defer conn.Close()
@@ -124,7 +125,7 @@ func Probe(ctx context.Context, t Target, plan Plan, o Options) (*Facts, error) 
 	default:
 		f.Dropped = err.Error()
 	}
-	f.Fill(frames.Results())
+	f.Fill(results())
 	if f.Dropped == "" && !f.DeadlineHit && len(f.Lost()) > 0 {
 		f.Dropped = "NS7 ended the batch before every command answered"
 	}
@@ -135,6 +136,23 @@ func Probe(ctx context.Context, t Target, plan Plan, o Options) (*Facts, error) 
 	f.RoundTrips = conn.Sessions
 	conn.mu.Unlock()
 	return f, nil
+}
+
+// forUser splits the commands into those sent as user and those not
+// asked: what only root gets on NS7 is not asked of another user (it would
+// fail, or worse answer in part), and its result says why.
+func forUser(cmds []Command, user string) (send []Command, unasked []Result) {
+	if user == "" || user == RootUser {
+		return cmds, nil
+	}
+	for _, c := range cmds {
+		if c.RootOnly() {
+			unasked = append(unasked, notAsked(c, user))
+			continue
+		}
+		send = append(send, c)
+	}
+	return send, unasked
 }
 
 // runSessions runs each group's commands in a session of its own (the

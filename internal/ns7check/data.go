@@ -175,6 +175,10 @@ func prefix(f Facts) report.Finding {
 	}
 	fd.Status = report.Fail
 	fd.Message = fmt.Sprintf("international prefix %q: NS8 accepts only 00 or + followed by 1-4 digits, so Finish's configure-module would be refused", v)
+	if v == "" {
+		// The record was read: NS7 has no prefix, and Finish sends none.
+		fd.Message = "NS7 has no international prefix (nethvoice-report international_prefix is not set): Finish sends it empty, and NS8's configure-module refuses that (00 or + followed by 1-4 digits)"
+	}
 	fd.Remediation = hint("Set a valid prefix on NS7 (e.g. 0039 or +39) in NethVoice's report settings", "config setprop nethvoice-report international_prefix 0039")
 	return fd
 }
@@ -229,6 +233,10 @@ func provisioning(f Facts) report.Finding {
 	case "freepbx":
 		fd.Status = report.Warn
 		fd.Message = fmt.Sprintf("the old provisioning engine (FreePBX Endpoint Manager) is in use, with %d phones: they are not migrated to NS8", f.NS7.LegacyPhones)
+		if why := unreadWhy(f.NS7, ns7.CmdLegacy); why != "" {
+			fd.Message = "the old provisioning engine (FreePBX Endpoint Manager) is in use, with phones that are not migrated to NS8 (how many could not be read: " + why + ")"
+			delete(fd.Data, "legacy_phones")
+		}
 		fd.Remediation = hint("Move the phones to Tancredi on NS7 first (tancredi-migration-helper), or plan to provision them again on NS8", "config getprop nethvoice ProvisioningEngine")
 	default:
 		fd.Status = report.Warn

@@ -12,34 +12,6 @@ import (
 // The inventory as NS7 records it, judged against what NethVoice on NS8
 // does with it at import and first start (field research §1-§5).
 
-// unread is the finding of a check whose table could not be read: it
-// says why and judges nothing (a fact not read is never a value).
-func unread(f Facts, cmd, what string) *report.Finding {
-	r := f.NS7.Cmd(cmd)
-	if r.Status == ns7.StatusOK {
-		return nil
-	}
-	fd := check.Skip(f.Subject(), fmt.Sprintf("%s could not be read (%s: %s)", what, cmd, failure(r)))
-	return &fd
-}
-
-// failure says why a command did not answer.
-func failure(r ns7.Result) string {
-	switch {
-	case r.Status == ns7.StatusTimeout:
-		return "no answer within its deadline"
-	case r.Status == ns7.StatusLost || r.Status == ns7.StatusNotRun:
-		return "it never answered (the connection or the probe ended first)"
-	}
-	switch r.Exit {
-	case 127:
-		return "command not found"
-	case 126:
-		return "permission denied"
-	}
-	return fmt.Sprintf("exit code %d", r.Exit)
-}
-
 var Phones = gated(check.Meta{
 	ID: "ns7.phones", Title: "Phones supported on NS8", Action: Action, Area: check.Data,
 	Verifies: "Every physical phone (a device with a MAC) is of a vendor and model NethVoice on NS8 provisions; " +
@@ -88,9 +60,6 @@ func (g *phoneGroup) String() string {
 
 // phones judges ns7.phones.
 func phones(f Facts) report.Finding {
-	if u := unread(f, ns7.CmdPhones, "the phone inventory (asterisk.rest_devices_phones)"); u != nil {
-		return *u
-	}
 	n := f.NS7
 	groups, noMAC := groupPhones(n.Devices)
 	fd := report.Finding{Subject: f.Subject()}
@@ -198,9 +167,6 @@ func gatewayText(g ns7.Gateway) string {
 
 // gateways judges ns7.gateways.
 func gateways(f Facts) report.Finding {
-	if u := unread(f, ns7.CmdGateways, "the gateways (asterisk.gateway_config)"); u != nil {
-		return *u
-	}
 	gws := f.NS7.Gateways
 	fd := report.Finding{Subject: f.Subject()}
 	list := []map[string]any{}
@@ -264,9 +230,6 @@ func gatewayTrunks(gws []ns7.Gateway) map[string]string {
 
 // trunks judges ns7.trunks.
 func trunks(f Facts) report.Finding {
-	if u := unread(f, ns7.CmdTrunks, "the trunks (asterisk.trunks)"); u != nil {
-		return *u
-	}
 	fd := report.Finding{Subject: f.Subject()}
 	var odd []string
 	list := []map[string]any{}

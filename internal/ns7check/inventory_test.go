@@ -111,7 +111,7 @@ func TestInventoryChecks(t *testing.T) {
 		{"unidentified is not unsupported", "ns7.phones", set(ns7.CmdPhones, "14:B3:70:00:00:01\t\t\t201"),
 			report.Warn, "phones NS7 could not identify (MAC prefix not in its map, no model): 1 x (vendor unknown) (model not recorded)"},
 		{"only devices without MAC", "ns7.phones", set(ns7.CmdPhones, "\t\t\t91203"), report.Pass, "no physical phone (no device with a MAC); 1 devices without MAC"},
-		{"phones not read", "ns7.phones", fail(ns7.CmdPhones, 1), report.Skip, "could not be read (phones: exit code 1)"},
+		{"phones not read", "ns7.phones", fail(ns7.CmdPhones, 1), report.Skip, "could not read the physical devices: mysql failed (exit 1)"},
 		// 9: every gateway is lost; its configuration is in the message.
 		{"supported gateways are lost too", "ns7.gateways", set(ns7.CmdGateways, patton+ht), report.Warn,
 			"all 2 gateways are deleted at NethVoice's first start on NS8 (migration.php empties gateway_models; gateway_config and its port tables cascade), supported models included: " +
@@ -122,7 +122,7 @@ func TestInventoryChecks(t *testing.T) {
 		{"no gateway", "ns7.gateways", nil, report.Pass, "no gateways are configured"},
 		{"a gateway's trunks are not providers", "ns7.trunks", both(set(ns7.CmdGateways, patton), set(ns7.CmdTrunks, "1\tpjsip\tMessageNet\toff\tsip.messagenet.it\t\tMessageNet\n11\tpjsip\tPatton_0b1c2d_fxo_0\toff\t192.168.1.20\t\tPatton_0b1c2d_fxo_0")),
 			report.Pass, "2 trunks, all PJSIP with supported providers or bound to a gateway's port"},
-		{"gateways not read", "ns7.gateways", fail(ns7.CmdGateways, 1), report.Skip, "the gateways (asterisk.gateway_config) could not be read"},
+		{"gateways not read", "ns7.gateways", fail(ns7.CmdGateways, 1), report.Skip, "could not read the gateways: mysql failed (exit 1)"},
 		// 3: the provisioning host.
 		{"same host", "ns7.provisioning-host", nil, report.Pass, "phones are provisioned from voice.example.org (Tancredi's hostname), the NethVoice FQDN planned on NS8"},
 		{"same host, other case and a dot", "ns7.provisioning-host", set(ns7.CmdTancredi, "VOICE.example.org.\n"), report.Pass, "the NethVoice FQDN planned on NS8"},
@@ -132,12 +132,16 @@ func TestInventoryChecks(t *testing.T) {
 			"provisioned from pbx.example.org (NethVoice's PublicHost (Tancredi's hostname is unset))"},
 		{"unset: NS7's FQDN", "ns7.provisioning-host", set(ns7.CmdTancredi, ""), report.Warn, "provisioned from ns7.example.org (NS7's FQDN (Tancredi's hostname is unset))"},
 		{"host not readable", "ns7.provisioning-host", fail(ns7.CmdTancredi, 2), report.Skip,
-			"Tancredi's provisioning host could not be read (/var/lib/tancredi/data/scopes/defaults.ini: exit code 2)"},
+			"could not read Tancredi's provisioning host name: "},
+		{"no Tancredi: NS7's FQDN", "ns7.provisioning-host", fail(ns7.CmdTancredi, 3), report.Warn,
+			"provisioned from ns7.example.org (NS7's FQDN (Tancredi's hostname is unset))"},
+		{"unset, PublicHost not readable", "ns7.provisioning-host", both(set(ns7.CmdTancredi, ""), fail(ns7.CmdConfig+"nethvoice", 127)), report.Skip,
+			"NethVoice's PublicHost could not be read"},
 		{"unset, FQDN not readable", "ns7.provisioning-host", both(set(ns7.CmdTancredi, ""), fail(ns7.CmdHostname, 127)), report.Skip,
-			"NS7's FQDN could not be read (hostname -f: command not found)"},
+			"NS7's FQDN could not be read (hostname -f: hostname: command not found)"},
 		{"unset, FQDN lost", "ns7.provisioning-host", both(set(ns7.CmdTancredi, ""), func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdHostname] = ns7.Result{Status: ns7.StatusLost, Exit: -1}
-		}), report.Skip, "NS7's FQDN could not be read (hostname -f: it never answered (the connection or the probe ended first))"},
+		}), report.Skip, "NS7's FQDN could not be read (hostname -f: hostname did not answer (lost))"},
 		{"no FQDN planned", "ns7.provisioning-host", func(_ map[string]ns7.Result, _ *ns7.Facts, f *Facts) { f.NethVoiceFQDN = "" }, report.Skip, "no NethVoice FQDN is planned"},
 		{"another host, phones not read", "ns7.provisioning-host", both(set(ns7.CmdTancredi, "pbx.example.org"), fail(ns7.CmdPhones, 1)), report.Warn,
 			"the phones to re-provision could not be listed"},
@@ -152,13 +156,13 @@ func TestInventoryChecks(t *testing.T) {
 		{"custom names kept", "ns7.trunk-proxy", set(ns7.CmdTrunks, "3\tpjsip\tsbc\toff\tsbc.example\tsbc2.example\tMy-CUSTOM-sbc"), report.Pass,
 			"1 trunks have an outbound proxy of their own, kept by the import"},
 		{"no proxies", "ns7.trunk-proxy", nil, report.Pass, "no trunk has an outbound proxy of its own"},
-		{"trunks not read", "ns7.trunk-proxy", fail(ns7.CmdTrunks, 1), report.Skip, "could not be read"},
+		{"trunks not read", "ns7.trunk-proxy", fail(ns7.CmdTrunks, 1), report.Skip, "could not read the trunks: mysql failed (exit 1)"},
 		// 4: NAT settings.
 		{"NAT cleared and kept", "ns7.sip-nat", set(ns7.CmdSIPNAT, "kvstore\texternip\t203.0.113.7\nkvstore\tlocalnets\t[{\"net\":\"192.168.1.0\",\"mask\":\"24\"}]\n"+
 			"kvstore\tudpextip-0.0.0.0\t203.0.113.7\nkvstore\ttcplocalnet-0.0.0.0\tnone\nsipsettings\tlocalnet_0\t192.168.1.0"), report.Warn,
 			"the import clears externip = 203.0.113.7, localnets = [{\"net\":\"192.168.1.0\",\"mask\":\"24\"}]; it keeps as NS7 had them udpextip-0.0.0.0 = 203.0.113.7, localnet_0 = 192.168.1.0"},
 		{"no NAT", "ns7.sip-nat", nil, report.Pass, "no NAT setting"},
-		{"NAT not read", "ns7.sip-nat", fail(ns7.CmdSIPNAT, 1), report.Skip, "FreePBX's SIP settings (asterisk.kvstore_Sipsettings, asterisk.sipsettings) could not be read (sip-nat: exit code 1)"},
+		{"NAT not read", "ns7.sip-nat", fail(ns7.CmdSIPNAT, 1), report.Skip, "could not read FreePBX's NAT settings: mysql failed (exit 1)"},
 	}
 	for _, c := range cases {
 		got := find(All(factsWith(c.change)), c.id)

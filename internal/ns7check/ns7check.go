@@ -52,8 +52,15 @@ type Facts struct {
 
 	// What NS8 knows.
 	cluster.State
-	LeaderHost     string   // host of node/<leader>/vpn endpoint
-	LeaderVPNIP    string   // node/<leader>/vpn ip_address
+	LeaderHost  string // host of node/<leader>/vpn endpoint
+	LeaderVPNIP string // node/<leader>/vpn ip_address
+	// LeaderEndpointProblem says why the leader's VPN endpoint was not
+	// asked of NS7 (not host:port with a port of 1-65535, or not a host
+	// name: see cluster.SplitEndpoint); LeaderHost is then "".
+	LeaderEndpointProblem string
+	// FQDNs are the NethVoice and CTI FQDNs configured, asked of NS7 when
+	// each is a host name (NS7.Plan.FQDNs).
+	FQDNs          []string
 	LeaderNS8Addrs []string // LeaderHost as NS8 resolves it
 	LeaderNS8Err   string
 	FQDNNS8        map[string][]string // the FQDNs as NS8 resolves them
@@ -69,9 +76,10 @@ type Facts struct {
 const Action = "probe-ns7"
 
 // Checks are the checks of probe-ns7, in report order.
-var Checks = []*check.Check[Facts]{SSH, HostKey, Release, Updates, Reboot, Cockpit, NethVoice, Services,
-	MigrationTool, AccountProvider, LeaderDNS, LeaderHTTPS, VPNUDP, FQDNDNS,
-	DataSize, DumpSpace, Prefix, TimeZone, Provisioning, ProvisioningHost, Phones, Gateways, Trunks, TrunkProxy, SIPNAT, Extensions, CustomConfig, Bandwidth}
+var Checks = []*check.Check[Facts]{SSH, HostKey, Release, FactsRead, Updates, Reboot, Cockpit, NethVoice, Services,
+	MigrationTool, AccountProvider, ProviderService, ProviderBind, LeaderDNS, LeaderHTTPS, VPNUDP, VPNNetwork, FQDNDNS,
+	DataSize, DumpSpace, PhonebookPassword, Prefix, TimeZone, Provisioning, ProvisioningHost, Phones, Gateways, Trunks, TrunkProxy, SIPNAT,
+	Extensions, CustomConfig, Bandwidth}
 
 // All judges the facts with every check of probe-ns7.
 func All(f Facts) []report.Finding { return check.Judge(Checks, f) }
@@ -114,35 +122,60 @@ func (f Facts) Subject() string {
 	return net.JoinHostPort(f.NS7.Host, fmt.Sprint(f.NS7.Port))
 }
 
-// gate is the finding of a check that cannot judge because nothing was
-// asked of NS7, or because the commands it reads did not answer.
+// gate is the finding of a check that cannot judge: nothing was asked of
+// NS7, the host is not a NethServer (every fact of it would be another
+// system's), or a command it reads did not answer with a value (see
+// gateCmds). Every check of NS7's values passes through it: a fact that
+// could not be read is never judged as a value.
 func gate(f Facts, cmds ...string) *report.Finding {
+	if g := gateConn(f); g != nil {
+		return g
+	}
+	if why := f.NS7.NotNethServer(); why != "" {
+		return &report.Finding{Subject: f.Subject(), Status: report.Skip, Message: "not judged: " + why + " (see ns7.release)"}
+	}
+	return gateCmds(f, cmds...)
+}
+
+// gateConn is the finding of a check when no command reached NS7.
+func gateConn(f Facts) *report.Finding {
+	fd := &report.Finding{Subject: f.Subject(), Status: report.Skip}
+	switch {
+	case f.NS7 == nil:
+		fd.Message = "NS7 was not probed: " + f.ProbeErr
+	case f.NS7.Connected:
+		return nil
+	case f.NS7.ConnectStage == "host-key":
+		fd.Message = "no command was sent to NS7: its host key was refused (see ns7.host-key)"
+	default:
+		fd.Message = "no command was sent to NS7: the connection failed (see ns7.ssh)"
+	}
+	return fd
+}
+
+// gateCmds is the finding of a check when one of the commands it reads did
+// not answer: lost or too slow (a fail: the probe itself went wrong), or
+// answered with no value to judge (a skip that says why: the command is
+// missing, refused, failed, garbled, or was not asked; ns7.reads fails for
+// it, so that the run is not ready).
+func gateCmds(f Facts, cmds ...string) *report.Finding {
 	fd := &report.Finding{Subject: f.Subject()}
-	if f.NS7 == nil {
-		fd.Status, fd.Message = report.Skip, "NS7 was not probed: "+f.ProbeErr
-		return fd
-	}
-	if !f.NS7.Connected {
-		fd.Status = report.Skip
-		if f.NS7.ConnectStage == "host-key" {
-			fd.Message = "no command was sent to NS7: its host key was refused (see ns7.host-key)"
-		} else {
-			fd.Message = "no command was sent to NS7: the connection failed (see ns7.ssh)"
-		}
-		return fd
-	}
 	for _, c := range cmds {
 		r := f.NS7.Cmd(c)
-		switch r.Status {
-		case ns7.StatusLost, ns7.StatusNotRun:
+		switch {
+		case r.Status == ns7.StatusLost || r.Status == ns7.StatusNotRun:
 			fd.Status = report.Fail
 			fd.Message = fmt.Sprintf("lost: %s never answered because %s", c, lostCause(f.NS7))
 			fd.Remediation = hint("Run probe-ns7 again; if it happens again, check the network path to NS7 and the load of NS7")
 			return fd
-		case ns7.StatusTimeout:
+		case r.Status == ns7.StatusTimeout:
 			fd.Status = report.Fail
 			fd.Message = fmt.Sprintf("%s did not answer within its deadline on NS7 (timeout_s %s)", c, f.Timeout)
 			fd.Remediation = hint("NS7 is slow to answer: run probe-ns7 again with a larger timeout_s")
+			return fd
+		case r.Reason != "":
+			fd.Status = report.Skip
+			fd.Message = fmt.Sprintf("could not read %s: %s (see ns7.reads)", ns7.What(c), r.Reason)
 			return fd
 		}
 	}
@@ -229,7 +262,7 @@ func ssh(f Facts) report.Finding {
 	fd.Message += fmt.Sprintf("; one connection, %d sessions", n.RoundTrips)
 	if n.User != "root" {
 		fd.Status = report.Warn
-		fd.Message += fmt.Sprintf("; but %s is not root: what only root may read on NS7 (the databases through /root/.my.cnf, account-provider-test, the configuration database) cannot be read, and the checks of it say so instead of judging", n.User)
+		fd.Message += fmt.Sprintf("; but %s is not root: what only root may read on NS7 (the databases through /root/.my.cnf, account-provider-test, the configuration database, WireGuard, the spools) was not asked (%d commands), and the checks of it say so instead of judging (see ns7.reads)", n.User, len(notAsked(n)))
 		fd.Remediation = hint("Probe NS7 as root: authorize the module's key for root (as root on NS7), set ns7.user to root with configure-module, then run probe-ns7 again", authorizeCommands("root", orText(f.PublicKey, "<the module's public key>"))...)
 	}
 	return fd
@@ -300,22 +333,32 @@ func hostKey(f Facts) report.Finding {
 	return fd
 }
 
-var Release = gated(check.Meta{
+var Release = ungated(check.Meta{
 	ID: "ns7.release", Title: "NethServer 7.9.2009", Action: Action, Area: check.System,
 	Verifies: "/etc/nethserver-release says NethServer 7.9.2009.",
-	Doc: "`/etc/nethserver-release` reads `NethServer release 7.9.2009`; any other release (or no such " +
-		"file: not a NethServer) fails.",
-}, release, ns7.CmdRelease)
+	Doc: "`/etc/nethserver-release` reads `NethServer release 7.9.2009`; any other release fails. No such " +
+		"file (or one that does not name NethServer) fails saying the host is not a NethServer 7: then " +
+		"every other NS7 check is `skip`, since none of that host's facts are NS7's. A file that " +
+		"cannot be read is `skip` with the reason.",
+}, check.One(release), ns7.CmdRelease)
 
 // release judges ns7.release.
 func release(f Facts) report.Finding {
+	if g := gateConn(f); g != nil {
+		return *g
+	}
 	n := f.NS7
+	if why := n.NotNethServer(); why != "" {
+		return report.Finding{Subject: f.Subject(), Status: report.Fail, Data: map[string]any{"release": "", "line": n.ReleaseLine},
+			Message: why + " 7, so none of its facts are NS7's: the other NS7 checks were not judged",
+			Remediation: hint("Check that the NS7 host setting (configure-module ns7.host) names the NethServer 7 that runs NethVoice",
+				"cat /etc/nethserver-release")}
+	}
+	if g := gateCmds(f, ns7.CmdRelease); g != nil {
+		return *g
+	}
 	fd := report.Finding{Subject: f.Subject(), Data: map[string]any{"release": n.Release, "line": n.ReleaseLine}}
 	switch {
-	case n.Cmd(ns7.CmdRelease).Status != ns7.StatusOK:
-		fd.Status = report.Fail
-		fd.Message = "/etc/nethserver-release cannot be read: this host does not look like a NethServer 7"
-		fd.Remediation = hint("Check that the NS7 host setting names the NethServer 7 that runs NethVoice", "cat /etc/nethserver-release")
 	case n.Release == WantRelease:
 		fd.Status, fd.Message = report.Pass, "NethServer "+n.Release
 	default:
@@ -587,7 +630,7 @@ func toolIssues(f Facts, version string) (report.Status, []string, []string) {
 // toolSite is what NS7's facts and the cluster tell of the site.
 func toolSite(f Facts) knownissues.Site {
 	var s knownissues.Site
-	p := accountprovider.Classify(f.NS7)
+	p, _ := accountprovider.Read(f.NS7) // unread: an unknown type
 	s.ProviderType = p.Type
 	if f.NS7.Answered(ns7.CmdLeaderDNS) {
 		resolves := len(f.NS7.LeaderAddrs) > 0
@@ -644,7 +687,10 @@ func init() {
 // accountProvider judges ns7.account-provider.
 func accountProvider(f Facts) report.Finding {
 	if f.NS7.Provider == nil {
-		if g := gate(f, ns7.CmdProvider); g != nil {
+		// A dump that never came fails; one that answered no value leaves
+		// sssd's record to classify the provider (ns7.reads fails for it:
+		// ns8-join runs the same dump and stops when it fails).
+		if g := gate(f, ns7.CmdProvider); g != nil && g.Status != report.Skip {
 			return *g
 		}
 	}
@@ -686,9 +732,13 @@ func leaderGate(f Facts) *report.Finding {
 		s := check.Skip(f.Subject(), why)
 		return &s
 	}
-	if f.LeaderHost == "" {
+	switch {
+	case f.LeaderEndpointProblem != "":
 		return &report.Finding{Subject: f.Subject(), Status: report.Skip,
-			Message: "the leader's VPN endpoint is not set (node/<leader>/vpn endpoint)"}
+			Message: "not asked of NS7: the leader's VPN endpoint is invalid: " + f.LeaderEndpointProblem + " (see vpn.endpoint)"}
+	case f.LeaderHost == "":
+		return &report.Finding{Subject: f.Subject(), Status: report.Skip,
+			Message: "the leader's VPN endpoint is not set (node/<leader>/vpn endpoint; see vpn.endpoint)"}
 	}
 	return nil
 }
@@ -848,19 +898,33 @@ var FQDNDNS = ungated(check.Meta{
 	Verifies: "The NethVoice and CTI FQDNs resolve from NS7 as they do from NS8.",
 	Doc: "One finding per configured NethVoice/CTI FQDN: NS7's `getent ahostsv4` answers compared with " +
 		"NS8's. The same addresses (or none on both sides, to be created at cutover) pass; one side only, " +
-		"or different addresses, warn (split or stale DNS). `skip` when no FQDN is configured.",
+		"or different addresses, warn (split or stale DNS). `skip` when no FQDN is configured, and for each " +
+		"configured one that NS7 was not asked about (NS7 not probed, not a NethServer, or not a host name), " +
+		"saying which.",
 }, fqdnDNS, ns7.CmdFQDN+"<n>")
 
-// fqdnDNS judges ns7.fqdn-dns, one finding per FQDN.
+// fqdnDNS judges ns7.fqdn-dns, one finding per configured FQDN: NS7's
+// answer when it was asked, else why it was not.
 func fqdnDNS(f Facts) []report.Finding {
-	if f.NS7 == nil || len(f.NS7.Plan.FQDNs) == 0 {
+	if len(f.FQDNs) == 0 {
 		return []report.Finding{{Subject: "fqdns", Status: report.Skip,
 			Message: "no NethVoice or CTI FQDN is configured (configure-module fqdns)"}}
 	}
 	var out []report.Finding
-	for i, name := range f.NS7.Plan.FQDNs {
+	for _, name := range f.FQDNs {
 		fd := report.Finding{Subject: name}
-		if g := gate(f, ns7.CmdFQDN+fmt.Sprint(i)); g != nil {
+		i := -1
+		if f.NS7 != nil {
+			i = indexOf(f.NS7.Plan.FQDNs, name)
+		}
+		g := gate(f)
+		if g == nil && i < 0 {
+			g = &report.Finding{Status: report.Skip, Message: "not asked of NS7: " + name + " is not a host name"}
+		}
+		if g == nil {
+			g = gateCmds(f, ns7.CmdFQDN+fmt.Sprint(i))
+		}
+		if g != nil {
 			g.Subject = name
 			out = append(out, *g)
 			continue
@@ -896,6 +960,15 @@ func fqdnDNS(f Facts) []report.Finding {
 		out = append(out, fd)
 	}
 	return out
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 func errNote(e string) string {

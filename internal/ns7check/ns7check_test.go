@@ -21,8 +21,8 @@ func healthyOutputs() map[string]ns7.Result {
 		ns7.CmdKernels:                     ok("3.10.0-1160.102.1.el7.x86_64\n3.10.0-1160.119.1.el7.x86_64"),
 		ns7.CmdPackages:                    {Status: ns7.StatusFailed, Exit: 1, Output: "nethserver-nethvoice14 14.9.2-1.ns7\nnethserver-ns8-migration 1.3.8-1.ns7\npackage asterisk13-core is not installed"},
 		ns7.CmdUpdates:                     ok(""),
-		ns7.CmdServices:                    {Status: ns7.StatusFailed, Exit: 3, Output: "active\nactive\nactive\nactive\nactive\nactive\ninactive"},
-		ns7.CmdListen:                      ok("LISTEN 0 128 *:9090 *:*"),
+		ns7.CmdServices:                    {Status: ns7.StatusFailed, Exit: 3, Output: "active\nactive\nactive\nactive\nactive\nactive\ninactive\nactive\ninactive"},
+		ns7.CmdListen:                      ok("LISTEN 0 128 *:9090 *:*\nLISTEN 0 128 *:636 *:*"),
 		ns7.CmdProvider:                    ok(`{"isAD":"","isLdap":"1","BaseDN":"dc=directory,dc=nh","LdapURI":"ldap://127.0.0.1","BindPassword":"x"}`),
 		ns7.CmdConfig + "sssd":             ok(`{"name":"sssd","type":"service","props":{"Provider":"ldap","LdapURI":"ldap://127.0.0.1"}}`),
 		ns7.CmdConfig + "nsdc":             ok(""),
@@ -49,7 +49,10 @@ func healthyOutputs() map[string]ns7.Result {
 		ns7.CmdCustomAGI:                   ok(""),
 		ns7.CmdCards:                       ok(""),
 		ns7.CmdClock:                       ok("1795562244"),
-		ns7.CmdWG:                          {Status: ns7.StatusFailed, Exit: 1},
+		ns7.CmdWG:                          {Status: ns7.StatusFailed, Exit: 3},
+		ns7.CmdSecrets:                     ok("present /var/lib/nethserver/secrets/ldapservice\npresent /var/lib/nethserver/secrets/PhonebookDBPasswd"),
+		ns7.CmdAddresses:                   ok("1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0"),
+		ns7.CmdRoutes:                      ok("default via 192.168.1.1 dev eth0\n192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10"),
 		ns7.CmdLeaderDNS:                   ok("10.5.4.1 STREAM leader.example.test"),
 		ns7.CmdLeaderTCP:                   ok(""),
 		ns7.CmdFQDN + "0":                  ok("198.51.100.10 STREAM voice.example.org"),
@@ -62,7 +65,7 @@ func factsWith(change func(out map[string]ns7.Result, n *ns7.Facts, f *Facts)) F
 		HostKey:   ns7.HostKey{Status: ns7.KeyMatches, Fingerprint: "SHA256:abc", Type: "ssh-ed25519"},
 		Plan:      ns7.PlanFacts{LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"}},
 		Bandwidth: &ns7.Bandwidth{Bytes: 8 << 20, Seconds: 0.1, BytesPerSecond: 80 << 20}}
-	f := Facts{Timeout: 10 * time.Second, NethVoiceFQDN: "voice.example.org", State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{}}, LeaderHost: "leader.example.test",
+	f := Facts{Timeout: 10 * time.Second, NethVoiceFQDN: "voice.example.org", State: cluster.State{RedisConfigured: true, Cluster: &cluster.Snapshot{Network: "10.5.4.0/24"}}, LeaderHost: "leader.example.test", FQDNs: []string{"voice.example.org"},
 		LeaderVPNIP: "10.5.4.1", LeaderNS8Addrs: []string{"10.5.4.1"}, FQDNNS8: map[string][]string{"voice.example.org": {"198.51.100.10"}}}
 	if change != nil {
 		change(out, n, &f)
@@ -141,12 +144,12 @@ func TestEvaluators(t *testing.T) {
 			o[ns7.CmdUpdates] = ns7.Result{Status: ns7.StatusTimeout, Exit: 124}
 		}, report.Fail, "did not answer within its deadline"},
 		{"ns7.reboot", set(ns7.CmdKernels, "3.10.0-1160.119.1.el7.x86_64\n3.10.0-1160.9.1.el7.x86_64\n3.10.0-1160.120.1.el7.x86_64"), report.Fail, "3.10.0-1160.120.1.el7.x86_64 is installed"},
-		{"ns7.cockpit", set(ns7.CmdListen, ""), report.Fail, "not listening"},
+		{"ns7.cockpit", set(ns7.CmdListen, "State Recv-Q Send-Q Local Address:Port Peer Address:Port"), report.Fail, "not listening"},
 		{"ns7.nethvoice", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdPackages] = ns7.Result{Status: ns7.StatusFailed, Exit: 1, Output: "package nethserver-nethvoice14 is not installed"}
 		}, report.Fail, "not installed"},
 		{"ns7.services", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
-			o[ns7.CmdServices] = ns7.Result{Status: ns7.StatusFailed, Exit: 3, Output: "failed\nactive\nactive\nactive\nactive\nactive\ninactive"}
+			o[ns7.CmdServices] = ns7.Result{Status: ns7.StatusFailed, Exit: 3, Output: "failed\nactive\nactive\nactive\nactive\nactive\ninactive\nactive\ninactive"}
 		}, report.Fail, "asterisk is failed"},
 		{"ns7.ssh", func(_ map[string]ns7.Result, n *ns7.Facts, f *Facts) {
 			n.User = "admin"
@@ -204,7 +207,7 @@ func TestEvaluators(t *testing.T) {
 		{"ns7.fqdn-dns", set(ns7.CmdFQDN+"0", "10.0.0.9 STREAM voice.example.org"), report.Warn, "split or stale DNS"},
 		{"ns7.data-size", func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
 			o[ns7.CmdDBSizes] = ns7.Result{Status: ns7.StatusFailed, Exit: 1}
-		}, report.Warn, "not measured: databases (the database sizes could not be read (exit code 1)); in all at least 20.0 KiB and at most 1.9 GiB, a bound from the filesystems that hold what was not measured (df: /var/lib/mysql uses 1.9 GiB)"},
+		}, report.Warn, "not measured: databases (the database sizes could not be read (mysql failed (exit 1))); in all at least 20.0 KiB and at most 1.9 GiB, a bound from the filesystems that hold what was not measured (df: /var/lib/mysql uses 1.9 GiB)"},
 		// The recordings cut by the data budget: the months done are a lower
 		// bound, the spool's filesystem the upper one; not a blocking fail.
 		{"ns7.data-size", func(o map[string]ns7.Result, n *ns7.Facts, _ *Facts) {
@@ -225,7 +228,8 @@ func TestEvaluators(t *testing.T) {
 		}, report.Pass, "401.1 GiB in all: files 401.0 GiB (recordings 400.0 GiB, voicemail 1.0 GiB), databases 105.0 MiB (asterisk 5.0 MiB, asteriskcdrdb 100.0 MiB); the files were measured 3h0m0s ago (2026-11-25T09:00:00Z, in 1m35s) and not walked again"},
 		{"ns7.data-size", nil, report.Pass, "105.0 MiB in all: files 20.0 KiB (recordings 16.0 KiB"},
 		{"ns7.dump-space", set(ns7.CmdDBSizes, "asteriskcdrdb\t82054619136"), report.Fail, "need about 91.7 GiB"},
-		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":""}}`), report.Fail, `international prefix ""`},
+		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":""}}`), report.Fail, "NS7 has no international prefix"},
+		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":"39"}}`), report.Fail, `international prefix "39"`},
 		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":"+39"}}`), report.Pass, `"+39"`},
 		{"ns7.timezone", set(ns7.CmdTimeZone, "Local"), report.Fail, "not in the tz database"},
 		{"ns7.timezone", set(ns7.CmdTimeZone, "../../etc/passwd"), report.Fail, "not in the tz database"},

@@ -28,17 +28,17 @@ var ProvisioningHost = ungated(check.Meta{
 // provisioningSource returns NS7's provisioning host and where it comes
 // from, or why it is unknown.
 func provisioningSource(n *ns7.Facts) (host, from, unknown string) {
-	if r := n.Cmd(ns7.CmdTancredi); r.Status != ns7.StatusOK {
-		return "", "", fmt.Sprintf("Tancredi's provisioning host could not be read (%s: %s)", ns7.TancrediDefaults, failure(r))
-	}
 	if n.TancrediHost != "" {
 		return n.TancrediHost, "Tancredi's hostname", ""
+	}
+	if why := unreadWhy(n, ns7.CmdConfig+"nethvoice"); why != "" {
+		return "", "", "Tancredi's hostname is unset and NethVoice's PublicHost could not be read (" + why + ")"
 	}
 	if rec := n.Config["nethvoice"]; rec != nil && rec.Props["PublicHost"] != "" {
 		return rec.Props["PublicHost"], "NethVoice's PublicHost (Tancredi's hostname is unset)", ""
 	}
 	if r := n.Cmd(ns7.CmdHostname); r.Status != ns7.StatusOK || n.Hostname == "" {
-		return "", "", "Tancredi's hostname is unset and NS7's FQDN could not be read (hostname -f: " + failure(r) + ")"
+		return "", "", "Tancredi's hostname is unset and NS7's FQDN could not be read (hostname -f: " + orText(unreadWhy(n, ns7.CmdHostname), "no name") + ")"
 	}
 	return n.Hostname, "NS7's FQDN (Tancredi's hostname is unset)", ""
 }
@@ -66,13 +66,11 @@ func provisioningHost(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("phones are provisioned from %s (%s), the NethVoice FQDN planned on NS8: they find NS8 once the name points there", host, from)
 		return fd
 	}
-	if g := gate(f, ns7.CmdPhones); g != nil {
-		return *g
-	}
-	if u := unread(f, ns7.CmdPhones, "the phones"); u != nil {
+	// The host differs whatever the phones: warn even when they are unknown.
+	if why := unreadWhy(f.NS7, ns7.CmdPhones); why != "" {
 		fd.Status = report.Warn
 		fd.Message = fmt.Sprintf("phones are provisioned from %s (%s), not from %s, the NethVoice FQDN planned on NS8; the phones to re-provision could not be listed: %s",
-			host, from, f.NethVoiceFQDN, u.Message)
+			host, from, f.NethVoiceFQDN, why)
 		fd.Remediation = reprovision(host, f.NethVoiceFQDN)
 		return fd
 	}
@@ -136,9 +134,6 @@ func ProxyRule(t ns7.Trunk) string {
 
 // trunkProxy judges ns7.trunk-proxy.
 func trunkProxy(f Facts) report.Finding {
-	if u := unread(f, ns7.CmdTrunks, "the trunks (asterisk.trunks, asterisk.pjsip)"); u != nil {
-		return *u
-	}
 	fd := report.Finding{Subject: f.Subject()}
 	rows := []map[string]string{}
 	var list []string
@@ -184,9 +179,6 @@ var natCleared = map[string]bool{"kvstore/externip": true, "kvstore/localnets": 
 
 // sipNAT judges ns7.sip-nat.
 func sipNAT(f Facts) report.Finding {
-	if u := unread(f, ns7.CmdSIPNAT, "FreePBX's SIP settings (asterisk.kvstore_Sipsettings, asterisk.sipsettings)"); u != nil {
-		return *u
-	}
 	fd := report.Finding{Subject: f.Subject()}
 	var cleared, kept []string
 	rows := []map[string]any{}

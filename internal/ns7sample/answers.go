@@ -28,7 +28,7 @@ type answerer func(v Variant, argv []string, now time.Time) Answer
 var answers = map[string]answerer{
 	ns7.CmdRelease: func(v Variant, _ []string, _ time.Time) Answer {
 		if v.Release == "" {
-			return Answer{Stderr: "cat: /etc/nethserver-release: No such file or directory\n", Exit: 1}
+			return Answer{Exit: 3} // the probe's snippet: no such file
 		}
 		return Answer{Stdout: v.Release + "\n"}
 	},
@@ -95,12 +95,37 @@ var answers = map[string]answerer{
 	ns7.CmdDataSize:   func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DU()} },
 	ns7.CmdRecordings: func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.DUTree(ns7.RecordingsDir, 2)} },
 	ns7.CmdDataFS:     func(v Variant, _ []string, _ time.Time) Answer { return v.DFPaths() },
+	ns7.CmdSecrets:    func(v Variant, _ []string, _ time.Time) Answer { return v.SecretStates() },
+	ns7.CmdAddresses:  func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.IPAddr} },
+	ns7.CmdRoutes:     func(v Variant, _ []string, _ time.Time) Answer { return Answer{Stdout: v.IPRoute} },
+}
+
+// SecretStates answers the probe's secret-files snippet from the files the
+// variant has (NS7's secrets directory is always there, searchable by root).
+func (v Variant) SecretStates() Answer {
+	var b strings.Builder
+	for _, p := range ns7.SecretFiles {
+		c, ok := v.Files[p]
+		switch {
+		case !ok:
+			b.WriteString(ns7.SecretMissing)
+		case c == "":
+			b.WriteString(ns7.SecretEmpty)
+		default:
+			b.WriteString(ns7.SecretPresent)
+		}
+		b.WriteString(" " + p + "\n")
+	}
+	return Answer{Stdout: b.String()}
 }
 
 // Answer answers one command of the probe's batch, by its id (ns7's
 // command table) and its argument vector, at the time now (NS7's clock and
 // handshake ages). An unknown id answers as bash does to an unknown command.
 func (v Variant) Answer(id string, argv []string, now time.Time) Answer {
+	if a, ok := v.broken(id, argv); ok {
+		return a
+	}
 	switch {
 	case strings.HasPrefix(id, ns7.CmdConfig):
 		return v.ConfigPrintJSON(strings.TrimPrefix(id, ns7.CmdConfig))
@@ -111,6 +136,26 @@ func (v Variant) Answer(id string, argv []string, now time.Time) Answer {
 		return a(v, argv, now)
 	}
 	return Answer{Stderr: "bash: " + first(argv) + ": command not found\n", Exit: 127}
+}
+
+// broken answers a command whose program the variant leaves out or makes
+// not executable, as timeout(1) does.
+func (v Variant) broken(id string, argv []string) (Answer, bool) {
+	prog := path.Base(first(argv))
+	if id == ns7.CmdProvider {
+		prog = "account-provider-test"
+	}
+	for _, m := range v.Missing {
+		if m == prog {
+			return Answer{Stderr: "timeout: failed to run command '" + first(argv) + "': No such file or directory\n", Exit: 127}, true
+		}
+	}
+	for _, r := range v.Refused {
+		if r == prog {
+			return Answer{Stderr: "timeout: failed to run command '" + first(argv) + "': Permission denied\n", Exit: 126}, true
+		}
+	}
+	return Answer{}, false
 }
 
 func configGet(v Variant, argv []string, _ time.Time) Answer {
@@ -144,12 +189,13 @@ func inventory(answer func(*Asterisk) string) answerer {
 	}
 }
 
-// TancrediHost answers the probe's awk over Tancredi's defaults.ini: the
+// TancrediHost answers the probe's awk over Tancredi's defaults.ini (exit
+// 3 when there is no such file): the
 // value after "=" of hostname in the [data] section, as awk prints it.
 func (v Variant) TancrediHost() Answer {
 	ini, ok := v.Files[ns7.TancrediDefaults]
 	if !ok {
-		return Answer{Stderr: "awk: cmd. line:1: fatal: cannot open file `" + ns7.TancrediDefaults + "' for reading: No such file or directory\n", Exit: 2}
+		return Answer{Exit: 3} // the probe's test -e: no such file
 	}
 	var a Answer
 	section := ""
@@ -321,7 +367,7 @@ func (v Variant) Getent(name string) Answer {
 // Handshakes answers wg show ns8 latest-handshakes at now (WG holds ages).
 func (v Variant) Handshakes(now time.Time) Answer {
 	if v.WG == "" {
-		return Answer{Stderr: "Unable to access interface: No such device\n", Exit: 1}
+		return Answer{Exit: 3} // the probe's snippet: no interface ns8
 	}
 	var b strings.Builder
 	for _, line := range strings.Split(strings.TrimSpace(v.WG), "\n") {

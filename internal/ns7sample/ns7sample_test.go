@@ -113,7 +113,8 @@ func TestVariantsAnswer(t *testing.T) {
 	delete(v.Files, ns7.TancrediDefaults)
 	v.DB = nil
 	f = probe(t, v, ns7.Plan{})
-	if r := f.Cmd(ns7.CmdTancredi); r.Status != ns7.StatusFailed || r.Exit != 2 {
+	// No Tancredi is an answer (the old engine), not a fact unread.
+	if r := f.Cmd(ns7.CmdTancredi); r.Exit != 3 || r.Reason != "" || !f.Answered(ns7.CmdTancredi) || f.TancrediHost != "" {
 		t.Errorf("no defaults.ini: %+v", r)
 	}
 	if r := f.Cmd(ns7.CmdPhones); r.Status != ns7.StatusFailed || f.Devices != nil {

@@ -66,6 +66,18 @@ type Variant struct {
 	// DumpDisk is the filesystem of /var/lib/asterisk as df -PB1 shows it
 	// (the demo's answer; the tests' world measures its real filesystem).
 	DumpDisk Disk
+	// IPAddr and IPRoute are ip -o -4 addr show and ip -4 route show (the
+	// demo's answers; the tests' world shows its network namespace's own).
+	IPAddr, IPRoute string
+	// Plain makes the tests' world a plain Debian host, not an NS7: none of
+	// the variant's files or stub commands, the machine's own commands
+	// only (the demo does not serve it).
+	Plain bool
+	// Missing and Refused name NS7 programs (config, mysql, yum, rpm, wg,
+	// account-provider-test...) that are not there (exit 127) or cannot be
+	// run (not executable: exit 126). In the tests' world a missing stub
+	// leaves the machine's own program of that name, if it has one.
+	Missing, Refused []string
 }
 
 // Disk is one filesystem as df shows it.
@@ -78,6 +90,10 @@ type Disk struct {
 // Canary bind password of the healthy fixture: a test searches for it in
 // everything the module writes.
 const BindPasswordCanary = "Canary-Bind-7b1e9c2f"
+
+// PhonebookPasswordCanary is the healthy fixture's phonebook database
+// password (/var/lib/nethserver/secrets/PhonebookDBPasswd).
+const PhonebookPasswordCanary = "Canary-Phonebook-3d5a81e0"
 
 // Healthy is an NS7 ready to migrate: NethServer 7.9.2009 fully updated,
 // NethVoice running with Tancredi (provisioning from voice.example.org,
@@ -97,8 +113,8 @@ func Healthy() Variant {
 		},
 		YumExit: 0,
 		Services: map[string]string{"asterisk": "active", "httpd-fpbx": "active", "nethcti-server": "active",
-			"janus-gateway": "active", "mariadb": "active", "cockpit.socket": "active"},
-		Listen: []int{22, 9090, 5060},
+			"janus-gateway": "active", "mariadb": "active", "cockpit.socket": "active", "slapd": "active"},
+		Listen: []int{22, 636, 9090, 5060},
 		Provider: map[string]string{"isAD": "", "isLdap": "1", "BaseDN": "dc=directory,dc=nh", "UserDN": "ou=People,dc=directory,dc=nh",
 			"GroupDN": "ou=Groups,dc=directory,dc=nh", "LdapURI": "ldap://127.0.0.1", "host": "127.0.0.1", "port": "389", "StartTls": "",
 			"BindDN": "cn=ldapservice,dc=directory,dc=nh", "BindPassword": BindPasswordCanary, "DiscoverDcType": "dns"},
@@ -128,8 +144,14 @@ func Healthy() Variant {
 			"/etc/asterisk/sip_custom.conf":                                    "",
 			"/var/lib/asterisk/agi-bin/dialparties.agi":                        "#!/usr/bin/php",
 			"/var/lib/nethserver/nethcti/templates/customer_card/identity.ejs": "<div/>",
+			// Their content is a canary: the probe only tests that they exist.
+			"/var/lib/nethserver/secrets/ldapservice":       BindPasswordCanary + "\n",
+			"/var/lib/nethserver/secrets/PhonebookDBPasswd": PhonebookPasswordCanary + "\n",
 		},
 		DB:       healthyDB(),
+		IPAddr: "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n" +
+			"2: eth0    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0\\       valid_lft forever preferred_lft forever\n",
+		IPRoute:  "default via 192.168.1.1 dev eth0 \n192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10 \n",
 		Owned:    []string{"/var/lib/asterisk/agi-bin/dialparties.agi"},
 		DumpDisk: Disk{Device: "/dev/mapper/centos-root", Size: 53660876800, Used: 21474836480, Mount: "/"},
 	}
@@ -143,6 +165,10 @@ func LocalAD() Variant {
 	v.Config["sssd"] = Record{Name: "sssd", Type: "service", Props: map[string]string{"Provider": "ad", "Realm": "AD.EXAMPLE.ORG", "Workgroup": "AD", "BindPassword": BindPasswordCanary}}
 	v.Config["nsdc"] = Record{Name: "nsdc", Type: "service", Props: map[string]string{"IpAddress": "192.168.1.5", "ProvisionType": "newdomain", "status": "enabled"}}
 	delete(v.Config, "slapd")
+	delete(v.Services, "slapd")
+	delete(v.Files, "/var/lib/nethserver/secrets/ldapservice")
+	v.Services["nsdc"] = "active"
+	v.Listen = []int{22, 9090, 5060}
 	return v
 }
 
@@ -154,6 +180,9 @@ func RemoteLDAP() Variant {
 	v.Provider["BaseDN"] = "dc=corp,dc=example,dc=org"
 	v.Config["sssd"].Props["LdapURI"] = "ldap://ldap.corp.example.org"
 	delete(v.Config, "slapd")
+	delete(v.Services, "slapd")
+	delete(v.Files, "/var/lib/nethserver/secrets/ldapservice")
+	v.Listen = []int{22, 9090, 5060}
 	return v
 }
 
@@ -161,6 +190,7 @@ func RemoteLDAP() Variant {
 func RemoteAD() Variant {
 	v := LocalAD()
 	delete(v.Config, "nsdc")
+	delete(v.Services, "nsdc")
 	v.Provider["LdapURI"] = "ldaps://dc1.corp.example.org"
 	v.Config["sssd"].Props["Realm"] = "CORP.EXAMPLE.ORG"
 	return v
@@ -172,6 +202,7 @@ func NoProvider() Variant {
 	v.Provider = map[string]string{"isAD": "", "isLdap": "", "BaseDN": "", "LdapURI": "", "BindPassword": ""}
 	v.Config["sssd"] = Record{Name: "sssd", Type: "service", Props: map[string]string{"Provider": "none"}}
 	delete(v.Config, "slapd")
+	delete(v.Services, "slapd")
 	return v
 }
 

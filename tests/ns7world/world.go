@@ -70,7 +70,16 @@ type Options struct {
 	// MariaDB runs a real MariaDB with NS7's tables and the variant's
 	// inventory rows (mariadb.go); without it the fixture answers.
 	MariaDB bool
+	// User, when set, is an account other than root on NS7 (uid and gid
+	// UserID, home /home/<user>, shell bash); UserKeys are the lines of its
+	// own ~/.ssh/authorized_keys (none: the user has no key authorized).
+	// root's keys (AuthorizedKeys) do not open its account.
+	User     string
+	UserKeys []string
 }
+
+// UserID is the uid and gid of Options.User.
+const UserID = 20777
 
 // World is one running NS7.
 type World struct {
@@ -136,6 +145,9 @@ func Start(t testing.TB, v Variant, o Options) *World {
 		}
 		t.Cleanup(w.db.stop)
 	}
+	if err := w.tunnel(); err != nil {
+		t.Fatalf("ns7world: tunnel: %v", err)
+	}
 	if err := w.writeFixture(); err != nil {
 		t.Fatalf("ns7world: fixture: %v", err)
 	}
@@ -191,6 +203,31 @@ func (w *World) network() error {
 	return fmt.Errorf("no free network: %v", lastErr)
 }
 
+// tunnel gives a joined NS7 (a variant with WireGuard handshakes) its
+// interface ns8 (one end of a veth pair), with the migration tool's address in the
+// cluster network: what /sys/class/net, ip addr and ip route then show.
+func (w *World) tunnel() error {
+	if w.v.WG == "" || w.v.Plain {
+		return nil
+	}
+	// A veth pair inside the namespace (the machine may lack the dummy
+	// driver); its peer stays down, unnamed in any check.
+	cmds := [][]string{{"ip", "link", "add", "ns8", "type", "veth", "peer", "name", "ns8peer"}, {"ip", "link", "set", "ns8", "up"}}
+	if r, ok := w.v.Config["wg-quick@ns8"]; ok && r.Props["Address"] != "" {
+		bits := "24"
+		if _, n, found := strings.Cut(r.Props["RemoteNetwork"], "/"); found {
+			bits = n
+		}
+		cmds = append(cmds, []string{"ip", "addr", "add", r.Props["Address"] + "/" + bits, "dev", "ns8"})
+	}
+	for _, c := range cmds {
+		if err := run(append([]string{"ip", "netns", "exec", w.Name}, c...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *World) writeFile(path string, data []byte, mode os.FileMode) error {
 	p, ok := upper(w.Dir, path)
 	if !ok {
@@ -211,6 +248,39 @@ func (w *World) FixturePath(path string) string {
 
 func (w *World) writeFixture() error {
 	v := w.v
+	if err := w.mkOverlays(); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"/etc/resolv.conf":   "nameserver 127.0.0.1\n", // nothing answers: no query leaves the world
+		"/etc/nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
+	}
+	if !v.Plain {
+		for p, c := range w.ns7Files() {
+			files[p] = c
+		}
+	}
+	if err := w.hostsAndUsers(files); err != nil {
+		return err
+	}
+	for p, c := range files {
+		mode := os.FileMode(0o644)
+		if p == "/etc/shadow" || strings.HasPrefix(p, "/var/lib/nethserver/secrets/") {
+			mode = 0o600
+		}
+		if err := w.writeFile(p, []byte(c), mode); err != nil {
+			return err
+		}
+	}
+	if !v.Plain {
+		if err := w.writeNS7(); err != nil {
+			return err
+		}
+	}
+	return w.writeKeys()
+}
+
+func (w *World) mkOverlays() error {
 	for _, o := range overlays {
 		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
 		for _, d := range []string{"up", "work"} {
@@ -219,10 +289,15 @@ func (w *World) writeFixture() error {
 			}
 		}
 	}
+	return nil
+}
+
+// ns7Files are the NS7 files of the variant and the data its stubs answer
+// from.
+func (w *World) ns7Files() map[string]string {
+	v := w.v
 	files := map[string]string{
 		"/etc/nethserver-release":       v.Release + "\n",
-		"/etc/resolv.conf":              "nameserver 127.0.0.1\n", // nothing answers: no query leaves the world
-		"/etc/nsswitch.conf":            "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
 		"/var/lib/ns7world/lib.sh":      stubLib,
 		"/var/lib/ns7world/hostname":    v.Hostname + "\n",
 		"/var/lib/ns7world/kernel":      v.Kernel + "\n",
@@ -235,16 +310,6 @@ func (w *World) writeFixture() error {
 	if v.Release == "" {
 		delete(files, "/etc/nethserver-release")
 	}
-	hosts, _ := os.ReadFile("/etc/hosts")
-	var hb strings.Builder
-	hb.Write(hosts)
-	for _, name := range w.o.HostAliases {
-		fmt.Fprintf(&hb, "%s\t%s\n", w.HostIP, name)
-	}
-	for _, name := range sortedKeys(v.Hosts) {
-		fmt.Fprintf(&hb, "%s\t%s\n", v.Hosts[name], name)
-	}
-	files["/etc/hosts"] = hb.String()
 	// The formats shared with the demo's answers (ns7sample).
 	files["/var/lib/ns7world/rpm-packages"] = v.PackageLines()
 	files["/var/lib/ns7world/services"] = v.ServiceLines()
@@ -273,18 +338,70 @@ func (w *World) writeFixture() error {
 	for p, c := range v.Files {
 		files[p] = c
 	}
-	for p, c := range files {
-		if err := w.writeFile(p, []byte(c), 0o644); err != nil {
+	return files
+}
+
+// hostsAndUsers adds to files the world's /etc/hosts (the machine's, the
+// aliases, the variant's names) and its accounts (the machine's, and
+// Options.User).
+func (w *World) hostsAndUsers(files map[string]string) error {
+	hosts, _ := os.ReadFile("/etc/hosts")
+	var hb strings.Builder
+	hb.Write(hosts)
+	for _, name := range w.o.HostAliases {
+		fmt.Fprintf(&hb, "%s\t%s\n", w.HostIP, name)
+	}
+	for _, name := range sortedKeys(w.v.Hosts) {
+		fmt.Fprintf(&hb, "%s\t%s\n", w.v.Hosts[name], name)
+	}
+	files["/etc/hosts"] = hb.String()
+	for f, line := range map[string]string{
+		"/etc/passwd": fmt.Sprintf("%s:x:%d:%d::/home/%s:/bin/bash\n", w.o.User, UserID, UserID, w.o.User),
+		"/etc/group":  fmt.Sprintf("%s:x:%d:\n", w.o.User, UserID),
+		// "*": no password, not locked (sshd refuses a locked account).
+		"/etc/shadow": w.o.User + ":*:19000:0:99999:7:::\n",
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
 			return err
 		}
+		if w.o.User != "" {
+			b = append(b, line...)
+		}
+		files[f] = string(b)
 	}
+	return nil
+}
+
+// writeNS7 writes the stub commands and the files of special shapes
+// (sparse, many), and closes NS7's secrets directory to all but root.
+func (w *World) writeNS7() error {
+	v := w.v
 	for p, c := range stubs {
-		if err := w.writeFile("/"+p, []byte(c), 0o755); err != nil {
+		mode := os.FileMode(0o755)
+		switch stubState(v, p) {
+		case "missing":
+			continue
+		case "refused":
+			mode = 0o644
+		}
+		if err := w.writeFile("/"+p, []byte(c), mode); err != nil {
 			return err
 		}
 	}
 	if err := w.wrapSlowReal(); err != nil {
 		return err
+	}
+	// Stubs run as any user leave their marks.
+	if up, _ := upper(w.Dir, "/var/lib/ns7world/marks"); exists(up) {
+		if err := os.Chmod(up, 0o1777); err != nil {
+			return err
+		}
+	}
+	if up, _ := upper(w.Dir, "/var/lib/nethserver/secrets"); exists(up) {
+		if err := os.Chmod(up, 0o700); err != nil {
+			return err
+		}
 	}
 	for p, size := range v.Sparse {
 		up, _ := upper(w.Dir, p)
@@ -315,7 +432,37 @@ func (w *World) writeFixture() error {
 			}
 		}
 	}
-	return os.WriteFile(filepath.Join(w.Dir, "authorized_keys"), []byte(strings.Join(w.o.AuthorizedKeys, "\n")+"\n"), 0o600)
+	return nil
+}
+
+// writeKeys writes root's authorized keys and the other user's.
+func (w *World) writeKeys() error {
+	if err := os.WriteFile(filepath.Join(w.Dir, "authorized_keys.root"), []byte(strings.Join(w.o.AuthorizedKeys, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(w.Dir, "user_keys"), []byte(strings.Join(w.o.UserKeys, "\n")+"\n"), 0o600)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// stubState says whether the variant leaves a stub out ("missing") or
+// makes it not executable ("refused"), by the program's name.
+func stubState(v Variant, stub string) string {
+	name := filepath.Base(stub)
+	for _, m := range v.Missing {
+		if m == name {
+			return "missing"
+		}
+	}
+	for _, r := range v.Refused {
+		if r == name {
+			return "refused"
+		}
+	}
+	return ""
 }
 
 // wrapSlowReal makes a real command the variant slows down (du: a huge
@@ -392,7 +539,7 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 PidFile none
-`, w.IP, w.Port, filepath.Join(w.Dir, "host_ed25519"), filepath.Join(w.Dir, "authorized_keys"), pw)
+`, w.IP, w.Port, filepath.Join(w.Dir, "host_ed25519"), filepath.Join(w.Dir, "authorized_keys.%u")+" .ssh/authorized_keys", pw)
 }
 
 // start runs sshd in the namespaces; it returns once sshd listens.
@@ -416,6 +563,15 @@ func (w *World) start() error {
 		fmt.Fprintf(&sc, "cp %s /root/.my.cnf\n", w.db.cnf)
 	}
 	sc.WriteString(`if [ -n "$NS7WORLD_ROOT_PASSWORD" ]; then echo "root:$NS7WORLD_ROOT_PASSWORD" | chpasswd; fi` + "\n")
+	if u := w.o.User; u != "" {
+		// The user's home, its own: a tmpfs of this namespace.
+		home := "/home/" + u
+		fmt.Fprintf(&sc, "mount -t tmpfs -o mode=0755 tmpfs /home\nmkdir -p %[1]s\nchown %[2]d:%[2]d %[1]s\n", home, UserID)
+		if len(w.o.UserKeys) > 0 {
+			fmt.Fprintf(&sc, "install -d -m 700 -o %[2]d -g %[2]d %[1]s/.ssh\ninstall -m 600 -o %[2]d -g %[2]d %[3]s %[1]s/.ssh/authorized_keys\n",
+				home, UserID, filepath.Join(w.Dir, "user_keys"))
+		}
+	}
 	fmt.Fprintf(&sc, "exec /usr/sbin/sshd -D -e -f %s -E %s\n", cfg, filepath.Join(w.Dir, "sshd.log"))
 	listening := strings.Count(w.Log(), "Server listening on") // the log goes on across restarts
 	cmd := exec.Command("ip", "netns", "exec", w.Name, "unshare", "--mount", "--propagation", "private", "sh", "-c", sc.String())
@@ -562,4 +718,27 @@ func (w *World) cleanup() {
 	w.Kill()
 	run("ip", "netns", "del", w.Name)
 	run("ip", "link", "del", w.hostVeth) // gone with the namespace, normally
+}
+
+// Exec runs a shell command as root inside NS7 (its mount and network
+// namespaces: the overlays, the user's home), as an admin at NS7's console
+// would, and returns its combined output.
+func (w *World) Exec(command string) (string, error) {
+	w.mu.Lock()
+	cmd := w.cmd
+	w.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return "", fmt.Errorf("the world is not running")
+	}
+	// sshd is the process started (ip netns exec, unshare and sh exec it).
+	out, err := exec.Command("nsenter", "-t", strconv.Itoa(cmd.Process.Pid), "-m", "-n", "--", "sh", "-c", command).CombinedOutput()
+	return string(out), err
+}
+
+// AddRoute adds a route to NS7's main table, through this side's address.
+func (w *World) AddRoute(cidr string) {
+	w.t.Helper()
+	if err := run("ip", "netns", "exec", w.Name, "ip", "route", "add", cidr, "via", w.HostIP); err != nil {
+		w.t.Fatal(err)
+	}
 }
