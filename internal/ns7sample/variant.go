@@ -148,7 +148,7 @@ func Healthy() Variant {
 			"/var/lib/nethserver/secrets/ldapservice":       BindPasswordCanary + "\n",
 			"/var/lib/nethserver/secrets/PhonebookDBPasswd": PhonebookPasswordCanary + "\n",
 		},
-		DB:       healthyDB(),
+		DB: healthyDB(),
 		IPAddr: "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n" +
 			"2: eth0    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0\\       valid_lft forever preferred_lft forever\n",
 		IPRoute:  "default via 192.168.1.1 dev eth0 \n192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10 \n",
