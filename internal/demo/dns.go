@@ -14,7 +14,7 @@ import (
 // name to the NS7 (the plan phase warns about it), and the zone's name
 // server is on loopback so that authoritative queries stay on the machine.
 var demoZone = map[string][]string{
-	"leader.example.test": {"A 127.0.0.1"},
+	"leader.example.test": {"A 198.51.100.1"},
 	"voice.example.test":  {"A 198.51.100.10"},
 	"cti.example.test":    {"A 203.0.113.7"},
 	"proxy.example.test":  {"A 198.51.100.10"},

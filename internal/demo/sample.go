@@ -31,7 +31,7 @@ func sampleNS7() ns7sample.Variant {
 		"/var/spool/asterisk/voicemail/default/archive": 1200 << 20,
 	}
 	v.Hosts = map[string]string{
-		"leader.example.test": "127.0.0.1",
+		"leader.example.test": "198.51.100.1",
 		"voice.example.test":  "198.51.100.10",
 		"cti.example.test":    "203.0.113.7",
 	}

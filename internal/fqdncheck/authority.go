@@ -385,12 +385,15 @@ func dedupRecords(recs []dnsprobe.Record) []dnsprobe.Record {
 var CheckVPNEndpoint = &check.Check[Facts]{Meta: check.Meta{
 	ID: "vpn.endpoint", Title: "Leader VPN endpoint resolves to IPv4", Action: Action, Area: check.Network,
 	Verifies: "The leader's VPN endpoint (node/<leader>/vpn endpoint) is set, not under .invalid, and is or " +
-		"resolves to an IPv4 address, as NS7 needs to join.",
+		"resolves to an IPv4 address NS7 can reach (not loopback or link-local), as NS7 needs to join.",
 	Doc: "The leader's VPN endpoint (`node/<leader>/vpn` `endpoint`) is set, not under `.invalid` " +
 		"(`leader.invalid` is what a cluster created without a public name has), not an IPv6 address, " +
 		"in `host:port` form with a port of 1-65535 (ns8-core stores it so; NS7's `ns8-join` splits it at " +
 		"`:` and resolves host and port), and its host resolves to an IPv4 address at the resolvers: " +
-		"`ns8-join` resolves it for IPv4 only and gives up otherwise. `skip` stand-alone.",
+		"`ns8-join` resolves it for IPv4 only and gives up otherwise. An address NS7 cannot reach the " +
+		"leader at fails, whether written or resolved: loopback (NS7 would dial itself), unspecified, " +
+		"link-local, multicast or broadcast (RFC 6890); a private address passes (NS7 and the leader may " +
+		"share a network). `skip` stand-alone.",
 }, Eval: checkVPNEndpoint}
 
 // checkVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
@@ -429,6 +432,10 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s: the cluster was created without a public host name, so NS7 cannot reach it", sanitize(ep))
 		fd.Remediation = setRem
+	case ipErr == nil && ip.Unmap().Is4() && portProblem == "" && unroutable(ip) != "":
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s, %s: NS7 cannot reach the leader there", ip.Unmap(), unroutable(ip))
+		fd.Remediation = setRem
 	case ipErr == nil && ip.Unmap().Is4() && portProblem == "":
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip.Unmap(), port)
 	case portProblem != "":
@@ -452,10 +459,23 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.DurationMs = f.Endpoint.ElapsedMs
 		fd.Data["answers"] = answersData(vs)
 		set := map[string]bool{}
+		var bad []string
 		for _, v := range vs {
 			for _, a := range v.addrs {
+				if !set[a] {
+					if ip, err := netip.ParseAddr(a); err == nil && unroutable(ip) != "" {
+						bad = append(bad, a+" ("+unroutable(ip)+")")
+					}
+				}
 				set[a] = true
 			}
+		}
+		if len(bad) > 0 {
+			// NS7's ns8-join may take any of the answers.
+			fd.Status = report.Fail
+			fd.Message = fmt.Sprintf("the leader's VPN endpoint %s resolves to an address NS7 cannot reach the leader at: %s; answers: %s", host, strings.Join(bad, ", "), atEach(vs))
+			fd.Remediation = hint(fmt.Sprintf("Point %s at the leader's public IPv4 address (an A record), not at %s", host, strings.Join(bad, ", ")), f.digResolver(host, "A"))
+			break
 		}
 		if len(set) > 0 {
 			fd.Message = fmt.Sprintf("the leader's VPN endpoint %s (port %s) resolves to IPv4 %s", host, port, atEach(vs))
@@ -466,6 +486,25 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Remediation = hint(fmt.Sprintf("Create an A record for %s to the leader's public IPv4 address: NS7 resolves it (IPv4 only) when it joins", host), f.digResolver(host, "A"))
 	}
 	return []report.Finding{fd}
+}
+
+// unroutable says why NS7 cannot reach the leader at ip ("" when it
+// might): loopback (NS7 would dial itself), unspecified, link-local,
+// multicast or the broadcast address (RFC 6890 special-purpose ranges).
+// Private addresses pass: NS7 and the leader may share a network.
+func unroutable(ip netip.Addr) string {
+	ip = ip.Unmap()
+	switch {
+	case ip.IsLoopback():
+		return "a loopback address (NS7 would dial itself)"
+	case ip.IsUnspecified():
+		return "the unspecified address"
+	case ip.IsLinkLocalUnicast():
+		return "a link-local address (not routed beyond one link)"
+	case ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "not a host's address (multicast or broadcast)"
+	}
+	return ""
 }
 
 func hostErrors(z *dnsprobe.Zone) string {

@@ -459,6 +459,14 @@ func checkResolves(f Facts) []report.Finding {
 			fd.Remediation = resolveRemedy(f, s.ASCII, bad)
 		case len(neg) == 0:
 			fd.Message = fmt.Sprintf("%s resolves: %s", s.ASCII, atEach(vs))
+		case f.Phase == Plan && len(good) == 0 && len(noTLD(neg)) > 0:
+			// The root's SOA in an NXDOMAIN: the resolver says the TLD itself
+			// does not exist, so no record can be created under it there.
+			fd.Status = report.Warn
+			fd.Message = fmt.Sprintf("%s cannot get an address yet: %s answer(s) that its top-level domain .%s does not exist (NXDOMAIN with the root zone's SOA); "+
+				"whether the name can resolve by the cutover is unknown", s.ASCII, strings.Join(noTLD(neg), ", "), tld(s.ASCII))
+			fd.Remediation = hint(fmt.Sprintf("Check the spelling of %s; a private top-level domain needs resolvers that serve it (resolvers: [\"ip[:port]\"])", s.ASCII),
+				f.digResolver(tld(s.ASCII)+".", "SOA"))
 		case f.Phase == Plan && len(good) == 0:
 			todo := fmt.Sprintf("at cutover create %s A %s", s.ASCII, want)
 			if neg[0].kind == vDangling {
@@ -757,4 +765,29 @@ func uniq(l []string) []string {
 		}
 	}
 	return out
+}
+
+// noTLD lists the servers whose NXDOMAIN carries the root zone's SOA: the
+// top-level domain itself does not exist for them (RFC 2308 §3: the SOA
+// of a negative answer is the zone that denies the name).
+func noTLD(neg []view) []string {
+	var out []string
+	for _, v := range neg {
+		if v.kind != vNXDomain {
+			continue
+		}
+		for _, a := range v.first.Authority {
+			if a.Type == "SOA" && (a.Name == "." || a.Name == "") {
+				out = append(out, v.server)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tld is the last label of a host name.
+func tld(name string) string {
+	name = strings.TrimSuffix(name, ".")
+	return name[strings.LastIndex(name, ".")+1:]
 }

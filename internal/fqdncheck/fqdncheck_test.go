@@ -226,6 +226,13 @@ func TestChecks(t *testing.T) {
 			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NXDomain, false, 300)
 		},
 			"fqdn.resolves", voice, report.Pass, "no address yet (NXDOMAIN|at cutover create voice.example.com A 198.51.100.10"},
+		// The root's SOA: the TLD does not exist for that resolver, so
+		// "no address yet" would promise what cannot happen there.
+		{"NXDOMAIN for the TLD in plan", func(f *Facts) {
+			r := negative(res1, voice, "A", dnsprobe.NXDomain, false, 300)
+			r.Queries[0].Authority = []dnsprobe.Record{rec(".", "SOA", "a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400", 86400)}
+			f.DNS[voice].Resolvers[0].A = r
+		}, "fqdn.resolves", voice, report.Warn, "its top-level domain .com does not exist (NXDOMAIN with the root zone's SOA)|is unknown"},
 		{"NODATA in cutover", func(f *Facts) {
 			cutover(f)
 			f.DNS[voice].Resolvers[0].A = negative(res1, voice, "A", dnsprobe.NoData, false, 300)
@@ -408,6 +415,15 @@ func TestChecks(t *testing.T) {
 			"vpn.endpoint", "leader.invalid", report.Fail, "created without a public host name"},
 		{"endpoint empty", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "" }, "vpn.endpoint", "node 1", report.Fail, "has no VPN endpoint"},
 		{"endpoint IPv4", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "198.51.100.10:55820" }, "vpn.endpoint", "198.51.100.10", report.Pass, "needs no DNS"},
+		// NS7 must reach the leader at the address: loopback and link-local
+		// never do, written or resolved; a private address may.
+		{"endpoint loopback", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "127.0.0.1:55820" }, "vpn.endpoint", "127.0.0.1", report.Fail, "a loopback address (NS7 would dial itself)"},
+		{"endpoint unspecified", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "0.0.0.0:55820" }, "vpn.endpoint", "0.0.0.0", report.Fail, "the unspecified address"},
+		{"endpoint link-local", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "169.254.10.1:55820" }, "vpn.endpoint", "169.254.10.1", report.Fail, "link-local"},
+		{"endpoint private", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "192.168.1.5:55820" }, "vpn.endpoint", "192.168.1.5", report.Pass, "needs no DNS"},
+		{"endpoint resolves to loopback", func(f *Facts) {
+			f.Endpoint.Resolvers[0].A = answer(res1, "leader.example.com", "A", false, rec("leader.example.com", "A", "127.0.1.1", 300))
+		}, "vpn.endpoint", "leader.example.com", report.Fail, "resolves to an address NS7 cannot reach the leader at: 127.0.1.1 (a loopback address"},
 		{"endpoint IPv6", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "[2001:db8::1]:55820" }, "vpn.endpoint", "2001:db8::1", report.Fail, "IPv4 only"},
 		// ns8-join splits host:port and resolves both: a port out of range
 		// or missing stops the join.

@@ -89,9 +89,30 @@ func subjectNode(id string) string {
 
 var hint = check.Hint
 
+// noSuchNode is the finding when the destination node set with
+// configure-module is not a node of the cluster (nil when it is, or when
+// the cluster could not be read: other checks say so).
+func noSuchNode(f Facts) *report.Finding {
+	if f.Dest == "" || f.Cluster == nil || len(f.Cluster.Nodes) == 0 || f.Cluster.Nodes[f.Dest] != nil {
+		return nil
+	}
+	ids := make([]string, 0, len(f.Cluster.Nodes))
+	for id := range f.Cluster.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return &report.Finding{Subject: subjectNode(f.Dest), Status: report.Fail,
+		Message: fmt.Sprintf("node %s is not a node of this cluster (its nodes: %s): NethVoice cannot be migrated to it", f.Dest, strings.Join(ids, ", ")),
+		Remediation: hint("Choose an existing node as the destination with configure-module (node), then run the check again",
+			check.ActionCommand(f.ModuleID, "configure-module", fmt.Sprintf(`'{"node": %s}'`, ids[0])))}
+}
+
 // measured returns a skip finding when the measured node is not the
 // destination or the measure failed, nil otherwise.
 func measured(f Facts) *report.Finding {
+	if fd := noSuchNode(f); fd != nil {
+		return fd
+	}
 	if f.Dest != "" && f.ThisNode != "" && f.Dest != f.ThisNode {
 		// Unknown is not enough: a warning, so that "ready" never rests on
 		// a node nobody measured.

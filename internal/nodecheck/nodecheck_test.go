@@ -100,6 +100,7 @@ func TestChecks(t *testing.T) {
 		{"NS7 data in part, small bound", func(f *Facts) { f.NS7DataAtLeast, f.NS7DataAtMost = 1*GiB, 20*GiB }, "node.disk", "", report.Pass, "and at most 20.0 GiB, so at most 100.0 GiB is needed"},
 		{"measure failed", func(f *Facts) { f.Node, f.NodeErr = nil, "read meminfo: permission denied" }, "node.memory", "", report.Fail, "permission denied"},
 		{"other destination", func(f *Facts) { f.Dest = "2" }, "node.cpu", "node 2", report.Warn, "whether node 2 has what NethVoice needs is unknown"},
+		{"destination not in the cluster", func(f *Facts) { f.Dest = "9" }, "node.memory", "node 9", report.Fail, "node 9 is not a node of this cluster (its nodes: 1, 2)"},
 		{"no proxy, installable: configure it before Finish", func(f *Facts) { noProxy(f) }, "node.proxy", "", report.Warn, "installs it at Start, but does not configure it"},
 		{"no proxy, core too old for it", func(f *Facts) { noProxy(f); f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.19.2" },
 			"node.proxy", "", report.Fail, "node 1 runs core 3.19.2, but nethvoice-proxy needs at least 3.20.1 (from nethvoice-proxy 1.7.1 in repository default)"},
@@ -210,4 +211,22 @@ func TestSubjectNodeStandAlone(t *testing.T) {
 	if subjectNode("") != "this node" || subjectNode("2") != "node 2" {
 		t.Fatal(subjectNode(""), subjectNode("2"))
 	}
+}
+
+// The install command of a missing proxy is one an admin can paste: the
+// module's name, which add-module resolves to the latest version in the
+// repositories, never a placeholder.
+func TestMissingProxyInstallCommand(t *testing.T) {
+	f := healthy()
+	noProxy(&f)
+	for _, fd := range All(f) {
+		if fd.ID != "node.proxy" {
+			continue
+		}
+		if fd.Remediation == nil || len(fd.Remediation.Commands) == 0 || fd.Remediation.Commands[0] != "add-module nethvoice-proxy 1" {
+			t.Fatalf("%+v", fd.Remediation)
+		}
+		return
+	}
+	t.Fatal("no node.proxy finding")
 }

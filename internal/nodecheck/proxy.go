@@ -210,7 +210,9 @@ func containsAddr(list []string, a string) bool {
 // it (cluster/modules.py decorate_with_install_destinations).
 func missingProxy(f Facts, dest string) report.Finding {
 	fd := report.Finding{Subject: subjectNode(dest), Status: report.Fail}
-	install := fmt.Sprintf("add-module ghcr.io/nethesis/nethvoice-proxy:<version> %s", dest)
+	// A name that is not an image URL installs the latest version from the
+	// cluster's repositories (ns8-core add-module-input.json, "image").
+	install := fmt.Sprintf("add-module nethvoice-proxy %s", dest)
 	why, minCore, from := proxyIneligible(f.Cluster, dest)
 	fd.Data = map[string]any{"installed": false, "min_core": minCore, "min_core_from": from}
 	if why != "" {

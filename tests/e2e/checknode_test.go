@@ -318,6 +318,28 @@ func TestCheckNodeOtherDestination(t *testing.T) {
 	}
 }
 
+// A destination that is no node of the cluster (a typo in configure-module):
+// every node check says so, and the run is not ready.
+func TestCheckNodeNoSuchDestination(t *testing.T) {
+	w := newWorld(t, bigNode, nil)
+	res, rep := w.run(t, "check-node", checkNodeData(w, map[string]any{"node": 9}))
+	if res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	for _, id := range []string{"node.cpu", "node.memory", "node.disk"} {
+		if f := finding(t, rep, id, "node 9"); f.Status != report.Fail || !strings.Contains(f.Message, "node 9 is not a node of this cluster (its nodes: 1, 2)") ||
+			f.Remediation == nil || !strings.Contains(strings.Join(f.Remediation.Commands, " "), `configure-module --data '{"node": 1}'`) {
+			t.Errorf("%s: %+v", id, f)
+		}
+	}
+	if f := finding(t, rep, "node.proxy", "node 9"); f.Status != report.Fail || !strings.Contains(f.Message, "node 9 is not in the cluster") {
+		t.Errorf("node.proxy: %+v", f)
+	}
+	if rep.Ready {
+		t.Error("ready with a destination that is no node")
+	}
+}
+
 // Settings stored by configure-module are the defaults of check-node: here
 // an ignore list with a reason keeps the failures visible but not blocking.
 func TestConfigureIgnoreThenCheckNode(t *testing.T) {

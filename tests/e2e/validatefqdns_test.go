@@ -462,3 +462,55 @@ func TestValidateFQDNsInternalResolverCAA(t *testing.T) {
 		t.Errorf("validate-fqdns took %d ms: the CAA climb waited for the silent parents", rep.DurationMs)
 	}
 }
+
+// A leader endpoint NS7 cannot reach the leader at: a name whose A record
+// is loopback (a real zone edit, through the real resolver), and a
+// link-local address written as the endpoint itself.
+func TestValidateFQDNsLeaderEndpointUnreachable(t *testing.T) {
+	e := newFQDNEnv(t, nil)
+	e.dns.Set(t, dnsworld.Leader, "A", "127.0.1.1")
+	rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
+	expectAll(t, rep, fqdnWant{"vpn.endpoint", dnsworld.Leader, report.Fail, "resolves to an address NS7 cannot reach the leader at: 127.0.1.1 (a loopback address"})
+
+	e = newFQDNEnv(t, func(c *harness.Cluster) { c.Node(1).VPN["endpoint"] = "169.254.7.1:55820" })
+	rep = e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
+	expectAll(t, rep, fqdnWant{"vpn.endpoint", "169.254.7.1", report.Fail, "a link-local address (not routed beyond one link): NS7 cannot reach the leader there"})
+}
+
+// A resolver for which the FQDNs' top-level domain does not exist: every
+// name NXDOMAIN, with the root zone's SOA (as a resolver answers for a TLD
+// that is not delegated, e.g. a typo "example.tset"). A real DNS server
+// on loopback, asked over UDP and TCP by the product.
+func TestValidateFQDNsTLDDoesNotExist(t *testing.T) {
+	e := newFQDNEnv(t, nil)
+	root, err := dns.NewRR(". 86400 IN SOA a.root-servers.test. nstld.example.test. 1 1800 900 604800 86400")
+	must(t, err)
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(q, dns.RcodeNameError)
+		m.RecursionAvailable = true
+		m.Ns = []dns.RR{root}
+		_ = w.WriteMsg(m)
+	})
+	udp := &dns.Server{Addr: "127.0.0.1:0", Net: "udp", Handler: h}
+	up := make(chan struct{})
+	udp.NotifyStartedFunc = func() { close(up) }
+	go func() { _ = udp.ListenAndServe() }()
+	<-up
+	t.Cleanup(func() { _ = udp.Shutdown() })
+	addr := udp.PacketConn.LocalAddr().String()
+	tcp := &dns.Server{Addr: addr, Net: "tcp", Handler: h}
+	tup := make(chan struct{})
+	tcp.NotifyStartedFunc = func() { close(tup) }
+	go func() { _ = tcp.ListenAndServe() }()
+	<-tup
+	t.Cleanup(func() { _ = tcp.Shutdown() })
+
+	rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", map[string]any{"resolvers": []string{addr}}))
+	expectAll(t, rep, fqdnWant{"fqdn.resolves", dnsworld.Voice, report.Warn,
+		"its top-level domain .test does not exist (NXDOMAIN with the root zone's SOA)|whether the name can resolve by the cutover is unknown"})
+	// The world's own resolver knows .test: the same name has no address
+	// yet only when it is missing there.
+	rep = e.validate(t, e.input(dnsworld.Missing, dnsworld.CTI, "", "plan", nil))
+	expectAll(t, rep, fqdnWant{"fqdn.resolves", dnsworld.Missing, report.Pass, "no address yet"})
+}
