@@ -2,6 +2,7 @@ package actions
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/accountprovider"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
@@ -29,12 +30,34 @@ func storedSite(s *cluster.Snapshot, dest string, stored *store.NS7Facts) knowni
 		site.ProviderType = p.Type
 	}
 	var f ns7.Facts
-	if json.Unmarshal(stored.Facts, &f) == nil && f.Cmd(ns7.CmdConfig+"nethvoice-report").Status == ns7.StatusOK {
+	if json.Unmarshal(stored.Facts, &f) != nil {
+		return site
+	}
+	if f.Cmd(ns7.CmdConfig+"nethvoice-report").Status == ns7.StatusOK {
 		prefix := ""
 		if r := f.Config["nethvoice-report"]; r != nil {
 			prefix = r.Props["international_prefix"]
 		}
 		site.Prefix = &prefix
 	}
+	// Only what was read is a value: an unread table leaves it unknown.
+	if f.Answered(ns7.CmdSIPNAT) {
+		nat := false
+		for _, n := range f.NAT {
+			nat = nat || natCarried[n.Table+"/"+n.Key]
+		}
+		site.NAT = &nat
+	}
+	if f.Answered(ns7.CmdTrunks) {
+		id0 := false
+		for _, t := range f.Trunks {
+			id0 = id0 || strings.Contains(strings.ToLower(t.Name+" "+t.PJSIPName), "_identity0")
+		}
+		site.Identity0Trunk = &id0
+	}
 	return site
 }
+
+// natCarried are the NAT settings NethVoice before 1.0.1 carried into NS8
+// (NethServer/dev#7013): the external IP and the local networks.
+var natCarried = map[string]bool{"kvstore/externip": true, "kvstore/localnets": true, "sipsettings/externip_val": true}

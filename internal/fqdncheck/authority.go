@@ -432,11 +432,12 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s: the cluster was created without a public host name, so NS7 cannot reach it", sanitize(ep))
 		fd.Remediation = setRem
-	case ipErr == nil && ip.Unmap().Is4() && portProblem == "" && unroutable(ip) != "":
-		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s, %s: NS7 cannot reach the leader there", ip.Unmap(), unroutable(ip))
-		fd.Remediation = setRem
 	case ipErr == nil && ip.Unmap().Is4() && portProblem == "":
+		if why := unroutable(ip); why != "" {
+			fd.Status, fd.Remediation = report.Fail, setRem
+			fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s, %s: NS7 cannot reach the leader there", ip.Unmap(), why)
+			break
+		}
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip.Unmap(), port)
 	case portProblem != "":
 		// ns8-join splits it into host and port, then resolves both.
@@ -455,37 +456,42 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Status = report.Skip
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s was not resolved: %s", host, orText(f.DNSErr, "no resolver to ask"))
 	default:
-		vs := resolverViews(f.Endpoint, "A")
-		fd.DurationMs = f.Endpoint.ElapsedMs
-		fd.Data["answers"] = answersData(vs)
-		set := map[string]bool{}
-		var bad []string
-		for _, v := range vs {
-			for _, a := range v.addrs {
-				if !set[a] {
-					if ip, err := netip.ParseAddr(a); err == nil && unroutable(ip) != "" {
-						bad = append(bad, a+" ("+unroutable(ip)+")")
-					}
+		endpointResolved(f, &fd, host, port)
+	}
+	return []report.Finding{fd}
+}
+
+// endpointResolved judges the leader's VPN endpoint host from what the
+// resolvers answered: an IPv4 address NS7 can reach the leader at.
+func endpointResolved(f Facts, fd *report.Finding, host, port string) {
+	vs := resolverViews(f.Endpoint, "A")
+	fd.DurationMs = f.Endpoint.ElapsedMs
+	fd.Data["answers"] = answersData(vs)
+	set := map[string]bool{}
+	var bad []string
+	for _, v := range vs {
+		for _, a := range v.addrs {
+			if !set[a] {
+				if ip, err := netip.ParseAddr(a); err == nil && unroutable(ip) != "" {
+					bad = append(bad, a+" ("+unroutable(ip)+")")
 				}
-				set[a] = true
 			}
+			set[a] = true
 		}
-		if len(bad) > 0 {
-			// NS7's ns8-join may take any of the answers.
-			fd.Status = report.Fail
-			fd.Message = fmt.Sprintf("the leader's VPN endpoint %s resolves to an address NS7 cannot reach the leader at: %s; answers: %s", host, strings.Join(bad, ", "), atEach(vs))
-			fd.Remediation = hint(fmt.Sprintf("Point %s at the leader's public IPv4 address (an A record), not at %s", host, strings.Join(bad, ", ")), f.digResolver(host, "A"))
-			break
-		}
-		if len(set) > 0 {
-			fd.Message = fmt.Sprintf("the leader's VPN endpoint %s (port %s) resolves to IPv4 %s", host, port, atEach(vs))
-			break
-		}
+	}
+	switch {
+	case len(bad) > 0:
+		// NS7's ns8-join may take any of the answers.
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s resolves to an address NS7 cannot reach the leader at: %s; answers: %s", host, strings.Join(bad, ", "), atEach(vs))
+		fd.Remediation = hint(fmt.Sprintf("Point %s at the leader's public IPv4 address (an A record), not at %s", host, strings.Join(bad, ", ")), f.digResolver(host, "A"))
+	case len(set) > 0:
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s (port %s) resolves to IPv4 %s", host, port, atEach(vs))
+	default:
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint %s does not resolve to an IPv4 address: %s; NS7 cannot join without it", host, atEach(vs))
 		fd.Remediation = hint(fmt.Sprintf("Create an A record for %s to the leader's public IPv4 address: NS7 resolves it (IPv4 only) when it joins", host), f.digResolver(host, "A"))
 	}
-	return []report.Finding{fd}
 }
 
 // unroutable says why NS7 cannot reach the leader at ip ("" when it

@@ -58,6 +58,13 @@ type Site struct {
 	LeaderResolves *bool
 	// Prefix is NS7's international prefix (nil: not read).
 	Prefix *string
+	// NAT tells whether NS7's FreePBX has an external IP or local networks
+	// set (kvstore_Sipsettings externip/localnets, sipsettings
+	// externip_val; nil: not read).
+	NAT *bool
+	// Identity0Trunk tells whether a trunk's name contains "_identity0"
+	// (case ignored; nil: not read).
+	Identity0Trunk *bool
 }
 
 // Issue is one known bug.
@@ -210,8 +217,8 @@ var Table = []Issue{
 		Breaks:    "NS7's external IP and local networks are carried into NS8: hold and attended transfer fail behind the proxy",
 		Remedy:    "Update NethVoice, or clear the NAT settings after the import",
 		Source:    "NethServer/dev#7013; ns8-nethvoice 78eb9b9 (1.0.1)",
-		Condition: "NS7 has an external IP or local networks set (not read yet)",
-		When:      func(Site) Verdict { return Unknown }},
+		Condition: "NS7 has an external IP or local networks set",
+		When:      func(s Site) Verdict { return known(s.NAT) }},
 	{ID: "nethvoice-prefix-digits", Component: NethVoice, Fixed: "1.0.2", Blocks: true,
 		Breaks:    "the international prefix must have exactly two digits: Finish's configure-module refuses NS7's value",
 		Remedy:    "Update NethVoice, or set a two-digit prefix on NS7 before Finish",
@@ -227,8 +234,8 @@ var Table = []Issue{
 		Breaks:    "trunks named like ..._Identity0 get NethVoice's proxy as outbound proxy at import",
 		Remedy:    "Update NethVoice before Finish",
 		Source:    "NethServer/dev#7247; ns8-nethvoice 256b7216 (1.2.0)",
-		Condition: "a trunk is named like ..._Identity0 (not read yet)",
-		When:      func(Site) Verdict { return Unknown }},
+		Condition: "a trunk is named like ..._Identity0",
+		When:      func(s Site) Verdict { return known(s.Identity0Trunk) }},
 	{ID: "nethvoice-users-admin-route", Component: NethVoice, Fixed: "1.2.3",
 		Breaks:    "when the migrated local provider is finished, the users-admin route is missing and users vanish from FreePBX until it restarts",
 		Remedy:    "Update NethVoice before finishing the account provider's migration",

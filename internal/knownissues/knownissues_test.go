@@ -53,6 +53,12 @@ func TestApplies(t *testing.T) {
 		{"nethvoice-prefix-digits", Site{Prefix: ptr("0039")}, DoesNotApply},
 		{"nethvoice-prefix-digits", Site{Prefix: ptr("")}, Applies},
 		{"tool-admin-credentials", Site{}, Applies},
+		{"nethvoice-nat-settings", Site{NAT: &yes}, Applies},
+		{"nethvoice-nat-settings", Site{NAT: &no}, DoesNotApply},
+		{"nethvoice-nat-settings", Site{}, Unknown},
+		{"nethvoice-identity0", Site{Identity0Trunk: &yes}, Applies},
+		{"nethvoice-identity0", Site{Identity0Trunk: &no}, DoesNotApply},
+		{"nethvoice-identity0", Site{}, Unknown},
 	} {
 		if got := byID(t, c.id).Applies(c.site); got != c.want {
 			t.Errorf("%s on %+v: %v, want %v", c.id, c.site, got, c.want)

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/ns7sample"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/harness"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/tests/ns7world"
@@ -45,4 +47,34 @@ func TestCheckNodeProxyBehindNAT(t *testing.T) {
 		t.Fatalf("%s", res)
 	}
 	expect(t, rep, "node.proxy", "node 1", report.Warn, "its public address is empty while "+ctiFQDN+" resolves to the public address 203.0.113.80")
+}
+
+// NethVoice's known bugs on NS7's inventory: an external IP set in
+// FreePBX and a trunk named ..._Identity0, read from NS7's tables in a
+// real MariaDB by probe-ns7, make NethVoice 1.0.0's bugs apply to this
+// site (NethServer/dev#7013, #7247); a table the probe could not read
+// leaves them unknown.
+func TestCheckNodeKnownIssuesOfTheInventory(t *testing.T) {
+	v := ns7world.Healthy()
+	v.DB.KVSipsettings["externip"] = "203.0.113.7"
+	v.DB.Trunks = append(v.DB.Trunks, ns7sample.TrunkRow{ID: 9, Tech: "pjsip", Name: "Carrier_Identity0",
+		PJSIP: map[string]string{"sip_server": "sip.carrier.example", "trunk_name": "Carrier_Identity0"}})
+	e := newNS7Env(t, ns7Scenario{
+		variant: v, opts: ns7world.Options{MariaDB: true},
+		mutate: func(c *harness.Cluster) {
+			c.AddModule(harness.NewInstance("nethvoice1", 1, "ghcr.io/nethesis/nethvoice:1.0.0"))
+		},
+	})
+	e.probe(t, nil)
+	res, rep := e.run(t, "check-node", checkNodeData(e.world, nil))
+	if res.ExitCode != 0 {
+		t.Fatalf("%s", res)
+	}
+	f := expect(t, rep, "cluster.versions", "nethvoice", report.Fail, "nethvoice1 1.0.0:")
+	for _, want := range []string{"hold and attended transfer fail behind the proxy, and it applies here (NethServer/dev#7013",
+		"get NethVoice's proxy as outbound proxy at import, and it applies here (NethServer/dev#7247"} {
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("cluster.versions without %q: %s", want, f.Message)
+		}
+	}
 }
