@@ -7,6 +7,7 @@
 package knownissues
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -259,4 +260,17 @@ func not(b *bool) *bool {
 		return nil
 	}
 	return ptr(!*b)
+}
+
+// Say is the issue in words for a site where v was judged: what breaks,
+// whether it applies here (or the condition not known here), the source
+// and the fixed version. DoesNotApply has no words of its own: "".
+func (i Issue) Say(v Verdict) string {
+	switch v {
+	case Applies:
+		return fmt.Sprintf("%s, and it applies here (%s; fixed in %s)", i.Breaks, i.Source, i.Fixed)
+	case Unknown:
+		return fmt.Sprintf("%s (it applies when %s, not known here; %s; fixed in %s)", i.Breaks, i.Condition, i.Source, i.Fixed)
+	}
+	return ""
 }

@@ -52,12 +52,12 @@ func (j *judged) judge(c knownissues.Component, label, version string, s knownis
 	for _, i := range issues {
 		j.ids = append(j.ids, i.ID)
 		switch v := i.Applies(s); {
-		case v == knownissues.Applies && i.Blocks:
-			j.add(report.Fail, fmt.Sprintf("%s %s: %s, and it applies here (%s; fixed in %s)", label, version, i.Breaks, i.Source, i.Fixed))
 		case v == knownissues.DoesNotApply:
 			j.notes = append(j.notes, fmt.Sprintf("%s %s has a known bug that does not apply here (%s)", label, version, i.ID))
+		case v == knownissues.Applies && i.Blocks:
+			j.add(report.Fail, fmt.Sprintf("%s %s: %s", label, version, i.Say(v)))
 		default:
-			j.add(report.Warn, fmt.Sprintf("%s %s: %s (%s; fixed in %s)", label, version, i.Breaks, i.Source, i.Fixed))
+			j.add(report.Warn, fmt.Sprintf("%s %s: %s", label, version, i.Say(v)))
 		}
 	}
 }

@@ -608,16 +608,17 @@ func toolIssues(f Facts, version string) (report.Status, []string, []string) {
 	site := toolSite(f)
 	for _, i := range issues {
 		ids = append(ids, i.ID)
-		if i.Applies(site) == knownissues.Applies && i.Blocks {
+		v := i.Applies(site)
+		if v == knownissues.Applies && i.Blocks {
 			status = report.Fail
-			notes = append(notes, fmt.Sprintf("%s, and it applies here (%s; fixed in %s)", i.Breaks, i.Source, i.Fixed))
+			notes = append(notes, i.Say(v))
 			continue
 		}
-		if i.Applies(site) != knownissues.DoesNotApply {
+		if v != knownissues.DoesNotApply {
 			if status == report.Pass {
 				status = report.Warn
 			}
-			notes = append(notes, fmt.Sprintf("%s (%s; fixed in %s)", i.Breaks, i.Source, i.Fixed))
+			notes = append(notes, i.Say(v))
 		}
 	}
 	if status == report.Pass && len(issues) > 0 {

@@ -162,14 +162,14 @@ func TestEvaluators(t *testing.T) {
 		}, report.Fail, "admin@192.0.2.7:22 refused authentication"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"other.example.net","User":"ns7admin2","LeaderIpAddress":"10.9.9.1","Password":"x"}}`), report.Fail, "joined to another cluster"},
 		{"ns7.migration-tool", set(ns7.CmdConfig+"ns8", `{"name":"ns8","props":{"Host":"leader.example.test","User":"ns7admin2","LeaderIpAddress":"10.5.4.1"}}`), report.Pass, "joined to this cluster"},
-		{"ns7.migration-tool", tool("1.0.15-1.ns7", nil), report.Warn, "stay stored on NS7 (no dedicated ns7admin account) (NethServer/dev#6994"},
+		{"ns7.migration-tool", tool("1.0.15-1.ns7", nil), report.Warn, "stay stored on NS7 (no dedicated ns7admin account), and it applies here (NethServer/dev#6994"},
 		{"ns7.migration-tool", tool("1.0.17-1.ns7", nil), report.Warn, "version 1.0.17 has 2 known bug(s) that do not apply here; update it anyway"},
 		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Cluster.Domains = []*cluster.Domain{{Name: "example.org"}} }), report.Fail,
 			"Connect is refused when NS8 already has any user domain, and it applies here (NethServer/dev#7222"},
 		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Dest = "2" }), report.Fail,
 			"the NethVoice proxy is not installed on the destination node, and Finish fails without it, and it applies here"},
 		{"ns7.migration-tool", tool("1.1.0-1.ns7", func(_ map[string]ns7.Result, f *Facts) { f.Cluster = nil }), report.Warn,
-			"the NethVoice proxy is not installed on the destination node, and Finish fails without it (NethServer/dev#7221"},
+			"the NethVoice proxy is not installed on the destination node, and Finish fails without it (it applies when the destination node has no NethVoice proxy, not known here; NethServer/dev#7221"},
 		{"ns7.migration-tool", tool("1.0.17-1.ns7", func(o map[string]ns7.Result, f *Facts) {
 			o[ns7.CmdProvider] = ns7.Result{Status: ns7.StatusOK, Output: `{"isAD":"","isLdap":"1","BaseDN":"dc=Example,dc=org","LdapURI":"ldaps://ldap.example.org"}`}
 			f.Cluster.Domains = []*cluster.Domain{{Name: "example.org", Location: "external", BaseDN: "dc=example,dc=org"}}

@@ -70,7 +70,8 @@ func TestCheckNodeKnownIssuesOfTheInventory(t *testing.T) {
 	if res.ExitCode != 0 {
 		t.Fatalf("%s", res)
 	}
-	f := expect(t, rep, "cluster.versions", "nethvoice", report.Fail, "nethvoice1 1.0.0:")
+	// Neither bug stops the migration: a warning that says they apply.
+	f := expect(t, rep, "cluster.versions", "nethvoice", report.Warn, "nethvoice1 1.0.0:")
 	for _, want := range []string{"hold and attended transfer fail behind the proxy, and it applies here (NethServer/dev#7013",
 		"get NethVoice's proxy as outbound proxy at import, and it applies here (NethServer/dev#7247"} {
 		if !strings.Contains(f.Message, want) {

@@ -35,15 +35,10 @@ const (
 // the resolver NS8 uses.
 type dnsServer struct {
 	addr string
-	srv  *dns.Server
 }
 
 func startDNS(t testing.TB, answers map[string]string) *dnsServer {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(r)
@@ -63,10 +58,7 @@ func startDNS(t testing.TB, answers map[string]string) *dnsServer {
 		}
 		w.WriteMsg(m)
 	})
-	srv := &dns.Server{PacketConn: pc, Handler: h}
-	go srv.ActivateAndServe()
-	t.Cleanup(func() { srv.Shutdown() })
-	return &dnsServer{addr: pc.LocalAddr().String(), srv: srv}
+	return &dnsServer{addr: serveDNS(t, h)}
 }
 
 // listenHTTPS accepts TCP on addr:443 and closes each connection: what

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -492,20 +493,7 @@ func TestValidateFQDNsTLDDoesNotExist(t *testing.T) {
 		m.Ns = []dns.RR{root}
 		_ = w.WriteMsg(m)
 	})
-	udp := &dns.Server{Addr: "127.0.0.1:0", Net: "udp", Handler: h}
-	up := make(chan struct{})
-	udp.NotifyStartedFunc = func() { close(up) }
-	go func() { _ = udp.ListenAndServe() }()
-	<-up
-	t.Cleanup(func() { _ = udp.Shutdown() })
-	addr := udp.PacketConn.LocalAddr().String()
-	tcp := &dns.Server{Addr: addr, Net: "tcp", Handler: h}
-	tup := make(chan struct{})
-	tcp.NotifyStartedFunc = func() { close(tup) }
-	go func() { _ = tcp.ListenAndServe() }()
-	<-tup
-	t.Cleanup(func() { _ = tcp.Shutdown() })
-
+	addr := serveDNS(t, h)
 	rep := e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", map[string]any{"resolvers": []string{addr}}))
 	expectAll(t, rep, fqdnWant{"fqdn.resolves", dnsworld.Voice, report.Warn,
 		"its top-level domain .test does not exist (NXDOMAIN with the root zone's SOA)|whether the name can resolve by the cutover is unknown"})
@@ -513,4 +501,28 @@ func TestValidateFQDNsTLDDoesNotExist(t *testing.T) {
 	// yet only when it is missing there.
 	rep = e.validate(t, e.input(dnsworld.Missing, dnsworld.CTI, "", "plan", nil))
 	expectAll(t, rep, fqdnWant{"fqdn.resolves", dnsworld.Missing, report.Pass, "no address yet"})
+}
+
+// serveDNS serves h over UDP and TCP on one loopback port, taken before
+// the servers start (a UDP port whose TCP twin is busy is tried again),
+// and stops them when the test ends.
+func serveDNS(t testing.TB, h dns.Handler) string {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		must(t, err)
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close()
+			continue
+		}
+		udp := &dns.Server{PacketConn: pc, Handler: h}
+		tcp := &dns.Server{Listener: l, Handler: h}
+		go func() { _ = udp.ActivateAndServe() }()
+		go func() { _ = tcp.ActivateAndServe() }()
+		t.Cleanup(func() { _ = udp.Shutdown(); _ = tcp.Shutdown() })
+		return pc.LocalAddr().String()
+	}
+	t.Fatal("no loopback port free for both UDP and TCP")
+	return ""
 }
