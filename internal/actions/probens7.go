@@ -184,6 +184,9 @@ func (r *checkRun) collectNS7(ctx context.Context, t ns7.Target, resolvers []str
 	}
 	f.State = r.readCluster(ctx, true)()
 	f.LeaderHost, f.LeaderVPNIP, f.LeaderEndpointProblem = leaderOf(f.Cluster)
+	if f.LeaderEndpointProblem == "" && f.Cluster != nil && f.Cluster.Nodes[f.Cluster.Leader] != nil {
+		_, f.LeaderPort, _ = cluster.SplitEndpoint(f.Cluster.Nodes[f.Cluster.Leader].VPN["endpoint"])
+	}
 	e.Chan.Progress(10)
 
 	plan := r.ns7Plan(f.LeaderHost)

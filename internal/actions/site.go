@@ -51,7 +51,8 @@ func storedSite(s *cluster.Snapshot, dest string, stored *store.NS7Facts) knowni
 	if f.Answered(ns7.CmdTrunks) {
 		id0 := false
 		for _, t := range f.Trunks {
-			id0 = id0 || strings.Contains(strings.ToLower(t.Name+" "+t.PJSIPName), "_identity0")
+			// The fix excludes trunk_name LIKE '%identity0%' (ns8-nethvoice 256b7216).
+			id0 = id0 || strings.Contains(strings.ToLower(t.Name+" "+t.PJSIPName), "identity0")
 		}
 		site.Identity0Trunk = &id0
 	}

@@ -27,6 +27,8 @@ func TestStoredSiteInventory(t *testing.T) {
 		{"only kept settings, plain trunks", ns7.Facts{Commands: []ns7.Result{ok(ns7.CmdSIPNAT), ok(ns7.CmdTrunks)},
 			NAT:    []ns7.NATSetting{{Table: "kvstore", Key: "udpextip-0.0.0.0", Value: "203.0.113.7"}},
 			Trunks: []ns7.Trunk{{Name: "MessageNet", PJSIPName: "MessageNet"}}}, ptrBool(false), ptrBool(false)},
+		{"a trunk named identity0", ns7.Facts{Commands: []ns7.Result{ok(ns7.CmdSIPNAT), ok(ns7.CmdTrunks)},
+			Trunks: []ns7.Trunk{{Name: "TIM", PJSIPName: "identity0"}}}, ptrBool(false), ptrBool(true)},
 		{"tables not read", ns7.Facts{Commands: []ns7.Result{unread(ns7.CmdSIPNAT), unread(ns7.CmdTrunks)}}, nil, nil},
 		{"not probed for them", ns7.Facts{}, nil, nil},
 	} {

@@ -432,13 +432,18 @@ func checkVPNEndpoint(f Facts) []report.Finding {
 		fd.Status = report.Fail
 		fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s: the cluster was created without a public host name, so NS7 cannot reach it", sanitize(ep))
 		fd.Remediation = setRem
-	case ipErr == nil && ip.Unmap().Is4() && portProblem == "":
-		if why := unroutable(ip); why != "" {
+	case ipErr == nil && ip.Is4() && portProblem == "":
+		if why := f.unreachableAt(ip); why != "" {
 			fd.Status, fd.Remediation = report.Fail, setRem
-			fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s, %s: NS7 cannot reach the leader there", ip.Unmap(), why)
+			fd.Message = fmt.Sprintf("the leader's VPN endpoint is %s, %s: NS7 cannot reach the leader there", ip, why)
 			break
 		}
-		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip.Unmap(), port)
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv4 address %s, port %s: NS7 needs no DNS to join", ip, port)
+	case ipErr == nil && !ip.Is4():
+		// An IPv4-mapped address is IPv6 text: ns8-join splits it at ':'.
+		fd.Status = report.Fail
+		fd.Message = fmt.Sprintf("the leader's VPN endpoint is the IPv6 address %s: NS7's ns8-join resolves the endpoint for IPv4 only", ip)
+		fd.Remediation = setRem
 	case portProblem != "":
 		// ns8-join splits it into host and port, then resolves both.
 		fd.Status = report.Fail
@@ -472,8 +477,8 @@ func endpointResolved(f Facts, fd *report.Finding, host, port string) {
 	for _, v := range vs {
 		for _, a := range v.addrs {
 			if !set[a] {
-				if ip, err := netip.ParseAddr(a); err == nil && unroutable(ip) != "" {
-					bad = append(bad, a+" ("+unroutable(ip)+")")
+				if ip, err := netip.ParseAddr(a); err == nil && f.unreachableAt(ip) != "" {
+					bad = append(bad, a+" ("+f.unreachableAt(ip)+")")
 				}
 			}
 			set[a] = true
@@ -494,24 +499,43 @@ func endpointResolved(f Facts, fd *report.Finding, host, port string) {
 	}
 }
 
-// unroutable says why NS7 cannot reach the leader at ip ("" when it
-// might): loopback (NS7 would dial itself), unspecified, link-local,
-// multicast or the broadcast address (RFC 6890 special-purpose ranges).
-// Private addresses pass: NS7 and the leader may share a network.
-func unroutable(ip netip.Addr) string {
+// unreachableAt says why NS7 cannot reach the leader's VPN endpoint at
+// ip ("" when it might): loopback (NS7 would dial itself), "this network"
+// 0.0.0.0/8, link-local, multicast, reserved 240.0.0.0/4 and broadcast
+// (RFC 6890 special-purpose ranges), or inside the cluster VPN network
+// (cluster/network) or a node's VPN address: the endpoint is what NS7
+// dials to build that tunnel. Private addresses pass: NS7 and the leader
+// may share a network.
+func (f Facts) unreachableAt(ip netip.Addr) string {
 	ip = ip.Unmap()
 	switch {
 	case ip.IsLoopback():
 		return "a loopback address (NS7 would dial itself)"
-	case ip.IsUnspecified():
-		return "the unspecified address"
+	case ip.IsUnspecified() || thisNetwork.Contains(ip):
+		return "an address of \"this network\" 0.0.0.0/8, no host's"
 	case ip.IsLinkLocalUnicast():
 		return "a link-local address (not routed beyond one link)"
-	case ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return "not a host's address (multicast or broadcast)"
+	case ip.IsMulticast() || reserved4.Contains(ip):
+		return "not a host's address (multicast, reserved or broadcast)"
+	}
+	if f.Cluster == nil {
+		return ""
+	}
+	if p, err := netip.ParsePrefix(f.Cluster.Network); err == nil && p.Contains(ip) {
+		return fmt.Sprintf("inside the cluster VPN network %s (NS7 dials the endpoint to build that tunnel, so it must be reachable outside it)", p)
+	}
+	for id, n := range f.Cluster.Nodes {
+		if n.VPN["ip_address"] == ip.String() {
+			return fmt.Sprintf("the VPN address of node %s (NS7 dials the endpoint to build the tunnel, so it must be reachable outside it)", id)
+		}
 	}
 	return ""
 }
+
+var (
+	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+	reserved4   = netip.MustParsePrefix("240.0.0.0/4") // 255.255.255.255 included
+)
 
 func hostErrors(z *dnsprobe.Zone) string {
 	var parts []string

@@ -116,8 +116,10 @@ func judgeCAA(c *dnsprobe.CAA) (string, bool) {
 
 // caaUnknown is a climb cut by a question that got no answer (silence,
 // unreachable, refused): the resolver's limit, not the zone's answer.
+// caaUnknown is true when the CAA records could not be read: not looked
+// up at all, or a lookup without an answer (never read as "no CAA").
 func caaUnknown(c *dnsprobe.CAA) bool {
-	return c != nil && c.Failed != nil && (c.Failed.Outcome.Transport() || c.Failed.Outcome == dnsprobe.Refused)
+	return c == nil || c.Failed != nil && (c.Failed.Outcome.Transport() || c.Failed.Outcome == dnsprobe.Refused)
 }
 
 func knownCAATag(tag string) bool {

@@ -623,15 +623,32 @@ func checkPointsToNode(f Facts) []report.Finding {
 
 // nonPublic lists addresses no Internet client can reach.
 func nonPublic(addrs []string) []string {
-	cgnat := netip.MustParsePrefix("100.64.0.0/10")
 	var out []string
 	for _, a := range addrs {
 		ip, err := netip.ParseAddr(a)
-		if err != nil || ip.IsPrivate() || !dnsprobe.Routable(ip) || cgnat.Contains(ip) {
+		if err != nil || ip.IsPrivate() || !dnsprobe.Routable(ip) || notGlobal(ip.Unmap()) {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// notGlobal4 are IPv4 special-purpose ranges no public CA reaches (RFC
+// 6890 "Global: False"): shared CGNAT space, "this network", IETF
+// protocol assignments, benchmarking, reserved. The documentation ranges
+// are left out: the test worlds and the demo use them as public addresses.
+var notGlobal4 = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+func notGlobal(ip netip.Addr) bool {
+	for _, p := range notGlobal4 {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 var CheckAAAA = &check.Check[Facts]{Meta: check.Meta{

@@ -276,6 +276,15 @@ func TestChecks(t *testing.T) {
 			setDNS(f, voice, good(voice, "192.168.1.10"))
 			f.NodeAddrs = []NodeAddr{{IP: "192.168.1.10", Source: "interface eth0"}}
 		}, "fqdn.certificate", voice, report.Fail, "it resolves to 192.168.1.10, not a public address: Let's Encrypt validates over the Internet"},
+		{"Let's Encrypt and a benchmarking address", func(f *Facts) {
+			f.LetsEncrypt = true
+			setDNS(f, voice, good(voice, "198.18.0.1"))
+		}, "fqdn.certificate", voice, report.Fail, "it resolves to 198.18.0.1, not a public address"},
+		{"Let's Encrypt and a reserved address", func(f *Facts) {
+			f.LetsEncrypt = true
+			setDNS(f, voice, good(voice, "240.1.1.1"))
+		}, "fqdn.certificate", voice, report.Fail, "it resolves to 240.1.1.1, not a public address"},
+		{"CAA not looked up is unknown, not none", withCAA(nil), "fqdn.certificate", voice, report.Warn, "is unknown: its CAA records were not looked up"},
 		{"private address without Let's Encrypt: fine", func(f *Facts) {
 			setDNS(f, voice, good(voice, "192.168.1.10"))
 			f.NodeAddrs = []NodeAddr{{IP: "192.168.1.10", Source: "interface eth0"}}
@@ -418,7 +427,25 @@ func TestChecks(t *testing.T) {
 		// NS7 must reach the leader at the address: loopback and link-local
 		// never do, written or resolved; a private address may.
 		{"endpoint loopback", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "127.0.0.1:55820" }, "vpn.endpoint", "127.0.0.1", report.Fail, "a loopback address (NS7 would dial itself)"},
-		{"endpoint unspecified", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "0.0.0.0:55820" }, "vpn.endpoint", "0.0.0.0", report.Fail, "the unspecified address"},
+		{"endpoint unspecified", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "0.0.0.0:55820" }, "vpn.endpoint", "0.0.0.0", report.Fail, `"this network" 0.0.0.0/8`},
+		{"endpoint this network", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "0.1.2.3:55820" }, "vpn.endpoint", "0.1.2.3", report.Fail, `"this network" 0.0.0.0/8`},
+		{"endpoint reserved", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "240.0.0.1:55820" }, "vpn.endpoint", "240.0.0.1", report.Fail, "reserved"},
+		{"endpoint in the VPN network", func(f *Facts) {
+			f.Cluster.Network = "10.5.4.0/24"
+			f.Cluster.Nodes["1"].VPN["endpoint"] = "10.5.4.9:55820"
+		},
+			"vpn.endpoint", "10.5.4.9", report.Fail, "inside the cluster VPN network 10.5.4.0/24"},
+		{"endpoint is a node's VPN address", func(f *Facts) {
+			f.Cluster.Nodes["1"].VPN["ip_address"] = "10.9.0.1"
+			f.Cluster.Nodes["1"].VPN["endpoint"] = "10.9.0.1:55820"
+		},
+			"vpn.endpoint", "10.9.0.1", report.Fail, "the VPN address of node 1"},
+		{"endpoint resolves into the VPN network", func(f *Facts) {
+			f.Cluster.Network = "10.5.4.0/24"
+			f.Endpoint.Resolvers[0].A = answer(res1, "leader.example.com", "A", false, rec("leader.example.com", "A", "10.5.4.1", 300))
+		}, "vpn.endpoint", "leader.example.com", report.Fail, "10.5.4.1 (inside the cluster VPN network 10.5.4.0/24"},
+		{"endpoint bracketed IPv4", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "[10.0.0.1]:55820" }, "vpn.endpoint", "10.0.0.1", report.Fail, "puts its host in brackets"},
+		{"endpoint IPv4-mapped", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "[::ffff:198.51.100.1]:55820" }, "vpn.endpoint", "::ffff:198.51.100.1", report.Fail, "IPv4 only"},
 		{"endpoint link-local", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "169.254.10.1:55820" }, "vpn.endpoint", "169.254.10.1", report.Fail, "link-local"},
 		{"endpoint private", func(f *Facts) { f.Cluster.Nodes["1"].VPN["endpoint"] = "192.168.1.5:55820" }, "vpn.endpoint", "192.168.1.5", report.Pass, "needs no DNS"},
 		{"endpoint resolves to loopback", func(f *Facts) {

@@ -232,10 +232,10 @@ var Table = []Issue{
 			return known(ptr(!twoDigits.MatchString(strings.TrimSpace(*s.Prefix))))
 		}},
 	{ID: "nethvoice-identity0", Component: NethVoice, Fixed: "1.2.0",
-		Breaks:    "trunks named like ..._Identity0 get NethVoice's proxy as outbound proxy at import",
+		Breaks:    "trunks whose name contains identity0 (TIM's) get NethVoice's proxy as outbound proxy at import",
 		Remedy:    "Update NethVoice before Finish",
 		Source:    "NethServer/dev#7247; ns8-nethvoice 256b7216 (1.2.0)",
-		Condition: "a trunk is named like ..._Identity0",
+		Condition: "a trunk's name contains identity0",
 		When:      func(s Site) Verdict { return known(s.Identity0Trunk) }},
 	{ID: "nethvoice-users-admin-route", Component: NethVoice, Fixed: "1.2.3",
 		Breaks:    "when the migrated local provider is finished, the users-admin route is missing and users vanish from FreePBX until it restarts",

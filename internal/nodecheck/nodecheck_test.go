@@ -136,7 +136,7 @@ func TestChecks(t *testing.T) {
 			f.Names = map[string][]string{"voice.example.com": {"192.168.1.10"}}
 		}, "node.proxy", "", report.Pass, "is configured"},
 		{"core 3.6.0 with NS7's OpenLDAP", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0" },
-			"cluster.versions", "core", report.Fail, "the core of node 1 3.6.0: NS8 reads the password policy"},
+			"cluster.versions", "core", report.Fail, "node 1's core 3.6.0: NS8 reads the password policy"},
 		{"core 3.6.0-dev.2 with NS7's OpenLDAP", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0-dev.2" },
 			"cluster.versions", "core", report.Fail, "NethServer/dev#7351"},
 		{"core 3.6.0 with an AD", func(f *Facts) {
@@ -153,7 +153,7 @@ func TestChecks(t *testing.T) {
 		{"core 3.6.1", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.16.0" }, "cluster.versions", "core", report.Pass, "node 1 (3.16.0)"},
 		{"core of the destination too", func(f *Facts) { f.Dest = "2"; f.Cluster.Nodes["2"].CoreImage = "ghcr.io/nethserver/core:3.15.2" },
 			"cluster.versions", "core", report.Fail, "node 2 runs core 3.15.2, but NethVoice needs at least 3.16.0-0"},
-		{"core tag not a version", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:latest" }, "cluster.versions", "core", report.Warn, `is unknown ("latest")`},
+		{"core tag not a version", func(f *Facts) { f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:latest" }, "cluster.versions", "core", report.Warn, `the version is unknown ("latest")`},
 		{"NethVoice installed, old", func(f *Facts) {
 			f.Cluster.Modules["nethvoice1"] = &cluster.Module{ID: "nethvoice1", Node: "1", Image: "nethvoice", URL: "ghcr.io/nethesis/nethvoice:1.0.1"}
 			f.Cluster.NethVoice = []cluster.NethVoiceInstance{{ID: "nethvoice1", Node: "1"}}
@@ -229,4 +229,21 @@ func TestMissingProxyInstallCommand(t *testing.T) {
 		return
 	}
 	t.Fatal("no node.proxy finding")
+}
+
+// The core's remedy is a command an admin can paste: valid JSON with the
+// nodes judged (ns8-core update-core: "nodes" required).
+func TestCoreUpdateCommand(t *testing.T) {
+	f := healthy()
+	f.Dest = "2"
+	f.Cluster.Nodes["1"].CoreImage = "ghcr.io/nethserver/core:3.6.0"
+	for _, fd := range All(f) {
+		if fd.ID == "cluster.versions" && fd.Subject == "core" {
+			if fd.Remediation == nil || len(fd.Remediation.Commands) != 1 || fd.Remediation.Commands[0] != `api-cli run cluster/update-core --data '{"nodes":[1,2]}'` {
+				t.Fatalf("%+v", fd.Remediation)
+			}
+			return
+		}
+	}
+	t.Fatal("no cluster.versions core finding")
 }

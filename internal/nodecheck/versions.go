@@ -1,8 +1,10 @@
 package nodecheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
@@ -43,21 +45,22 @@ type judged struct {
 
 // judge weighs the issues of a component version for the site: a blocking
 // issue that applies fails, one that may apply or does not block warns.
-func (j *judged) judge(c knownissues.Component, label, version string, s knownissues.Site) {
+// what names the component and its version ("node 1's core 3.6.0").
+func (j *judged) judge(c knownissues.Component, what, version string, s knownissues.Site) {
 	issues, ok := knownissues.Affecting(c, version)
 	if !ok {
-		j.add(report.Warn, fmt.Sprintf("the version of %s is unknown (%q), so its known issues cannot be told", label, version))
+		j.add(report.Warn, fmt.Sprintf("%s: the version is unknown (%q), so its known issues cannot be told", what, version))
 		return
 	}
 	for _, i := range issues {
 		j.ids = append(j.ids, i.ID)
 		switch v := i.Applies(s); {
 		case v == knownissues.DoesNotApply:
-			j.notes = append(j.notes, fmt.Sprintf("%s %s has a known bug that does not apply here (%s)", label, version, i.ID))
+			j.notes = append(j.notes, fmt.Sprintf("%s has a known bug that does not apply here (%s)", what, i.ID))
 		case v == knownissues.Applies && i.Blocks:
-			j.add(report.Fail, fmt.Sprintf("%s %s: %s", label, version, i.Say(v)))
+			j.add(report.Fail, fmt.Sprintf("%s: %s", what, i.Say(v)))
 		default:
-			j.add(report.Warn, fmt.Sprintf("%s %s: %s", label, version, i.Say(v)))
+			j.add(report.Warn, fmt.Sprintf("%s: %s", what, i.Say(v)))
 		}
 	}
 }
@@ -89,7 +92,7 @@ func coreVersions(f Facts) report.Finding {
 			continue
 		}
 		cores[id] = n.CoreVersion()
-		j.judge(knownissues.Core, "the core of node "+id, n.CoreVersion(), f.Site)
+		j.judge(knownissues.Core, "node "+id+"'s core "+n.CoreVersion(), n.CoreVersion(), f.Site)
 	}
 	minCore, from := appMinCore(f.Cluster, cluster.NethVoiceImage)
 	if v := cores[dest]; cluster.ValidVersion(v) && cluster.CompareVersions(v, minCore) < 0 {
@@ -97,7 +100,7 @@ func coreVersions(f Facts) report.Finding {
 	}
 	fd.Data = map[string]any{"cores": cores, "nethvoice_min_core": minCore, "known_issues": nonNilStrings(j.ids)}
 	return finish(fd, j, fmt.Sprintf("the core of %s has no known migration bug and meets NethVoice's minimum %s", nodeList(cores), minCore),
-		check.Hint("Update the NS8 core (Software Center > Core apps) before Connect", "api-cli run cluster/update-core --data '{\"nodes\":[...]}'"))
+		check.Hint("Update the NS8 core (Software Center > Core apps) before Connect", updateCore(cores)))
 }
 
 func nethvoiceVersions(f Facts) report.Finding {
@@ -106,7 +109,7 @@ func nethvoiceVersions(f Facts) report.Finding {
 	var judgedWhat []string
 	for _, nv := range f.Cluster.NethVoice {
 		v := cluster.ImageTag(f.Cluster.Modules[nv.ID].URL)
-		j.judge(knownissues.NethVoice, nv.ID, v, f.Site)
+		j.judge(knownissues.NethVoice, nv.ID+" "+v, v, f.Site)
 		judgedWhat = append(judgedWhat, nv.ID+" "+v)
 	}
 	if len(f.Cluster.NethVoice) == 0 {
@@ -116,7 +119,7 @@ func nethvoiceVersions(f Facts) report.Finding {
 			fd.Message = "NethVoice is not installed, and the release the migration tool will install is unknown: the cluster caches no repository metadata (open the Software Center once, then run the check again)"
 			return fd
 		}
-		j.judge(knownissues.NethVoice, "NethVoice "+a.Version+" (the release Start will install, from repository "+a.Repository+")", a.Version, f.Site)
+		j.judge(knownissues.NethVoice, "NethVoice "+a.Version+", the release Start will install (repository "+a.Repository+")", a.Version, f.Site)
 		judgedWhat = append(judgedWhat, "NethVoice "+a.Version+" as the repositories offer it")
 	}
 	fd.Data = map[string]any{"judged": judgedWhat, "known_issues": nonNilStrings(j.ids)}
@@ -180,4 +183,19 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// updateCore is the command that updates the core of the given nodes
+// (ns8-core cluster/update-core: "nodes" is required, the newest core
+// when no core_url is given).
+func updateCore(cores map[string]string) string {
+	ids := make([]int, 0, len(cores))
+	for id := range cores {
+		if n, err := strconv.Atoi(id); err == nil {
+			ids = append(ids, n)
+		}
+	}
+	sort.Ints(ids)
+	b, _ := json.Marshal(map[string]any{"nodes": ids})
+	return "api-cli run cluster/update-core --data '" + string(b) + "'"
 }

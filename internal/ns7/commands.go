@@ -289,7 +289,7 @@ func fixedCommands() []Command {
 			Exits: []int{noTancredi}, Reads: "Tancredi's provisioning host name ([data] hostname of defaults.ini; exit 3: no such file)",
 			Parse: func(out string, _ int, f *Facts) { f.TancrediHost = ParseINIValue(out) }},
 		Command{ID: CmdExtensions, Argv: mysql(sqlExtensions), Reads: "extension numbers and names", Parse: func(out string, _ int, f *Facts) {
-			for _, row := range ParseTSV(out, 2) {
+			for _, row := range ParseTSV(out, Columns[CmdExtensions]) {
 				f.Extensions = append(f.Extensions, Extension{Number: row[0], Name: row[1]})
 			}
 		}},
@@ -371,14 +371,16 @@ func spaceCommands() []Command {
 }
 
 // withShapes gives the database answers their shape checks: every query
-// answers rows of one column count, the phone count of the old engine one
-// integer.
+// answers rows of its column count (Columns) or of one count, the phone
+// count of the old engine one integer.
 func withShapes(cmds []Command) []Command {
 	for i, c := range cmds {
 		switch {
 		case c.Expect != nil:
 		case c.ID == CmdLegacy:
 			cmds[i].Expect = anInteger
+		case len(c.Argv) > 0 && c.Argv[0] == "mysql" && Columns[c.ID] > 0:
+			cmds[i].Expect = columns(Columns[c.ID])
 		case len(c.Argv) > 0 && c.Argv[0] == "mysql":
 			cmds[i].Expect = sameColumns
 		}

@@ -82,10 +82,15 @@ type Device struct {
 	Extension string `json:"extension,omitempty"`
 }
 
+// Columns are the column counts of the database queries whose rows the
+// parsers read: a row of another count is not a row of the query, and an
+// answer with one is not read (Command.Expect), never taken as fewer rows.
+var Columns = map[string]int{CmdPhones: 4, CmdGateways: 13, CmdTrunks: 7, CmdSIPNAT: 3, CmdExtensions: 2}
+
 // ParseDevices reads the devices query (4 columns), at most MaxDevices;
 // cut says more rows were printed.
 func ParseDevices(out string) (devs []Device, cut bool) {
-	for _, r := range ParseTSV(out, 4) {
+	for _, r := range ParseTSV(out, Columns[CmdPhones]) {
 		if len(devs) == MaxDevices {
 			return devs, true
 		}
@@ -136,7 +141,7 @@ type GatewayPort struct {
 func ParseGateways(out string) []Gateway {
 	byID := map[string]*Gateway{}
 	var ports [][]string
-	for _, r := range ParseTSV(out, 13) {
+	for _, r := range ParseTSV(out, Columns[CmdGateways]) {
 		if r[0] != "gateway" {
 			ports = append(ports, r)
 			continue
@@ -214,7 +219,7 @@ type Trunk struct {
 // ParseTrunks reads the trunk inventory query (7 columns).
 func ParseTrunks(out string) []Trunk {
 	var ts []Trunk
-	for _, r := range ParseTSV(out, 7) {
+	for _, r := range ParseTSV(out, Columns[CmdTrunks]) {
 		ts = append(ts, Trunk{ID: r[0], Tech: r[1], Name: r[2], Disabled: r[3] == "on" || r[3] == "1",
 			SIPServer: r[4], OutboundProxy: r[5], PJSIPName: r[6]})
 	}
@@ -233,7 +238,7 @@ type NATSetting struct {
 // hold a value (FreePBX's empty forms: "", "none", "[]", "{}").
 func ParseNAT(out string) []NATSetting {
 	var ns []NATSetting
-	for _, r := range ParseTSV(out, 3) {
+	for _, r := range ParseTSV(out, Columns[CmdSIPNAT]) {
 		switch strings.TrimSpace(r[2]) {
 		case "", "none", "[]", "{}", "null":
 			continue

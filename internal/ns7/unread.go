@@ -191,6 +191,23 @@ func sameColumns(out string, _ int) error {
 	return nil
 }
 
+// columns checks mysql -N -B output of a query of n columns: a row of
+// another count would be skipped by the parser, so the answer is not read
+// (an empty answer is no rows).
+func columns(n int) func(string, int) error {
+	return func(out string, _ int) error {
+		for i, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			if got := strings.Count(line, "\t") + 1; got != n {
+				return fmt.Errorf("row %d has %d columns, the query has %d (%q)", i+1, got, n, clip(line, 40))
+			}
+		}
+		return nil
+	}
+}
+
 // oneLinePer checks an answer of one line per thing asked (systemctl
 // is-active units...): fewer lines would shift every state.
 func oneLinePer(things []string) func(string, int) error {

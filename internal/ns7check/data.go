@@ -199,14 +199,25 @@ func timeZone(f Facts) report.Finding {
 		return fd
 	}
 	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("time zone %q is not in the tz database: NS8 would refuse it (timezone_not_available)", tz)
+	fd.Message = fmt.Sprintf("time zone %q is not one NS8 lists (timedatectl list-timezones): NethVoice's configure-module would refuse it (timezone_not_available)", tz)
+	if tz == "" {
+		fd.Message = "NS7 has no time zone set (config get TimeZone is empty): NethVoice's configure-module needs one it lists (timezone_not_available)"
+	}
 	fd.Remediation = hint("Set a valid time zone on NS7 (Date and time page)", "timedatectl list-timezones", "config setprop TimeZone Europe/Rome")
 	return fd
 }
 
-// ValidTimeZone accepts the names timedatectl list-timezones would list.
+// ValidTimeZone accepts the names timedatectl list-timezones would list
+// (ns8-nethvoice configure-module 11validate_timezone checks against it):
+// a zone of the tz database, not a file of zoneinfo that is not a zone
+// (localtime, posixrules, Factory) nor the posix/ and right/ copies.
 func ValidTimeZone(tz string) bool {
-	if tz == "" || tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
+	switch {
+	case tz == "" || tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") || strings.ContainsAny(tz, " \t\n"):
+		return false
+	case strings.HasPrefix(tz, "posix/") || strings.HasPrefix(tz, "right/"):
+		return false
+	case tz == "localtime" || tz == "posixrules" || tz == "Factory":
 		return false
 	}
 	_, err := time.LoadLocation(tz)
@@ -232,7 +243,7 @@ func provisioning(f Facts) report.Finding {
 		fd.Status, fd.Message = report.Pass, "phones are provisioned by Tancredi, which NS8 migrates"
 	case "freepbx":
 		fd.Status = report.Warn
-		fd.Message = fmt.Sprintf("the old provisioning engine (FreePBX Endpoint Manager) is in use, with %d phones: they are not migrated to NS8", f.NS7.LegacyPhones)
+		fd.Message = fmt.Sprintf("the old provisioning engine (FreePBX Endpoint Manager) is in use, with %s: they are not migrated to NS8", check.Count(int(f.NS7.LegacyPhones), "phone", ""))
 		if why := unreadWhy(f.NS7, ns7.CmdLegacy); why != "" {
 			fd.Message = "the old provisioning engine (FreePBX Endpoint Manager) is in use, with phones that are not migrated to NS8 (how many could not be read: " + why + ")"
 			delete(fd.Data, "legacy_phones")
@@ -270,7 +281,7 @@ func extensions(f Facts) report.Finding {
 		return fd
 	}
 	fd.Status = report.Pass
-	fd.Message = fmt.Sprintf("%d extensions listed in the report's facts (ns7.extensions) for your records", len(f.NS7.Extensions))
+	fd.Message = fmt.Sprintf("%s listed in the report's facts (ns7.extensions) for your records", check.Count(len(f.NS7.Extensions), "extension", ""))
 	return fd
 }
 

@@ -81,7 +81,7 @@ func phones(f Facts) report.Finding {
 		notes = append(notes, "accepted though not on the documentation's list: "+listed(l, 8))
 	}
 	if noMAC > 0 {
-		notes = append(notes, fmt.Sprintf("%d devices without MAC (custom devices, FXS ports of gateways) are not phones and not counted", noMAC))
+		notes = append(notes, fmt.Sprintf("%s without MAC (custom devices, FXS ports of gateways) not counted as phones", check.Count(noMAC, "device", "")))
 	}
 	note := ""
 	if len(notes) > 0 {
@@ -95,7 +95,7 @@ func phones(f Facts) report.Finding {
 		return fd
 	case len(bad) == 0 && len(unknown) == 0:
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("%s%d physical phones in %d models, all provisioned by NethVoice on NS8%s", atLeast, total, len(groups), note)
+		fd.Message = fmt.Sprintf("%s%s in %s, all provisioned by NethVoice on NS8%s", atLeast, check.Count(total, "physical phone", ""), check.Count(len(groups), "model", ""), note)
 		return fd
 	}
 	var parts []string
@@ -122,14 +122,21 @@ var Gateways = gated(check.Meta{
 		"models included. Every gateway warns, with what re-creating it needs: model, name, addresses, MAC, " +
 		"and each port with the trunk (FXO, ISDN, PRI) or the extension (FXS) it is bound to, in the message " +
 		"and in `data.gateways`. A model NS8 cannot configure at all (anything but Patton Trinity `TRI_*` " +
-		"and Grandstream HT80x/HT81x/GXW42xx) fails: it needs other hardware or a manual configuration.",
+		"and Grandstream HT801/HT802/HT812/HT814, GXW4216/4224/4232/4248, each also in its TLS variant) " +
+		"fails: it needs other hardware or a manual configuration. The message lists at most 10 gateways; " +
+		"`data.gateways` has them all.",
 }, gateways, ns7.CmdGateways)
+
+// gatewayModel names a gateway's model, or says its row is missing.
+func gatewayModel(g ns7.Gateway) string {
+	return orText(strings.TrimSpace(g.Manufacturer+" "+g.Model), "(model unknown: no gateway_models row)")
+}
 
 // gatewayText is a gateway's configuration in words: what re-creating it
 // in NethVoice's wizard needs.
 func gatewayText(g ns7.Gateway) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s %s, MAC %s, address %s", orText(g.Name, "(no name)"), g.Manufacturer, g.Model, orText(g.MAC, "unknown"), orText(g.NewAddress, g.Address))
+	fmt.Fprintf(&b, "%s: %s, MAC %s, address %s", orText(g.Name, "(no name)"), gatewayModel(g), orText(g.MAC, "unknown"), orText(g.NewAddress, orText(g.Address, "unknown")))
 	if g.PBXAddress != "" {
 		fmt.Fprintf(&b, ", PBX %s", g.PBXAddress)
 	}
@@ -178,7 +185,7 @@ func gateways(f Facts) report.Finding {
 			"mac": g.MAC, "ports": g.Ports, "configurable_on_ns8": ok})
 		texts = append(texts, gatewayText(g))
 		if !ok {
-			cannot = append(cannot, fmt.Sprintf("%s (%s %s)", orText(g.Name, "(no name)"), g.Manufacturer, g.Model))
+			cannot = append(cannot, fmt.Sprintf("%s (%s)", orText(g.Name, "(no name)"), gatewayModel(g)))
 		}
 	}
 	fd.Data = map[string]any{"gateways": list, "source": SrcGatewayModels}
@@ -186,15 +193,23 @@ func gateways(f Facts) report.Finding {
 		fd.Status, fd.Message = report.Pass, "no gateways are configured"
 		return fd
 	}
-	lost := fmt.Sprintf("all %d gateways are deleted at NethVoice's first start on NS8 (migration.php empties gateway_models; "+
-		"gateway_config and its port tables cascade), supported models included: %s", len(gws), strings.Join(texts, " | "))
+	all := "all " + check.Count(len(gws), "gateway", "") + " are"
+	if len(gws) == 1 {
+		all = "its only gateway is"
+	}
+	shown := texts
+	if len(texts) > 10 {
+		shown = append(texts[:10:10], fmt.Sprintf("and %d more (all in data.gateways)", len(texts)-10))
+	}
+	lost := fmt.Sprintf("%s deleted at NethVoice's first start on NS8 (migration.php empties gateway_models; "+
+		"gateway_config and its port tables cascade), supported models included: %s", all, strings.Join(shown, " | "))
 	redo := "Keep this configuration (data.gateways of this finding) and, after Finish, re-create each gateway in NethVoice's wizard " +
 		"(Devices > Gateways) with the same model, name, addresses and MAC, binding each port again to its trunk or extension; " +
 		"the trunks and FXS extensions NS7 created for them remain on NS8 without their gateway and can then be removed"
 	if len(cannot) > 0 {
 		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("gateways of models NethVoice on NS8 cannot configure at all: %s; %s", strings.Join(cannot, ", "), lost)
-		fd.Remediation = hint("Replace those gateways with models NethVoice on NS8 configures (Patton Trinity TRI_*, Grandstream HT80x/HT81x/GXW42xx) or plan to configure them by hand. " + redo)
+		fd.Message = fmt.Sprintf("gateways of models NethVoice on NS8 cannot configure at all: %s; %s", listed(cannot, 10), lost)
+		fd.Remediation = hint("Replace those gateways with models NethVoice on NS8 configures (Patton Trinity TRI_*, Grandstream HT801/HT802/HT812/HT814 or GXW4216/4224/4232/4248) or plan to configure them by hand. " + redo)
 		return fd
 	}
 	fd.Status = report.Warn
@@ -210,9 +225,7 @@ var Trunks = gated(check.Meta{
 		"the documentation (supported_trunks) and those of the wizard's PJSIP providers (`rest_pjsip_providers`), " +
 		"each listed with its source in `ns7check.Providers`; chan_sip/IAX trunks (NS8 removes chan_sip) and " +
 		"unknown providers warn (record their credentials, check their certification).",
-}, trunks, ns7.CmdTrunks)
-
-func init() { reads[Trunks.ID] = append(reads[Trunks.ID], ns7.CmdGateways) }
+}, trunks, ns7.CmdTrunks, ns7.CmdGateways) // a gateway's port trunks are not providers
 
 // gatewayTrunks maps the ids of the trunks bound to a gateway's port to
 // the gateway's name: trunks to the gateway, not to a provider.
@@ -253,9 +266,9 @@ func trunks(f Facts) report.Finding {
 		fd.Message = "no trunks are configured: is this the NethVoice in production?"
 		fd.Remediation = hint("Check the NS7 host setting")
 	case len(odd) == 0:
-		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%d trunks, all PJSIP with supported providers", len(f.NS7.Trunks))
+		fd.Status, fd.Message = report.Pass, fmt.Sprintf("%s, all PJSIP with supported providers", check.Count(len(f.NS7.Trunks), "trunk", ""))
 		if len(ofGateway) > 0 {
-			fd.Message = fmt.Sprintf("%d trunks, all PJSIP with supported providers or bound to a gateway's port (see ns7.gateways)", len(f.NS7.Trunks))
+			fd.Message = fmt.Sprintf("%s, all PJSIP with supported providers or bound to a gateway's port (see ns7.gateways)", check.Count(len(f.NS7.Trunks), "trunk", ""))
 		}
 	default:
 		fd.Status = report.Warn

@@ -1,6 +1,7 @@
 package ns7check
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -103,14 +104,14 @@ func TestInventoryChecks(t *testing.T) {
 	}{
 		// 10: Yealink/Dreamwave is Yealink; devices without MAC are not phones.
 		{"yealink as NS7 records it", "ns7.phones", set(ns7.CmdPhones, "00:15:65:00:00:01\tYealink/Dreamwave\tyealink-T46\t201\n00:15:65:00:00:02\tYealink/Dreamwave\tyealink-AX83\t202\n\t\t\t91203\n\t\t\t91204"),
-			report.Pass, "2 physical phones in 2 models, all provisioned by NethVoice on NS8; 2 devices without MAC (custom devices, FXS ports of gateways) are not phones"},
+			report.Pass, "2 physical phones in 2 models, all provisioned by NethVoice on NS8; 2 devices without MAC (custom devices, FXS ports of gateways) not counted as phones"},
 		{"a second line is one phone", "ns7.phones", set(ns7.CmdPhones, "00:15:65:00:00:01\tYealink/Dreamwave\tyealink-T46\t201\n00:15:65:00:00:01\tYealink/Dreamwave\tyealink-T46\t301"),
-			report.Pass, "1 physical phones in 1 models"},
+			report.Pass, "1 physical phone in 1 model,"},
 		{"undocumented models accepted", "ns7.phones", set(ns7.CmdPhones, "7C:2F:80:00:00:01\tGigaset\tgigaset-Maxwell3\t201\n00:04:13:00:00:01\tSnom\t870\t202"),
 			report.Pass, "accepted though not on the documentation's list: 1 x Gigaset gigaset-Maxwell3, 1 x Snom 870"},
 		{"unidentified is not unsupported", "ns7.phones", set(ns7.CmdPhones, "14:B3:70:00:00:01\t\t\t201"),
 			report.Warn, "phones NS7 could not identify (MAC prefix not in its map, no model): 1 x (vendor unknown) (model not recorded)"},
-		{"only devices without MAC", "ns7.phones", set(ns7.CmdPhones, "\t\t\t91203"), report.Pass, "no physical phone (no device with a MAC); 1 devices without MAC"},
+		{"only devices without MAC", "ns7.phones", set(ns7.CmdPhones, "\t\t\t91203"), report.Pass, "no physical phone (no device with a MAC); 1 device without MAC"},
 		{"phones not read", "ns7.phones", fail(ns7.CmdPhones, 1), report.Skip, "could not read the physical devices: mysql failed (exit 1)"},
 		// 9: every gateway is lost; its configuration is in the message.
 		{"supported gateways are lost too", "ns7.gateways", set(ns7.CmdGateways, patton+ht), report.Warn,
@@ -154,7 +155,7 @@ func TestInventoryChecks(t *testing.T) {
 			"NethVoice on NS8 replaces the outbound proxy of 2 trunks with its own proxy: SixComm (outbound proxy pcscf.sixcomm.net: migration.php sets NethVoice's proxy on trunks whose name contains neither custom nor identity0), " +
 				"custom-sbc (outbound proxy sip:sbc.example:5060;lr: NethVoice >= 1.6.4 rewrites every outbound proxy of the form sip:...;lr at each configure-module)"},
 		{"custom names kept", "ns7.trunk-proxy", set(ns7.CmdTrunks, "3\tpjsip\tsbc\toff\tsbc.example\tsbc2.example\tMy-CUSTOM-sbc"), report.Pass,
-			"1 trunks have an outbound proxy of their own, kept by the import"},
+			"1 trunk has an outbound proxy of its own, kept by the import"},
 		{"no proxies", "ns7.trunk-proxy", nil, report.Pass, "no trunk has an outbound proxy of its own"},
 		{"trunks not read", "ns7.trunk-proxy", fail(ns7.CmdTrunks, 1), report.Skip, "could not read the trunks: mysql failed (exit 1)"},
 		// 4: NAT settings.
@@ -186,5 +187,30 @@ func TestGatewayExportData(t *testing.T) {
 	ports := gws[0]["ports"].([]ns7.GatewayPort)
 	if len(ports) != 2 || ports[1].Trunk != "Patton_000001_isdn_1" || ports[1].Protocol != "pmp" || gws[0]["mac"] != "00:A0:BA:00:00:01" || gws[0]["configurable_on_ns8"] != true {
 		t.Errorf("%+v", gws)
+	}
+}
+
+// Long inventories stay readable: a message names at most 10 items and
+// says how many more (the data keeps them all).
+func TestInventoryMessagesBounded(t *testing.T) {
+	var gws, nat strings.Builder
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&gws, "gateway\t%d\t%d\tgw-%d\tPatton\t4552\tisdn\t\t192.168.%d.%d\t\t\t\t00:A0:BA:00:%02X:%02X\n", i, i, i, i/250, i%250, i/256, i%256)
+	}
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&nat, "sipsettings\tlocalnet_%d\t10.%d.%d.0\n", i, i/256, i%256)
+	}
+	fs := All(factsWith(func(o map[string]ns7.Result, _ *ns7.Facts, _ *Facts) {
+		o[ns7.CmdGateways] = ns7.Result{Status: ns7.StatusOK, Output: gws.String()}
+		o[ns7.CmdSIPNAT] = ns7.Result{Status: ns7.StatusOK, Output: nat.String() + "kvstore\texternip\t203.0.113.7\n"}
+	}))
+	for id, more := range map[string]string{"ns7.gateways": "and 2990 more", "ns7.sip-nat": "and 19990 more"} {
+		f := find(fs, id)
+		if len(f.Message) > 8000 || !strings.Contains(f.Message, more) {
+			t.Errorf("%s: %d characters: %.300s", id, len(f.Message), f.Message)
+		}
+	}
+	if g := find(fs, "ns7.gateways"); len(g.Data["gateways"].([]map[string]any)) != 3000 {
+		t.Errorf("data.gateways does not keep them all")
 	}
 }

@@ -243,7 +243,7 @@ func vpnNetwork(f Facts) report.Finding {
 		fd.Message = fmt.Sprintf("NS7's %s contains the cluster VPN network %s: after Connect the part of it inside %s is reached through the tunnel instead", strings.Join(wide, "; "), cluster, cluster)
 	default:
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("the cluster VPN network %s overlaps none of NS7's %d addresses and %d routes", cluster, len(f.NS7.Addresses), len(f.NS7.Routes))
+		fd.Message = fmt.Sprintf("the cluster VPN network %s overlaps none of NS7's %s and %s", cluster, check.Count(len(f.NS7.Addresses), "address", "addresses"), check.Count(len(f.NS7.Routes), "route", ""))
 	}
 	return fd
 }

@@ -53,6 +53,7 @@ type Facts struct {
 	// What NS8 knows.
 	cluster.State
 	LeaderHost  string // host of node/<leader>/vpn endpoint
+	LeaderPort  string // its UDP port ("" when unknown: NS8's default 55820 is said)
 	LeaderVPNIP string // node/<leader>/vpn ip_address
 	// LeaderEndpointProblem says why the leader's VPN endpoint was not
 	// asked of NS7 (not host:port with a port of 1-65535, or not a host
@@ -392,7 +393,7 @@ func updates(f Facts) report.Finding {
 		return fd
 	}
 	fd.Status = report.Fail
-	fd.Message = fmt.Sprintf("%d updates pending (%s)", n.Updates.Count, listed(n.Updates.Packages, 5))
+	fd.Message = fmt.Sprintf("%s pending (%s)", check.Count(n.Updates.Count, "update", ""), listed(n.Updates.Packages, 5))
 	fd.Remediation = hint("Apply every update on NS7 (Software Center > Updates), reboot if the kernel changed, then probe again", "yum update")
 	return fd
 }
@@ -783,7 +784,7 @@ func leaderDNS(f Facts) report.Finding {
 		fd.Status = report.Warn
 		fd.Message = fmt.Sprintf("NS7 resolves %s to %s, NS8 to %s: NS7 will send its VPN traffic to another address", f.LeaderHost,
 			strings.Join(n.LeaderAddrs, ", "), strings.Join(f.LeaderNS8Addrs, ", "))
-		fd.Remediation = hint("Make sure the address NS7 uses reaches the leader on UDP 55820 (NAT), or fix the stale record", "getent ahostsv4 "+f.LeaderHost)
+		fd.Remediation = hint("Make sure the address NS7 uses reaches the leader on UDP "+orText(f.LeaderPort, "55820")+" (NAT), or fix the stale record", "getent ahostsv4 "+f.LeaderHost)
 	}
 	return fd
 }
@@ -845,8 +846,8 @@ var VPNUDP = gated(check.Meta{
 	ID: "ns7.vpn-udp", Title: "VPN traffic gets through (UDP 55820)", Action: Action, Area: check.Network,
 	Verifies: "Before the join UDP 55820 cannot be proven open (said so); once joined, the WireGuard handshake " +
 		"on interface ns8 is recent.",
-	Doc: "Before the join this is `skip`, honestly: WireGuard answers only authenticated packets, so UDP " +
-		"55820 cannot be proven open (the documented `nc -zv` tests TCP). Once joined, the latest " +
+	Doc: "The port is the one of the leader's VPN endpoint (NS8's default 55820). Before the join this is " +
+		"`skip`, honestly: WireGuard answers only authenticated packets, so the UDP port cannot be proven open (the documented `nc -zv` tests TCP). Once joined, the latest " +
 		"handshake on interface `ns8` (`wg show ns8 latest-handshakes`) must be at most 180 s old (NS7's " +
 		"clock); older, never, or the interface down fails.",
 }, vpnUDP, ns7.CmdWG, ns7.CmdConfig+"ns8")
@@ -857,11 +858,12 @@ var VPNUDP = gated(check.Meta{
 func vpnUDP(f Facts) report.Finding {
 	n := f.NS7
 	fd := report.Finding{Subject: f.Subject()}
+	port := orText(f.LeaderPort, "55820")
 	j := joined(n)
 	if j == nil && len(n.Handshakes) == 0 {
 		fd.Status = report.Skip
-		fd.Message = "NS7 is not joined yet: UDP 55820 cannot be proven open before the join (WireGuard answers only authenticated packets, and nc -zv tests TCP, not UDP)"
-		fd.Remediation = hint("Make sure firewalls and routers let NS7 send UDP to the leader's port 55820; after the join this check reads the WireGuard handshake")
+		fd.Message = "NS7 is not joined yet: UDP " + port + " cannot be proven open before the join (WireGuard answers only authenticated packets, and nc -zv tests TCP, not UDP)"
+		fd.Remediation = hint("Make sure firewalls and routers let NS7 send UDP to the leader's port " + port + "; after the join this check reads the WireGuard handshake")
 		return fd
 	}
 	if len(n.Handshakes) == 0 {
@@ -881,16 +883,16 @@ func vpnUDP(f Facts) report.Finding {
 	switch {
 	case latest == 0:
 		fd.Status = report.Fail
-		fd.Message = "NS7 is joined but no WireGuard handshake ever completed on ns8: UDP 55820 to the leader is blocked"
+		fd.Message = "NS7 is joined but no WireGuard handshake ever completed on ns8: UDP " + port + " to the leader is blocked"
 	case age > HandshakeMaxAge:
 		fd.Status = report.Fail
-		fd.Message = fmt.Sprintf("the last WireGuard handshake on ns8 was %s ago (more than %s): UDP 55820 to the leader is not getting through", age, HandshakeMaxAge)
+		fd.Message = fmt.Sprintf("the last WireGuard handshake on ns8 was %s ago (more than %s): UDP %s to the leader is not getting through", age, HandshakeMaxAge, port)
 	default:
 		fd.Status = report.Pass
-		fd.Message = fmt.Sprintf("WireGuard interface ns8 had a handshake %s ago: UDP 55820 gets through", age)
+		fd.Message = fmt.Sprintf("WireGuard interface ns8 had a handshake %s ago: UDP %s gets through", age, port)
 		return fd
 	}
-	fd.Remediation = hint("Open UDP 55820 from NS7 to the leader's endpoint on every firewall in between", "wg show ns8")
+	fd.Remediation = hint("Open UDP "+port+" from NS7 to the leader's endpoint on every firewall in between", "wg show ns8")
 	return fd
 }
 

@@ -231,8 +231,13 @@ func TestEvaluators(t *testing.T) {
 		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":""}}`), report.Fail, "NS7 has no international prefix"},
 		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":"39"}}`), report.Fail, `international prefix "39"`},
 		{"ns7.prefix", set(ns7.CmdConfig+"nethvoice-report", `{"name":"nethvoice-report","props":{"international_prefix":"+39"}}`), report.Pass, `"+39"`},
-		{"ns7.timezone", set(ns7.CmdTimeZone, "Local"), report.Fail, "not in the tz database"},
-		{"ns7.timezone", set(ns7.CmdTimeZone, "../../etc/passwd"), report.Fail, "not in the tz database"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "Local"), report.Fail, "not one NS8 lists"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "../../etc/passwd"), report.Fail, "not one NS8 lists"},
+		// zoneinfo files that are not zones timedatectl lists.
+		{"ns7.timezone", set(ns7.CmdTimeZone, "posix/Europe/Rome"), report.Fail, "not one NS8 lists"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "right/Europe/Rome"), report.Fail, "not one NS8 lists"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, "localtime"), report.Fail, "not one NS8 lists"},
+		{"ns7.timezone", set(ns7.CmdTimeZone, ""), report.Fail, "NS7 has no time zone set"},
 		{"ns7.provisioning", set(ns7.CmdConfig+"nethvoice", `{"name":"nethvoice","props":{"ProvisioningEngine":"freepbx"}}`), report.Warn, "old provisioning engine"},
 		{"ns7.phones", set(ns7.CmdPhones, "00:15:65:00:00:01\tYealink/Dreamwave\tyealink-T46\t201\n00:00:0C:00:00:01\tCisco/Linksys\tSPA504G\t202\n00:00:0C:00:00:02\tCisco/Linksys\tSPA504G\t203"), report.Warn, "2 x Cisco/Linksys SPA504G"},
 		{"ns7.gateways", set(ns7.CmdGateways, "gateway\t1\t1\tgw\tMediatrix\tM4402\tisdn\t\t10.0.0.2\t\t\t\t00:90:F8:00:00:01\ngateway\t2\t2\tgw2\tGrandstream\tgxw4216\tfxs\t\t10.0.0.3\t\t\t\t00:0B:82:00:00:01"), report.Fail, "gw (Mediatrix M4402)"},
@@ -323,5 +328,15 @@ func TestAuthorizeCommands(t *testing.T) {
 	}
 	if strings.Contains(user, "/root") {
 		t.Errorf("a non-root user's remedy names root's home: %s", user)
+	}
+}
+
+// ns7.vpn-udp names the leader's own port, not NS8's default.
+func TestVPNUDPPort(t *testing.T) {
+	f := factsWith(nil)
+	f.LeaderPort = "51000"
+	got := find(All(f), "ns7.vpn-udp")
+	if !strings.Contains(got.Message, "UDP 51000") || strings.Contains(got.Message, "55820") {
+		t.Errorf("%s %q", got.Status, got.Message)
 	}
 }

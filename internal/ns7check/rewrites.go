@@ -90,8 +90,8 @@ func provisioningHost(f Facts) report.Finding {
 		return fd
 	}
 	fd.Status = report.Warn
-	fd.Message = fmt.Sprintf("%d phones are provisioned from %s (%s), not from %s, the NethVoice FQDN planned on NS8: after the cutover they keep asking %s. To re-provision: %s",
-		len(list), host, from, f.NethVoiceFQDN, host, listed(list, 10))
+	fd.Message = fmt.Sprintf("%s provisioned from %s (%s), not from %s, the NethVoice FQDN planned on NS8: after the cutover they keep asking %s. To re-provision: %s",
+		check.Count(len(list), "phone is", "phones are"), host, from, f.NethVoiceFQDN, host, listed(list, 10))
 	fd.Remediation = reprovision(host, f.NethVoiceFQDN)
 	return fd
 }
@@ -154,12 +154,12 @@ func trunkProxy(f Facts) report.Finding {
 		fd.Status = report.Pass
 		fd.Message = "no trunk has an outbound proxy of its own that the import replaces"
 		if own > 0 {
-			fd.Message = fmt.Sprintf("%d trunks have an outbound proxy of their own, kept by the import (name marked custom or identity0, not of the form sip:...;lr)", own)
+			fd.Message = fmt.Sprintf("%s an outbound proxy of its own, kept by the import (name marked custom or identity0, not of the form sip:...;lr)", check.Count(own, "trunk has", "trunks have"))
 		}
 		return fd
 	}
 	fd.Status = report.Warn
-	fd.Message = fmt.Sprintf("NethVoice on NS8 replaces the outbound proxy of %d trunks with its own proxy: %s", len(list), listed(list, 10))
+	fd.Message = fmt.Sprintf("NethVoice on NS8 replaces the outbound proxy of %s with its own proxy: %s", check.Count(len(list), "trunk", ""), listed(list, 10))
 	fd.Remediation = hint("Note these proxies: after Finish, check each trunk's registration and calls, and set its outbound proxy again in NethVoice's wizard (Trunks) if the provider needs it; a value of the form sip:...;lr is rewritten at every configure-module")
 	return fd
 }
@@ -199,10 +199,10 @@ func sipNAT(f Facts) report.Finding {
 	}
 	var parts []string
 	if len(cleared) > 0 {
-		parts = append(parts, "the import clears "+strings.Join(cleared, ", "))
+		parts = append(parts, "the import clears "+listed(cleared, 10))
 	}
 	if len(kept) > 0 {
-		parts = append(parts, "it keeps as NS7 had them "+strings.Join(kept, ", "))
+		parts = append(parts, "it keeps as NS7 had them "+listed(kept, 10))
 	}
 	fd.Status = report.Warn
 	fd.Message = "FreePBX's NAT settings change at the import: " + strings.Join(parts, "; ")

@@ -3,6 +3,7 @@ package ns7sample
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"path"
 	"sort"
 	"strconv"
@@ -358,6 +359,9 @@ func (v Variant) DF() string {
 // nothing printed, for a name it does not know).
 func (v Variant) Getent(name string) Answer {
 	ip, ok := v.Hosts[name]
+	if a, err := netip.ParseAddr(name); err == nil && a.Is4() {
+		ip, ok = a.String(), true // glibc answers an IPv4 literal with itself
+	}
 	if !ok {
 		return Answer{Exit: 2}
 	}

@@ -168,3 +168,13 @@ func TestSplitWords(t *testing.T) {
 		}
 	}
 }
+
+// NS7's getent answers an IPv4 literal with itself, as glibc does.
+func TestGetentLiteral(t *testing.T) {
+	if a := Healthy().Getent("192.0.2.9"); a.Exit != 0 || !strings.HasPrefix(a.Stdout, "192.0.2.9 ") {
+		t.Errorf("%+v", a)
+	}
+	if a := Healthy().Getent("nowhere.example.test"); a.Exit != 2 {
+		t.Errorf("%+v", a)
+	}
+}

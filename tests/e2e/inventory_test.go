@@ -136,7 +136,7 @@ func TestInventoryAsNS7RecordsIt(t *testing.T) {
 	e := newNS7Env(t, ns7Scenario{variant: v, opts: ns7world.Options{MariaDB: true}})
 	_, rep := e.probe(t, nil)
 	f := expect(t, rep, "ns7.phones", e.ns7.Addr(), report.Pass,
-		"21 physical phones in 8 models, all provisioned by NethVoice on NS8; 3 devices without MAC (custom devices, FXS ports of gateways) are not phones and not counted")
+		"21 physical phones in 8 models, all provisioned by NethVoice on NS8; 3 devices without MAC (custom devices, FXS ports of gateways) not counted as phones")
 	raw, _ := json.Marshal(f.Data["models"])
 	for _, want := range []string{`"model":"yealink-AX83","source":"NethVoice documentation`, `"model":"gigaset-P855","source":"NethVoice documentation`, `"support":"documented","vendor":"Yealink/Dreamwave"`} {
 		if !strings.Contains(string(raw), want) {

@@ -31,7 +31,7 @@ func TestCheckNodeKnownIssuesOnThisSite(t *testing.T) {
 	}
 	validReport(t, "check-node", res.Output)
 	expect(t, rep, "cluster.versions", "core", report.Fail,
-		"the core of node 1 3.6.0: NS8 reads the password policy cn=default,ou=PPolicy of an rfc2307 directory, which NS7's OpenLDAP lacks: user lists are empty and Finish of the account provider fails, and it applies here (NethServer/dev#7351")
+		"node 1's core 3.6.0: NS8 reads the password policy cn=default,ou=PPolicy of an rfc2307 directory, which NS7's OpenLDAP lacks: user lists are empty and Finish of the account provider fails, and it applies here (NethServer/dev#7351")
 	expect(t, rep, "cluster.versions", "nethvoice", report.Fail,
 		"nethvoice1 1.0.1: the international prefix must have exactly two digits: Finish's configure-module refuses NS7's value, and it applies here (NethServer/dev#7043")
 }
@@ -73,7 +73,7 @@ func TestCheckNodeKnownIssuesOfTheInventory(t *testing.T) {
 	// Neither bug stops the migration: a warning that says they apply.
 	f := expect(t, rep, "cluster.versions", "nethvoice", report.Warn, "nethvoice1 1.0.0:")
 	for _, want := range []string{"hold and attended transfer fail behind the proxy, and it applies here (NethServer/dev#7013",
-		"get NethVoice's proxy as outbound proxy at import, and it applies here (NethServer/dev#7247"} {
+		"contains identity0 (TIM's) get NethVoice's proxy as outbound proxy at import, and it applies here (NethServer/dev#7247"} {
 		if !strings.Contains(f.Message, want) {
 			t.Errorf("cluster.versions without %q: %s", want, f.Message)
 		}

@@ -334,3 +334,22 @@ func TestJoinReadsOnNS7(t *testing.T) {
 		})
 	}
 }
+
+// An answer of another shape is not a table of no rows: NS7's root has
+// "vertical" in its /root/.my.cnf, so every query answers "*** 1. row ***"
+// blocks. Before, the inventory checks passed on them ("no gateways are
+// configured", "no trunk has an outbound proxy") and ns7.reads passed;
+// now each is not judged, ns7.reads fails, and the run is not ready.
+func TestInventoryOfAnotherShapeIsNotRead(t *testing.T) {
+	e := newNS7Env(t, ns7Scenario{variant: ns7world.Gateways(), opts: ns7world.Options{MariaDB: true, MyCnf: "[mysql]\nvertical\n"}})
+	_, rep := e.probe(t, nil)
+	subj := e.ns7.Addr()
+	for id, what := range map[string]string{"ns7.gateways": "the gateways", "ns7.trunk-proxy": "the trunks", "ns7.sip-nat": "FreePBX's NAT settings",
+		"ns7.phones": "the physical devices"} {
+		expect(t, rep, id, subj, report.Skip, "could not read "+what+": mysql answered, but row 1 has 1 columns")
+	}
+	expect(t, rep, "ns7.reads", "gateways", report.Fail, "could not read the gateways: mysql answered, but row 1 has 1 columns, the query has 13")
+	if rep.Ready {
+		t.Error("ready on answers that were not read")
+	}
+}

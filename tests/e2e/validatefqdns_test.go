@@ -476,6 +476,11 @@ func TestValidateFQDNsLeaderEndpointUnreachable(t *testing.T) {
 	e = newFQDNEnv(t, func(c *harness.Cluster) { c.Node(1).VPN["endpoint"] = "169.254.7.1:55820" })
 	rep = e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
 	expectAll(t, rep, fqdnWant{"vpn.endpoint", "169.254.7.1", report.Fail, "a link-local address (not routed beyond one link): NS7 cannot reach the leader there"})
+
+	// The endpoint inside the tunnel it builds: the cluster VPN network.
+	e = newFQDNEnv(t, func(c *harness.Cluster) { c.Node(1).VPN["endpoint"] = "10.5.4.77:55820" })
+	rep = e.validate(t, e.input(dnsworld.Voice, dnsworld.CTI, "", "plan", nil))
+	expectAll(t, rep, fqdnWant{"vpn.endpoint", "10.5.4.77", report.Fail, "inside the cluster VPN network 10.5.4.0/24"})
 }
 
 // A resolver for which the FQDNs' top-level domain does not exist: every

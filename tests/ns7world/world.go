@@ -70,6 +70,9 @@ type Options struct {
 	// MariaDB runs a real MariaDB with NS7's tables and the variant's
 	// inventory rows (mariadb.go); without it the fixture answers.
 	MariaDB bool
+	// MyCnf is appended to NS7's /root/.my.cnf (with MariaDB), as an admin
+	// may have written it: "[mysql]\nvertical\n" changes every answer.
+	MyCnf string
 	// User, when set, is an account other than root on NS7 (uid and gid
 	// UserID, home /home/<user>, shell bash); UserKeys are the lines of its
 	// own ~/.ssh/authorized_keys (none: the user has no key authorized).
@@ -144,6 +147,16 @@ func Start(t testing.TB, v Variant, o Options) *World {
 			t.Fatalf("ns7world: mariadb: %v", err)
 		}
 		t.Cleanup(w.db.stop)
+		if o.MyCnf != "" {
+			f, err := os.OpenFile(w.db.cnf, os.O_APPEND|os.O_WRONLY, 0)
+			if err == nil {
+				_, err = f.WriteString(o.MyCnf)
+				f.Close()
+			}
+			if err != nil {
+				t.Fatalf("ns7world: my.cnf: %v", err)
+			}
+		}
 	}
 	if err := w.tunnel(); err != nil {
 		t.Fatalf("ns7world: tunnel: %v", err)
