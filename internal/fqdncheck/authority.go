@@ -390,10 +390,12 @@ var CheckVPNEndpoint = &check.Check[Facts]{Meta: check.Meta{
 		"(`leader.invalid` is what a cluster created without a public name has), not an IPv6 address, " +
 		"in `host:port` form with a port of 1-65535 (ns8-core stores it so; NS7's `ns8-join` splits it at " +
 		"`:` and resolves host and port), and its host resolves to an IPv4 address at the resolvers: " +
-		"`ns8-join` resolves it for IPv4 only and gives up otherwise. An address NS7 cannot reach the " +
-		"leader at fails, whether written or resolved: loopback (NS7 would dial itself), unspecified, " +
-		"link-local, multicast or broadcast (RFC 6890); a private address passes (NS7 and the leader may " +
-		"share a network). `skip` stand-alone.",
+		"`ns8-join` resolves it for IPv4 only and gives up otherwise; a host in brackets, an IPv4-mapped " +
+		"address or a port with a sign or a leading 0 fails too. An address NS7 cannot reach the leader " +
+		"at fails, whether written or resolved: loopback (NS7 would dial itself), 0.0.0.0/8, link-local, " +
+		"multicast, 240.0.0.0/4 or broadcast (RFC 6890), inside the cluster VPN network (`cluster/network`) " +
+		"or a node's VPN address (NS7 dials the endpoint to build that tunnel); a private address passes " +
+		"(NS7 and the leader may share a network). `skip` stand-alone.",
 }, Eval: checkVPNEndpoint}
 
 // checkVPNEndpoint judges vpn.endpoint: the leader's VPN endpoint
