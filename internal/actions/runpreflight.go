@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/catalog"
 	"io"
 	"strings"
 	"time"
@@ -57,6 +58,7 @@ func runPreflight(ctx context.Context, e *Env, input json.RawMessage) (any, erro
 	}
 	findings = append(findings, manualcheck.All(run.readChecklist(st, stErr))...)
 	rep := run.report(findings, facts, false)
+	rep.IgnoreUnmatched = report.Unmatched(catalog.Catalog{}, rep.Checks, run.ignores)
 	if st != nil && g.keep {
 		run.save(ctx, st, g, &rep)
 	}

@@ -96,10 +96,17 @@ func TestDemoStateAcrossCalls(t *testing.T) {
 	if r := demo(t, dir, "set-checklist", "--data", `{"item":"backup","done":true,"note":"NAS"}`); r.code != 0 || !strings.Contains(r.stdout, "backup: done (by demo") {
 		t.Fatalf("set-checklist: %+v", r)
 	}
-	if r := demo(t, dir, "configure-module", "--data", `{"ignore":[{"id":"ns7.gateways","reason":"replacing the Mediatrix anyway"}]}`); r.code != 0 {
+	// The second entry's subject is misspelt: it ignores nothing, and the
+	// report says so.
+	if r := demo(t, dir, "configure-module", "--data", `{"ignore":[{"id":"ns7.gateways","reason":"replacing the Mediatrix anyway"},`+
+		`{"id":"node.cpu","subject":"node 7","reason":"a bigger VM is ordered"}]}`); r.code != 0 {
 		t.Fatalf("configure-module: %+v", r)
 	}
 	second := demoReport(t, dir, "run-preflight")
+	if len(second.IgnoreUnmatched) != 1 || second.IgnoreUnmatched[0].Subject != "node 7" {
+		t.Errorf("unmatched ignore entries: %+v", second.IgnoreUnmatched)
+	}
+
 	if f := finding(t, second, "ns7.host-key"); f.Status != report.Pass || !strings.Contains(f.Message, "matches the pinned key") {
 		t.Errorf("second call: the pin did not last: %+v", f)
 	}
@@ -124,7 +131,8 @@ func TestDemoStateAcrossCalls(t *testing.T) {
 	}
 	// The same as text: the report, the history, the checklist.
 	r = demo(t, dir, "get-report")
-	for _, want := range []string{"run-preflight, started", "History (2 runs, newest first)", "[x] backup", "Full NS7 backup made (demo ", "1 of 12 confirmed"} {
+	for _, want := range []string{"run-preflight, started", "History (2 runs, newest first)", "[x] backup", "Full NS7 backup made (demo ", "1 of 12 confirmed",
+		"Ignore entries that match no finding (1): check their id and subject", `node.cpu (subject "node 7"): a bigger VM is ordered`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("get-report text lacks %q:\n%s", want, r.stdout)
 		}

@@ -68,6 +68,11 @@ type Report struct {
 	// Changes is set by run-preflight: findings whose status changed since
 	// the previous run.
 	Changes []Change `json:"changes,omitempty"`
+	// IgnoreUnmatched is set by run-preflight, which judges every check:
+	// the ignore entries that match no finding (a misspelt subject, a
+	// check that no longer reports it), so that an entry meant to ignore
+	// something is seen to ignore nothing.
+	IgnoreUnmatched []Ignore `json:"ignore_unmatched,omitempty"`
 }
 
 // Change is a finding whose status changed since the previous run, or
@@ -200,6 +205,25 @@ func Summarize(fs []Finding) Summary {
 		}
 	}
 	return s
+}
+
+// Unmatched lists the ignore entries whose id and subject match no
+// finding at all (whatever its status), in the list's order.
+func Unmatched(cat Catalog, findings []Finding, ignores []Ignore) []Ignore {
+	var out []Ignore
+	for _, ig := range ignores {
+		id, used := cat.Canonical(ig.ID), false
+		for _, f := range findings {
+			if cat.Canonical(f.ID) == id && (ig.Subject == "" || ig.Subject == f.Subject) {
+				used = true
+				break
+			}
+		}
+		if !used {
+			out = append(out, ig)
+		}
+	}
+	return out
 }
 
 // matchIgnore finds the entry that ignores f. An entry without a reason

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -189,5 +190,30 @@ func TestDiff(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// An ignore entry that matches no finding (whatever its status) is listed;
+// one that matches a passing finding is not: it ignores nothing today but
+// names a real finding.
+func TestUnmatched(t *testing.T) {
+	igs := []Ignore{
+		{ID: "b.two", Subject: "x", Reason: "used"},
+		{ID: "b.two", Subject: "w", Reason: "misspelt subject"},
+		{ID: "a.one", Reason: "matches a pass"},
+		{ID: "q.nothing", Reason: "no such finding"},
+	}
+	got := Unmatched(fakeCatalog{}, sample(), igs)
+	if len(got) != 2 || got[0].Reason != "misspelt subject" || got[1].Reason != "no such finding" {
+		t.Errorf("%+v", got)
+	}
+	r := build(nil)
+	r.IgnoreUnmatched = got
+	var b strings.Builder
+	WriteText(&b, r, TextOptions{Width: 100})
+	for _, want := range []string{"Ignore entries that match no finding (2): check their id and subject", `b.two (subject "w"): misspelt subject`, "q.nothing (every subject): no such finding"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
 	}
 }

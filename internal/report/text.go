@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -106,6 +107,7 @@ func WriteText(w io.Writer, r Report, o TextOptions) {
 	p.line("")
 	p.line(verdictLine(r, o))
 	p.changes(r.Changes)
+	p.unmatched(r.IgnoreUnmatched)
 	secs := sections(r.Checks)
 	hidden := 0
 	for _, s := range secs {
@@ -404,6 +406,22 @@ func (p *printer) changes(cs []Change) {
 			to += " (ignored)"
 		}
 		p.wrap(idSubject(Finding{ID: c.ID, Subject: c.Subject})+": "+from+" -> "+to, 2, 6, nil)
+	}
+}
+
+// unmatched prints the ignore entries that ignore nothing (run-preflight).
+func (p *printer) unmatched(igs []Ignore) {
+	if len(igs) == 0 {
+		return
+	}
+	p.line("")
+	p.line(p.o.Bold(fmt.Sprintf("Ignore entries that match no finding (%d): check their id and subject", len(igs))))
+	for _, ig := range igs {
+		what := ig.ID + " (every subject)"
+		if ig.Subject != "" {
+			what = ig.ID + " (subject " + strconv.Quote(ig.Subject) + ")"
+		}
+		p.wrap(what+": "+ig.Reason, 2, 6, nil)
 	}
 }
 

@@ -489,6 +489,8 @@ test("a recorded run with NS7 facts: all groups, ignored finding, remedies, data
     "https://github.com/nethvoice-preflight/ns8-nethvoice-preflight/blob/main/docs/checks.md#fqdnpoints-to-node",
     "the absolute address the report gives, with the anchor GitHub renders"
   );
+  // An ignore entry whose subject matches nothing is said, not silently kept.
+  await waitText(a.locator('[data-test="ignore-unmatched"]'), /These entries of the ignore list ignore nothing: .*node\.cpu \(node 7\)/);
   // An ignored failure: shown, not blocking, with the reason.
   const gw = groupRow(a, "ns7.gateways");
   assert.equal(await gw.getAttribute("data-status"), "ignored");

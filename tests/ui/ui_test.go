@@ -738,6 +738,7 @@ func (s *server) seedRecorded(rw http.ResponseWriter, r *http.Request) {
 	rep := report.Build(catalog.Catalog{}, "run-preflight", uuid.NewString(), started, findings, rec.Ignore, rec.Facts)
 	rep.DurationMs = rec.Duration
 	rep.Changes = rec.Changes
+	rep.IgnoreUnmatched = report.Unmatched(catalog.Catalog{}, rep.Checks, rec.Ignore)
 	doc, err := json.Marshal(rep)
 	if err != nil {
 		apiError(rw, http.StatusInternalServerError, err.Error())
