@@ -384,13 +384,19 @@ func (p *printer) commands(f Finding, indent int, lead string) {
 	}
 }
 
-// changes prints what changed since the previous run (run-preflight).
-func (p *printer) changes(cs []Change) {
-	if len(cs) == 0 {
+// heading starts a part of n lines under a bold title (format with %d
+// for n); nothing when n is 0.
+func (p *printer) heading(n int, title string) {
+	if n == 0 {
 		return
 	}
 	p.line("")
-	p.line(p.o.Bold(fmt.Sprintf("Changed since the previous run (%d)", len(cs))))
+	p.line(p.o.Bold(fmt.Sprintf(title, n)))
+}
+
+// changes prints what changed since the previous run (run-preflight).
+func (p *printer) changes(cs []Change) {
+	p.heading(len(cs), "Changed since the previous run (%d)")
 	for _, c := range cs {
 		from, to := strings.ToUpper(string(c.From)), strings.ToUpper(string(c.To))
 		switch {
@@ -411,11 +417,7 @@ func (p *printer) changes(cs []Change) {
 
 // unmatched prints the ignore entries that ignore nothing (run-preflight).
 func (p *printer) unmatched(igs []Ignore) {
-	if len(igs) == 0 {
-		return
-	}
-	p.line("")
-	p.line(p.o.Bold(fmt.Sprintf("Ignore entries that match no finding (%d): check their id and subject", len(igs))))
+	p.heading(len(igs), "Ignore entries that match no finding (%d): check their id and subject")
 	for _, ig := range igs {
 		what := ig.ID + " (every subject)"
 		if ig.Subject != "" {
