@@ -136,23 +136,6 @@ func TestAliasResolves(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	for _, c := range []struct {
-		in    string
-		width int
-		want  string
-	}{
-		{"a bb ccc", 4, "a bb\nccc"},
-		{"averyveryverylongword x", 4, "averyveryverylongword\nx"},
-		{"  spaced   words ", 80, "spaced words"},
-		{"é è ò", 3, "é è\nò"},
-	} {
-		if got := Wrap(c.in, c.width); got != c.want {
-			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
-		}
-	}
-}
-
 // Anchor follows GitHub's rule for heading anchors (github-slugger's
 // fixtures, generated from GitHub's rendering): dots and other punctuation
 // dropped, hyphens and underscores kept, spaces made hyphens.

@@ -3,9 +3,9 @@ package catalog
 import (
 	_ "embed"
 	"fmt"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
 	"strings"
 	"text/template"
-	"unicode/utf8"
 
 	"al.essio.dev/pkg/shellescape"
 
@@ -177,26 +177,5 @@ func section(m check.Meta) string {
 	if len(m.Aliases) > 0 {
 		text += " Former ids: `" + strings.Join(m.Aliases, "`, `") + "`."
 	}
-	return "### " + m.ID + "\n\n" + Wrap(text, DocWidth)
-}
-
-// Wrap breaks text into lines of at most width columns at spaces (a longer
-// word stays whole).
-func Wrap(text string, width int) string {
-	var b strings.Builder
-	col := 0
-	for _, w := range strings.Fields(text) {
-		switch {
-		case col == 0:
-		case col+1+utf8.RuneCountInString(w) > width:
-			b.WriteByte('\n')
-			col = 0
-		default:
-			b.WriteByte(' ')
-			col++
-		}
-		b.WriteString(w)
-		col += utf8.RuneCountInString(w)
-	}
-	return b.String()
+	return "### " + m.ID + "\n\n" + report.Wrap(text, DocWidth)
 }

@@ -2,6 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/report"
@@ -76,4 +78,10 @@ func Count(n int, noun, plural string) string {
 		plural = noun + "s"
 	}
 	return fmt.Sprintf("%d %s", n, plural)
+}
+
+// SortedKeys returns the keys of m in order, never nil (an empty list in
+// JSON is [], not null).
+func SortedKeys[V any](m map[string]V) []string {
+	return append([]string{}, slices.Sorted(maps.Keys(m))...)
 }

@@ -91,18 +91,11 @@ func climbCAA(answers []*Query) (*CAA, bool) {
 	return c, true
 }
 
-// caaLevels are the name and its parents, the root excluded.
+// caaLevels are the name and its parents, the root excluded (RFC 8659
+// §3 stops before the root).
 func caaLevels(name string) []string {
-	var out []string
-	for n := name; n != "." && n != ""; {
-		out = append(out, n)
-		i := strings.IndexByte(n, '.')
-		if i < 0 {
-			break
-		}
-		n = n[i+1:]
-	}
-	return out
+	a := ancestors(name)
+	return a[:len(a)-1]
 }
 
 // caaRecords reads the CAA records of an answer (after any CNAME).

@@ -248,13 +248,13 @@ func serverList(ss []authServer) string {
 }
 
 func truthText(truth map[string]map[string]bool) string {
-	a, aaaa := sortedKeys(truth["A"]), sortedKeys(truth["AAAA"])
+	a, aaaa := check.SortedKeys(truth["A"]), check.SortedKeys(truth["AAAA"])
 	if len(a) == 1 && len(aaaa) == 1 && a[0] == aaaa[0] && strings.HasPrefix(a[0], "CNAME ") {
 		return a[0] // a CNAME answers both questions
 	}
 	var parts []string
 	for _, typ := range []string{"A", "AAAA"} {
-		for _, h := range sortedKeys(truth[typ]) {
+		for _, h := range check.SortedKeys(truth[typ]) {
 			if h == "none" {
 				h = "no record"
 			}

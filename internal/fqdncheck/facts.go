@@ -6,7 +6,6 @@ package fqdncheck
 
 import (
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/cluster"
@@ -157,13 +156,4 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -549,7 +549,7 @@ func published(nf *dnsprobe.NameFacts, typ string) ([]string, string) {
 		}
 	}
 	if len(set) > 0 {
-		return sortedKeys(set), "the authoritative servers"
+		return check.SortedKeys(set), "the authoritative servers"
 	}
 	for _, v := range resolverViews(nf, typ) {
 		if v.ok() {
@@ -558,7 +558,7 @@ func published(nf *dnsprobe.NameFacts, typ string) ([]string, string) {
 			}
 		}
 	}
-	return sortedKeys(set), "the resolvers"
+	return check.SortedKeys(set), "the resolvers"
 }
 
 var CheckPointsToNode = &check.Check[Facts]{Meta: check.Meta{

@@ -163,19 +163,10 @@ func uniqueNodes(ids ...string) []string {
 
 func nodeList(cores map[string]string) string {
 	var parts []string
-	for _, id := range uniqueNodes(sortedKeys(cores)...) {
+	for _, id := range uniqueNodes(check.SortedKeys(cores)...) {
 		parts = append(parts, fmt.Sprintf("node %s (%s)", id, cores[id]))
 	}
 	return strings.Join(parts, " and ")
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func nonNilStrings(s []string) []string {

@@ -97,7 +97,7 @@ func notAskedFinding(f Facts, rs []ns7.Result, judges map[string][]string) repor
 			set[c] = true
 		}
 	}
-	checks := sortedSet(set)
+	checks := check.SortedKeys(set)
 	user := f.NS7.User
 	return report.Finding{Subject: "not asked", Status: report.Fail,
 		Message: fmt.Sprintf("only root may read %d of the facts on NS7, and the probe connects as %s: not asked: %s; not judged: %s",
@@ -151,13 +151,4 @@ func unreadWhy(n *ns7.Facts, id string) string {
 		return id + " did not answer (" + r.Status + ")"
 	}
 	return ""
-}
-
-func sortedSet(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,9 +3,9 @@ package ns7sample
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"net/netip"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -284,7 +284,7 @@ func (v Variant) RPMQuery(names []string) Answer {
 // line, by name.
 func (v Variant) PackageLines() string {
 	var b strings.Builder
-	for _, n := range sortedKeys(v.Packages) {
+	for _, n := range check.SortedKeys(v.Packages) {
 		b.WriteString(n + " " + v.Packages[n] + "\n")
 	}
 	return b.String()
@@ -310,7 +310,7 @@ func (v Variant) IsActive(units []string) Answer {
 // ServiceLines are the units' states, "unit state" per line, by unit.
 func (v Variant) ServiceLines() string {
 	var b strings.Builder
-	for _, u := range sortedKeys(v.Services) {
+	for _, u := range check.SortedKeys(v.Services) {
 		b.WriteString(u + " " + v.Services[u] + "\n")
 	}
 	return b.String()
@@ -408,7 +408,7 @@ func (v Variant) sizes() map[string]int64 {
 func (v Variant) findFiles(dir string, keep func(path string, size int64) bool) string {
 	sizes := v.sizes()
 	var b strings.Builder
-	for _, p := range sortedKeys(sizes) {
+	for _, p := range check.SortedKeys(sizes) {
 		if path.Dir(p) == dir && keep(p, sizes[p]) {
 			fmt.Fprintf(&b, "%d %s\n", sizes[p], p)
 		}
@@ -450,7 +450,7 @@ func (v Variant) DU() string {
 		if dp.Glob == ns7.RecordingsDir {
 			continue
 		}
-		for _, d := range sortedKeys(dirs) {
+		for _, d := range check.SortedKeys(dirs) {
 			if ok, _ := path.Match(dp.Glob, d); ok {
 				fmt.Fprintf(&b, "%d\t%s\n", under(sizes, d), d)
 			}
@@ -471,7 +471,7 @@ func (v Variant) DUTree(root string, depth int) string {
 	var b strings.Builder
 	var walk func(d string, level int)
 	walk = func(d string, level int) {
-		for _, c := range sortedKeys(dirs) {
+		for _, c := range check.SortedKeys(dirs) {
 			if path.Dir(c) == d {
 				walk(c, level+1)
 			}
@@ -503,7 +503,7 @@ func (v Variant) DFPaths() Answer {
 	}
 	for _, g := range append(globs, ns7.MySQLDir) {
 		matched := false
-		for _, d := range sortedKeys(dirs) {
+		for _, d := range check.SortedKeys(dirs) {
 			if ok, _ := path.Match(g, d); ok {
 				matched = true
 				a.Stdout += fmt.Sprintf("%13d %-10s %s\n", used, "/", d)
@@ -514,13 +514,4 @@ func (v Variant) DFPaths() Answer {
 		}
 	}
 	return a
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

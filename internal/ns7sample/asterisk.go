@@ -2,6 +2,7 @@ package ns7sample
 
 import (
 	"fmt"
+	"github.com/nethvoice-preflight/ns8-nethvoice-preflight/internal/check"
 	"sort"
 	"strconv"
 	"strings"
@@ -234,12 +235,12 @@ func (a *Asterisk) AnswerTrunks() string {
 // names.
 func (a *Asterisk) AnswerNAT(kvKeys, keywords []string) string {
 	var rows [][]string
-	for _, k := range sortedKeys(a.KVSipsettings) {
+	for _, k := range check.SortedKeys(a.KVSipsettings) {
 		if contains(kvKeys, k) {
 			rows = append(rows, []string{"kvstore", k, a.KVSipsettings[k]})
 		}
 	}
-	for _, k := range sortedKeys(a.SIPSettings) {
+	for _, k := range check.SortedKeys(a.SIPSettings) {
 		if contains(keywords, k) || strings.HasPrefix(k, "localnet_") {
 			rows = append(rows, []string{"sipsettings", k, a.SIPSettings[k]})
 		}

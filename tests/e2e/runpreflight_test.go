@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestRunPreflightStoresHistoryAndChanges(t *testing.T) {
 		var ev map[string]any
 		must(t, json.Unmarshal([]byte(msg.Payload), &ev))
 		want := []string{"changes", "duration_ms", "ready", "run_id", "started_at", "summary"}
-		if ev["run_id"] != rep.RunID || fmt.Sprint(sortedKeys(ev)) != fmt.Sprint(want) {
+		if ev["run_id"] != rep.RunID || fmt.Sprint(slices.Sorted(maps.Keys(ev))) != fmt.Sprint(want) {
 			t.Errorf("event %s; want the keys %v", msg.Payload, want)
 		}
 	case <-time.After(5 * time.Second):
@@ -229,15 +230,6 @@ func TestRunPreflightHistoryBounded(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(reports, "old-run-00.json")); err != nil {
 		t.Errorf("a report still in the history was deleted: %v", err)
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func TestSetChecklistRejectsUnknownItem(t *testing.T) {

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -722,7 +724,7 @@ stepsLoop:
 		p.Del(ctx, envKey)
 		if len(env) > 0 {
 			args := make([]any, 0, 2*len(env))
-			for _, k := range sortedKeys(env) {
+			for _, k := range slices.Sorted(maps.Keys(env)) {
 				args = append(args, k, env[k])
 			}
 			p.HSet(ctx, envKey, args...)
@@ -946,7 +948,7 @@ func (m *Module) stepEnv(task *Task) ([]string, error) {
 	env["AGENT_TASK_ACTION"] = task.Action
 	env["AGENT_TASK_USER"] = task.User
 	out := make([]string, 0, len(env))
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		out = append(out, k+"="+env[k])
 	}
 	return out, nil
@@ -1066,7 +1068,7 @@ func readEnvFile(path string) (map[string]string, error) {
 // writeEnvFile writes sorted KEY=VALUE lines through a rename.
 func writeEnvFile(path string, env map[string]string, mode os.FileMode) error {
 	var b strings.Builder
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		b.WriteString(k + "=" + env[k] + "\n")
 	}
 	tmp := path + ".tmp-harness"

@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,7 +92,7 @@ func (v Hash) write(ctx context.Context, p redis.Pipeliner, key string) {
 		return
 	}
 	args := make([]any, 0, 2*len(v))
-	for _, k := range sortedKeys(v) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		args = append(args, k, v[k])
 	}
 	p.HSet(ctx, key, args...)
@@ -536,7 +537,7 @@ func ImageName(url string) string {
 // one transaction; each key is deleted first, so Apply can be repeated.
 func (c *Cluster) Apply(ctx context.Context, rdb *redis.Client) error {
 	keys := c.Keys()
-	names := sortedKeys(keys)
+	names := slices.Sorted(maps.Keys(keys))
 	_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, key := range names {
 			p.Del(ctx, key)
@@ -556,13 +557,4 @@ func (c *Cluster) ApplyTo(ctx context.Context, r *Redis) error {
 		return err
 	}
 	return r.WaitSync(ctx)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -278,14 +280,14 @@ func loadSQL(db *ns7sample.Asterisk) string {
 			dis = "on"
 		}
 		fmt.Fprintf(&b, "INSERT INTO trunks (trunkid, name, tech, channelid, provider, disabled) VALUES (%d, %s, %s, %s, '', '%s');\n", t.ID, q(t.Name, false), q(t.Tech, false), q(t.Name, false), dis)
-		for _, k := range sortedKeys(t.PJSIP) {
+		for _, k := range slices.Sorted(maps.Keys(t.PJSIP)) {
 			fmt.Fprintf(&b, "INSERT INTO pjsip (id, keyword, data) VALUES (%s, %s, %s);\n", q(strconv.Itoa(t.ID), false), q(k, false), q(t.PJSIP[k], false))
 		}
 	}
-	for _, k := range sortedKeys(db.SIPSettings) {
+	for _, k := range slices.Sorted(maps.Keys(db.SIPSettings)) {
 		fmt.Fprintf(&b, "INSERT INTO sipsettings (keyword, data) VALUES (%s, %s);\n", q(k, false), q(db.SIPSettings[k], false))
 	}
-	for _, k := range sortedKeys(db.KVSipsettings) {
+	for _, k := range slices.Sorted(maps.Keys(db.KVSipsettings)) {
 		fmt.Fprintf(&b, "INSERT INTO kvstore_Sipsettings (`key`, val, type, id) VALUES (%s, %s, NULL, 'noid');\n", q(k, false), q(db.KVSipsettings[k], true))
 	}
 	return b.String()

@@ -19,12 +19,13 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -364,7 +365,7 @@ func (w *World) hostsAndUsers(files map[string]string) error {
 	for _, name := range w.o.HostAliases {
 		fmt.Fprintf(&hb, "%s\t%s\n", w.HostIP, name)
 	}
-	for _, name := range sortedKeys(w.v.Hosts) {
+	for _, name := range slices.Sorted(maps.Keys(w.v.Hosts)) {
 		fmt.Fprintf(&hb, "%s\t%s\n", w.v.Hosts[name], name)
 	}
 	files["/etc/hosts"] = hb.String()
@@ -502,15 +503,6 @@ func (w *World) wrapSlowReal() error {
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // newHostKey generates an ed25519 host key (a new one at every call).
 func (w *World) newHostKey() error {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -569,7 +561,7 @@ func (w *World) start() error {
 		base := filepath.Join(w.Dir, "ovl", strings.ReplaceAll(strings.Trim(o, "/"), "/", "-"))
 		fmt.Fprintf(&sc, "mount -t overlay overlay -o lowerdir=%s,upperdir=%s/up,workdir=%s/work %s\n", o, base, base, o)
 	}
-	for _, p := range sortedKeys(w.o.Binds) {
+	for _, p := range slices.Sorted(maps.Keys(w.o.Binds)) {
 		fmt.Fprintf(&sc, "mkdir -p %s && mount --bind -o ro %s %s\n", p, w.o.Binds[p], p)
 	}
 	if w.db != nil { // NS7's root reads its MariaDB password from /root/.my.cnf
