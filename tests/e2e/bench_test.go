@@ -90,14 +90,7 @@ func BenchmarkRunPreflightFullWorld(b *testing.B) {
 	if !rep.Ready {
 		b.Errorf("not ready: %v\n%s", blockingOf(rep), dumpFindings(rep))
 	}
-	perOp := b.Elapsed() / time.Duration(b.N)
-	var manual time.Duration
-	for i := 0; i < b.N; i++ {
-		manual += manualBaseline(b, e)
-	}
-	manual /= time.Duration(b.N)
-	b.ReportMetric(float64(manual.Milliseconds()), "manual-ms")
-	b.ReportMetric(float64(manual)/float64(perOp), "manual/preflight")
+	reportManual(b, e, b.Elapsed()/time.Duration(b.N))
 }
 
 // The same, with 100 000 recordings and a 2 GiB CDR database on NS7.
